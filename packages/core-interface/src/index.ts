@@ -1,0 +1,76 @@
+export {
+  agentConfigJsonSchema,
+  agentConfigSchema,
+  type AgentConfig,
+  type AgentConfigInput,
+  DEFAULT_AGENT_CONFIG_PATH,
+  DEFAULT_CONTROL_SERVICE_PORT,
+  type DatasetConfig,
+  LOG_LEVELS,
+} from './config.js';
+export {
+  BLOCK_DEVICE_API_METHODS,
+  type Capabilities,
+  type IBlockDeviceAPI,
+  type ICloudAPI,
+  type IProfiledBlockDeviceAPI,
+  isCloudApi,
+  isProfiled,
+  MANDATORY_PROFILES,
+  type MandatoryProfile,
+} from './driver.js';
+export {
+  AlreadyAttachedError,
+  BackendError,
+  DatasetExistsError,
+  ERROR_CODES,
+  type ErrorCode,
+  FlockerError,
+  hasCode,
+  InvalidConfigError,
+  InvalidIdError,
+  InvalidSizeError,
+  PluginLoadError,
+  TimeoutError,
+  UnattachedVolumeError,
+  UnknownInstanceIdError,
+  UnknownVolumeError,
+} from './errors.js';
+export { formatIssues, issueMessages } from './issues.js';
+export { type LoadResult, loadAgentConfig, parseAgentConfig } from './load-config.js';
+export {
+  createLogger,
+  instrumentApi,
+  jsonLinesSink,
+  type LogEntry,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogSink,
+  REDACTED,
+  redact,
+  silentLogger,
+} from './log.js';
+export {
+  type BackendContext,
+  type BackendDescription,
+  BUILTIN_BACKENDS,
+  type BuiltinBackendName,
+  type CreateApiOptions,
+  createBlockDeviceAPI,
+  DEPLOYER_TYPES,
+  type LoadBackendOptions,
+  loadBackend,
+  type OpenedBackend,
+  openBackend,
+  parseBackendConfig,
+} from './plugin.js';
+export { allocatedSize, assertDatasetId, assertVolumeSize, checkAllocatableSize, isUuid } from './validate.js';
+export {
+  type BlockDeviceVolume,
+  blockDeviceVolume,
+  compareVolumes,
+  sameVolume,
+  withAttachedTo,
+} from './volume.js';
+export { type Clock, type PollResult, systemClock, type WaitOptions, waitFor } from './wait.js';

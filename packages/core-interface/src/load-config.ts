@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { type AgentConfig, agentConfigSchema } from './config.js';
+import { formatIssues, issueMessages } from './issues.js';
+
+/** Either the validated configuration or every problem found, each as `path.to.key: message`. */
+export type LoadResult<T> =
+  | { readonly config: T; readonly errors?: undefined }
+  | { readonly config?: undefined; readonly errors: readonly string[] };
+
+/** Validates agent.yml text. `source` names the file in messages. */
+export function parseAgentConfig(text: string): LoadResult<AgentConfig> {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return { errors: document.errors.map((error) => `(yaml): ${error.message.split('\n')[0]}`) };
+  }
+  const parsed = agentConfigSchema.safeParse(document.toJS(), { error: issueMessages });
+  if (!parsed.success) return { errors: formatIssues(parsed.error.issues) };
+  return { config: parsed.data };
+}
+
+/** Reads and validates an agent.yml file. An unreadable file is reported as an error, not thrown. */
+export async function loadAgentConfig(path: string): Promise<LoadResult<AgentConfig>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return { errors: [`(file): cannot read ${path}: ${reason}`] };
+  }
+  return parseAgentConfig(text);
+}

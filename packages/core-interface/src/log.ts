@@ -1,0 +1,155 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI } from './driver.js';
+
+/**
+ * One structured log entry, in the shape eliot gave the original: entries of one task share `task_uuid`, and
+ * `task_level` places an entry in the tree of nested actions.
+ */
+export interface LogEntry {
+  readonly task_uuid: string;
+  readonly task_level: readonly number[];
+  readonly timestamp: string;
+  readonly action_type?: string;
+  readonly action_status?: 'started' | 'succeeded' | 'failed';
+  readonly message_type?: string;
+  readonly duration_ms?: number;
+  readonly [field: string]: unknown;
+}
+
+export type LogSink = (entry: LogEntry) => void;
+export type LogFields = Readonly<Record<string, unknown>>;
+
+export interface Logger {
+  /** Runs `fn` as an action: a start entry, then a success or failure entry with its duration. Nests. */
+  action<T>(actionType: string, fields: LogFields, fn: () => Promise<T>): Promise<T>;
+  /** A single entry inside the current action, or a task of its own outside any. */
+  message(messageType: string, fields?: LogFields): void;
+}
+
+export interface LoggerOptions {
+  readonly sink: LogSink;
+  /** Secret values (passwords, keys) to blank wherever they appear inside strings. */
+  readonly secrets?: readonly string[];
+  readonly now?: () => number;
+}
+
+export const REDACTED = '[REDACTED]';
+
+/** Keys whose values never reach a log: `password`, `secret*`, `*token*`, `*key*`, any case. */
+const SECRET_KEY = /password|^secret|token|key/i;
+
+/** A deep copy of `value` with secret-named keys and known secret strings blanked. */
+export function redact(value: unknown, secrets: readonly string[] = []): unknown {
+  if (typeof value === 'string') {
+    return secrets.reduce((text, secret) => (secret === '' ? text : text.replaceAll(secret, REDACTED)), value);
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, secrets));
+  if (value instanceof Error) return redact(describeError(value), secrets);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? REDACTED : redact(item, secrets)]),
+    );
+  }
+  return value;
+}
+
+interface ActionContext {
+  readonly taskUuid: string;
+  readonly prefix: readonly number[];
+  counter: number;
+}
+
+/** A logger writing to `sink`; nesting follows the async call chain. */
+export function createLogger(options: LoggerOptions): Logger {
+  const now = options.now ?? Date.now;
+  const current = new AsyncLocalStorage<ActionContext>();
+  const write = (context: ActionContext, fields: LogFields): void => {
+    context.counter += 1;
+    options.sink({
+      ...(redact(fields, options.secrets) as LogFields),
+      task_uuid: context.taskUuid,
+      task_level: [...context.prefix, context.counter],
+      timestamp: new Date(now()).toISOString(),
+    });
+  };
+  const child = (): ActionContext => {
+    const parent = current.getStore();
+    if (parent === undefined) return { taskUuid: randomUUID(), prefix: [], counter: 0 };
+    parent.counter += 1;
+    return { taskUuid: parent.taskUuid, prefix: [...parent.prefix, parent.counter], counter: 0 };
+  };
+  return {
+    async action(actionType, fields, fn) {
+      const context = child();
+      const started = now();
+      write(context, { ...fields, action_type: actionType, action_status: 'started' });
+      try {
+        const result = await current.run(context, fn);
+        write(context, { action_type: actionType, action_status: 'succeeded', duration_ms: now() - started });
+        return result;
+      } catch (error) {
+        write(context, {
+          action_type: actionType,
+          action_status: 'failed',
+          duration_ms: now() - started,
+          error: describeError(error),
+        });
+        throw error;
+      }
+    },
+    message(messageType, fields = {}) {
+      write(current.getStore() ?? child(), { ...fields, message_type: messageType });
+    },
+  };
+}
+
+/** A sink writing one JSON object per line, as `flocker-certify logs` reads. */
+export function jsonLinesSink(stream: Writable): LogSink {
+  return (entry) => {
+    stream.write(`${JSON.stringify(entry)}\n`);
+  };
+}
+
+/** A logger that writes nothing. */
+export const silentLogger: Logger = {
+  action: (_type, _fields, fn) => fn(),
+  message: () => {},
+};
+
+/** Every contract member that {@link instrumentApi} logs, optional ones included. */
+const LOGGED_METHODS: ReadonlySet<PropertyKey> = new Set([
+  ...BLOCK_DEVICE_API_METHODS,
+  'createVolumeWithProfile',
+  'listLiveNodes',
+  'startNode',
+]);
+
+/**
+ * Wraps a driver so that each contract call is logged as an action `<name>:<method>` with its arguments and
+ * outcome, and a result entry (a count for listings). Drivers log their own backend calls, which nest inside.
+ */
+export function instrumentApi<T extends IBlockDeviceAPI>(api: T, logger: Logger, name: string): T {
+  return new Proxy(api, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (!LOGGED_METHODS.has(property)) return value.bind(target);
+      const method = String(property);
+      return (...args: unknown[]) =>
+        logger.action(`${name}:${method}`, args.length > 0 ? { args } : {}, async () => {
+          const result: unknown = await value.apply(target, args);
+          if (Array.isArray(result)) logger.message(`${name}:${method}:result`, { count: result.length });
+          else if (result !== undefined) logger.message(`${name}:${method}:result`, { result });
+          return result;
+        });
+    },
+  });
+}
+
+function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code }) };
+}

@@ -1,0 +1,193 @@
+import { dirname, isAbsolute, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { resolve as resolveModule } from 'import-meta-resolve';
+import { z } from 'zod';
+import type { AgentConfig, DatasetConfig } from './config.js';
+import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI } from './driver.js';
+import { InvalidConfigError, PluginLoadError } from './errors.js';
+import { formatIssues, issueMessages } from './issues.js';
+import { loadAgentConfig } from './load-config.js';
+import { instrumentApi, type Logger, silentLogger } from './log.js';
+import { isUuid } from './validate.js';
+
+/** Built-in backend names and the package each one lives in. */
+export const BUILTIN_BACKENDS = {
+  loopback: '@flockerjs/driver-loopback',
+  aws: '@flockerjs/driver-ebs',
+  openstack: '@flockerjs/driver-cinder',
+} as const;
+export type BuiltinBackendName = keyof typeof BUILTIN_BACKENDS;
+
+export const DEPLOYER_TYPES = ['block'] as const;
+
+/** What an API factory gets besides the backend's validated configuration. */
+export interface BackendContext {
+  /** This cluster's id (a UUID), when the backend declares `needsClusterId`. */
+  readonly clusterId: string | undefined;
+  /** Directory of the agent.yml, against which relative paths in the configuration are resolved. */
+  readonly configDir: string;
+  /** Where the driver logs its backend calls. */
+  readonly logger: Logger;
+}
+
+/**
+ * What a backend package exports as `FLOCKER_BACKEND` (or as its default export): the original contract's
+ * backend description. Write it as a plain object with `satisfies BackendDescription<Config>`.
+ */
+export interface BackendDescription<Config = unknown> {
+  /** The backend's name, for messages and reports. */
+  readonly name: string;
+  /** Whether the factory needs the cluster id, to keep each cluster's volumes apart in a shared backend. */
+  readonly needsClusterId: boolean;
+  /** The zod schema of the `dataset` section without `backend`; its required keys are the required config. */
+  readonly configSchema: z.ZodType<Config>;
+  /** Only block-device backends exist in flockerjs. */
+  readonly deployerType: (typeof DEPLOYER_TYPES)[number];
+  /** Makes the API. May do I/O (finding the instance id, checking credentials); errors carry codes. */
+  apiFactory(config: Config, context: BackendContext): IBlockDeviceAPI | Promise<IBlockDeviceAPI>;
+}
+
+const backendShape = z.object({
+  name: z.string().min(1),
+  needsClusterId: z.boolean(),
+  configSchema: z.custom<z.ZodType>(
+    (value) => typeof (value as { safeParse?: unknown } | null)?.safeParse === 'function',
+    'expected a zod schema',
+  ),
+  deployerType: z.enum(DEPLOYER_TYPES),
+  apiFactory: z.custom<BackendDescription['apiFactory']>((value) => typeof value === 'function', 'expected a function'),
+});
+
+export interface LoadBackendOptions {
+  /** Directory of the agent.yml: module specifiers are resolved from here first. */
+  readonly configDir: string;
+}
+
+/**
+ * Finds and validates a backend: a built-in name, a package name or a module path. Specifiers are resolved
+ * from `configDir`, then from the working directory, then from this package.
+ * @throws `PLUGIN_LOAD` saying exactly what is wrong, with the underlying error as `cause`.
+ */
+export async function loadBackend(name: string, options: LoadBackendOptions): Promise<BackendDescription> {
+  const builtin = Object.hasOwn(BUILTIN_BACKENDS, name) ? BUILTIN_BACKENDS[name as BuiltinBackendName] : undefined;
+  const specifier = builtin ?? name;
+  const parents = [join(options.configDir, '/'), join(process.cwd(), '/')].map((dir) => pathToFileURL(dir).href);
+  parents.push(import.meta.url);
+
+  let url: string | undefined;
+  let lastError: unknown;
+  for (const parent of parents) {
+    try {
+      url = resolveModule(isAbsolute(specifier) ? pathToFileURL(specifier).href : specifier, parent);
+      break;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (url === undefined) {
+    const detail =
+      builtin === undefined
+        ? `is neither a built-in backend (${Object.keys(BUILTIN_BACKENDS).join(', ')}) nor an importable module`
+        : `is built in, but its package ${builtin} is not installed (npm install ${builtin})`;
+    throw new PluginLoadError(name, detail, { cause: lastError });
+  }
+
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new PluginLoadError(name, `failed to import ${url}: ${(error as Error).message}`, { cause: error });
+  }
+
+  const candidate = findDescription(module);
+  if (candidate === undefined) {
+    throw new PluginLoadError(name, 'the module does not export FLOCKER_BACKEND (nor a default export of it)');
+  }
+  const parsed = backendShape.safeParse(candidate, { error: issueMessages });
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error.issues, ['FLOCKER_BACKEND']).join('; ');
+    throw new PluginLoadError(name, `FLOCKER_BACKEND does not have the expected shape: ${problems}`);
+  }
+  return candidate as BackendDescription;
+}
+
+function findDescription(module: Record<string, unknown>): unknown {
+  const fallback = module.default as Record<string, unknown> | undefined;
+  // A CommonJS module imported from ESM arrives as `default`, sometimes twice.
+  for (const scope of [module, fallback, fallback?.default as Record<string, unknown> | undefined]) {
+    if (scope === undefined || scope === null) continue;
+    if (scope.FLOCKER_BACKEND !== undefined) return scope.FLOCKER_BACKEND;
+    if (scope !== module && typeof scope.apiFactory === 'function') return scope;
+  }
+  return undefined;
+}
+
+/**
+ * Validates the backend's keys of the `dataset` section with the backend's schema.
+ * @throws `INVALID_CONFIG` listing each problem as `dataset.key: message`.
+ */
+export function parseBackendConfig<Config>(backend: BackendDescription<Config>, dataset: DatasetConfig): Config {
+  const { backend: _name, ...keys } = dataset;
+  const parsed = backend.configSchema.safeParse(keys, { error: issueMessages });
+  if (!parsed.success) throw new InvalidConfigError(formatIssues(parsed.error.issues, ['dataset']));
+  return parsed.data;
+}
+
+export interface CreateApiOptions {
+  /** Required when the backend declares `needsClusterId`. */
+  readonly clusterId?: string;
+  readonly configDir: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * Validates the backend's configuration and makes its API, wrapped so that every call is logged.
+ * @throws `INVALID_CONFIG` for bad keys or a missing cluster id; whatever the factory throws.
+ */
+export async function createBlockDeviceAPI<Config>(
+  backend: BackendDescription<Config>,
+  dataset: DatasetConfig,
+  options: CreateApiOptions,
+): Promise<IBlockDeviceAPI> {
+  const config = parseBackendConfig(backend, dataset);
+  if (backend.needsClusterId && !isUuid(options.clusterId)) {
+    throw new InvalidConfigError([
+      `cluster id: backend ${backend.name} needs the cluster's id (a UUID), got ${JSON.stringify(options.clusterId)}`,
+    ]);
+  }
+  const logger = options.logger ?? silentLogger;
+  const api = await backend.apiFactory(config, {
+    clusterId: backend.needsClusterId ? options.clusterId : undefined,
+    configDir: options.configDir,
+    logger,
+  });
+  const missing: string[] = BLOCK_DEVICE_API_METHODS.filter((method) => typeof api?.[method] !== 'function');
+  if (typeof api?.capabilities !== 'object' || api.capabilities === null) missing.push('capabilities');
+  if (missing.length > 0) {
+    throw new PluginLoadError(backend.name, `apiFactory returned an API without ${missing.join(', ')}`);
+  }
+  return instrumentApi(api, logger, backend.name);
+}
+
+export interface OpenedBackend {
+  readonly config: AgentConfig;
+  readonly backend: BackendDescription;
+  readonly api: IBlockDeviceAPI;
+}
+
+/**
+ * The whole path from an agent.yml to a working API: read and validate the file, load the backend, validate
+ * its keys, make the API.
+ * @throws `INVALID_CONFIG` (every problem, `path.to.key: message`), `PLUGIN_LOAD`, or the factory's error.
+ */
+export async function openBackend(
+  configPath: string,
+  options: Omit<CreateApiOptions, 'configDir'> = {},
+): Promise<OpenedBackend> {
+  const loaded = await loadAgentConfig(configPath);
+  if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, configPath);
+  const configDir = dirname(configPath);
+  const backend = await loadBackend(loaded.config.dataset.backend, { configDir });
+  const api = await createBlockDeviceAPI(backend, loaded.config.dataset, { ...options, configDir });
+  return { config: loaded.config, backend, api };
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// Entry point of the root npm scripts. It makes `npm test` and `npm run certify` work on a machine that has
+// only Node and npm: it brings the pinned pnpm, installs the workspace from the lockfile, then runs turbo.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { printSummary } from './test-summary.mjs';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+/** Exactly the version in package.json `packageManager`: pnpm refuses to run a workspace pinned to another. */
+const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const LOCAL_PNPM_DIR = join(ROOT, '.tooling', 'pnpm');
+
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+function run(cmd, args, { allowFailure = false } = {}) {
+  const result = spawnSync(cmd, args, { cwd: ROOT, env, stdio: 'inherit' });
+  if (result.error) throw result.error;
+  if (result.status !== 0 && !allowFailure) process.exit(result.status ?? 1);
+  return result.status ?? 1;
+}
+
+function pnpmVersionOnPath() {
+  const probe = spawnSync('pnpm', ['--version'], { env, encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : null;
+}
+
+function ensurePnpm() {
+  if (pnpmVersionOnPath() === PNPM_VERSION) return;
+  const localBin = join(LOCAL_PNPM_DIR, 'node_modules', '.bin');
+  env.PATH = `${localBin}${delimiter}${env.PATH ?? ''}`;
+  if (pnpmVersionOnPath() === PNPM_VERSION) return;
+  console.log(`flockerjs: installing pnpm ${PNPM_VERSION} into .tooling/pnpm (once)`);
+  run('npm', [
+    'install',
+    '--prefix',
+    LOCAL_PNPM_DIR,
+    '--no-save',
+    '--no-package-lock',
+    '--no-audit',
+    '--no-fund',
+    `pnpm@${PNPM_VERSION}`,
+  ]);
+  if (pnpmVersionOnPath() !== PNPM_VERSION) {
+    console.error(`flockerjs: pnpm ${PNPM_VERSION} is still not runnable after installing it`);
+    process.exit(1);
+  }
+}
+
+function ensureInstalled() {
+  // pnpm keeps a copy of the lockfile it installed; when it matches, the (slow) registry re-verification of
+  // every entry can be skipped.
+  const installed = join(ROOT, 'node_modules', '.pnpm', 'lock.yaml');
+  const lockfile = join(ROOT, 'pnpm-lock.yaml');
+  if (existsSync(installed) && readFileSync(installed, 'utf8') === readFileSync(lockfile, 'utf8')) return;
+  run('pnpm', ['install', '--frozen-lockfile']);
+}
+
+function clearTestResults() {
+  for (const group of ['packages', 'tooling']) {
+    const dir = join(ROOT, group);
+    if (!existsSync(dir)) continue;
+    for (const name of spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+      rmSync(join(dir, name, 'test-results'), { recursive: true, force: true });
+    }
+  }
+}
+
+const task = process.argv[2];
+const extra = process.argv.slice(3);
+ensurePnpm();
+ensureInstalled();
+
+switch (task) {
+  case 'build':
+  case 'typecheck':
+    run('pnpm', ['turbo', 'run', task, ...extra]);
+    break;
+  case 'lint':
+    run('pnpm', ['exec', 'biome', 'check', '.', ...extra]);
+    break;
+  case 'test': {
+    clearTestResults();
+    const lint = run('pnpm', ['exec', 'biome', 'check', '.'], { allowFailure: true });
+    const tests = run('pnpm', ['turbo', 'run', 'typecheck', 'test', '--continue', ...extra], {
+      allowFailure: true,
+    });
+    const { failed } = printSummary(ROOT);
+    process.exit(lint !== 0 || tests !== 0 || failed > 0 ? 1 : 0);
+    break;
+  }
+  case 'certify': {
+    // Until the certify command exists, certification is the loopback conformance suite.
+    clearTestResults();
+    const status = run('pnpm', ['turbo', 'run', 'test', '--filter=@flockerjs/driver-loopback', ...extra], {
+      allowFailure: true,
+    });
+    printSummary(ROOT);
+    process.exit(status);
+    break;
+  }
+  default:
+    console.error(`usage: node scripts/dev.mjs build|typecheck|lint|test|certify [args...]`);
+    process.exit(2);
+}
