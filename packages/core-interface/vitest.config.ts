@@ -1,10 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageConfig } from '@flockerjs/vitest-config';
 
-export default defineConfig({
-  test: {
-    name: 'core-interface',
-    include: ['test/**/*.test.ts'],
-    reporters: ['default', 'json'],
-    outputFile: { json: 'test-results/vitest.json' },
-  },
-});
+export default packageConfig('core-interface');

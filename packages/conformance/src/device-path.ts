@@ -1,0 +1,34 @@
+import { describe, expect } from 'vitest';
+import { expectCode } from './expect-code.js';
+import { conformanceTest } from './harness.js';
+import type { ResolvedOptions } from './options.js';
+import { isBlockDevice } from './os.js';
+
+/** getDevicePath(): the one answer that loses data when wrong. */
+export function devicePathTests(options: ResolvedOptions): void {
+  describe('getDevicePath', () => {
+    conformanceTest('getDevicePath(unknown id) rejects with UNKNOWN_VOLUME', options, async ({ api }) => {
+      const blockDeviceId = options.unknownBlockDeviceId();
+      await expectCode(api.getDevicePath(blockDeviceId), 'UNKNOWN_VOLUME', { blockDeviceId });
+    });
+
+    conformanceTest('getDevicePath(unattached volume) rejects with UNATTACHED', options, async (h) => {
+      const volume = await h.createVolume();
+      await expectCode(h.api.getDevicePath(volume.blockDeviceId), 'UNATTACHED', {
+        blockDeviceId: volume.blockDeviceId,
+      });
+    });
+
+    conformanceTest('getDevicePath(attached volume) returns a block device', options, async (h) => {
+      const volume = await h.createAttachedVolume();
+      const device = await h.api.getDevicePath(volume.blockDeviceId);
+      expect(await isBlockDevice(device), `not a block device: ${device}`).toBe(true);
+    });
+
+    conformanceTest('getDevicePath() returns the same path on every call', options, async (h) => {
+      const volume = await h.createAttachedVolume();
+      const first = await h.api.getDevicePath(volume.blockDeviceId);
+      expect(await h.api.getDevicePath(volume.blockDeviceId)).toBe(first);
+    });
+  });
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BlockDeviceVolume, IBlockDeviceAPI } from '@flockerjs/core-interface';
+import { expect, it, type TestContext } from 'vitest';
+import { detachDestroyVolumes } from './cleanup.js';
+import type { ResolvedOptions } from './options.js';
+
+/** What every conformance test works with. */
+export interface Harness {
+  /** The API under test; every volume it creates is destroyed after the test. */
+  readonly api: IBlockDeviceAPI;
+  readonly thisNode: string;
+  readonly options: ResolvedOptions;
+  /** A fresh, isolated API from the factory, cleaned up the same way. */
+  anotherApi(): Promise<IBlockDeviceAPI>;
+  /** Creates a volume of the minimum size for a new dataset. */
+  createVolume(size?: number): Promise<BlockDeviceVolume>;
+  /** Creates a volume and attaches it to this node. */
+  createAttachedVolume(): Promise<BlockDeviceVolume>;
+  /** Runs a read-only assertion until it holds, as often as `consistency` allows. */
+  eventually<T>(assertion: () => Promise<T>): Promise<T>;
+  /** Checks through `inspect`, when the driver offers it, that the backend holds `volume` as given. */
+  expectBackendHolds(volume: BlockDeviceVolume): Promise<void>;
+  /** Checks through `inspect`, when offered, that the backend no longer has the volume. */
+  expectBackendLacks(blockDeviceId: string): Promise<void>;
+}
+
+type Body = (harness: Harness, context: TestContext) => Promise<void>;
+
+/**
+ * Registers one conformance test. Its API comes from the factory; every volume it creates is detached and
+ * destroyed when it ends (also when an assertion failed), and the test fails if any volume is left.
+ */
+export function conformanceTest(title: string, options: ResolvedOptions, body: Body): void {
+  it(title, { timeout: options.timeoutMs }, async (context) => {
+    if (options.skip !== undefined) context.skip(options.skip);
+    const harness = await setUp(options, context);
+    await body(harness, context);
+  });
+}
+
+async function setUp(options: ResolvedOptions, context: TestContext): Promise<Harness> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  context.onTestFinished(async () => {
+    const failures: unknown[] = [];
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `cleanup after "${context.task.name}" failed`);
+  });
+
+  const makeApi = async (): Promise<IBlockDeviceAPI> => {
+    const raw = await options.factory({ testName: context.task.name, onCleanup: (fn) => cleanups.push(fn) });
+    const created = new Set<string>();
+    cleanups.push(() => destroyCreated(raw, created, options));
+    return trackCreated(raw, created);
+  };
+
+  const api = await makeApi();
+  const thisNode = await api.computeInstanceId();
+  const eventually = <T>(assertion: () => Promise<T>): Promise<T> => retryAssertion(assertion, options);
+  const harness: Harness = {
+    api,
+    thisNode,
+    options,
+    anotherApi: makeApi,
+    createVolume: (size = options.minimumAllocatableSize) => api.createVolume(randomUUID(), size),
+    async createAttachedVolume() {
+      const volume = await harness.createVolume();
+      return api.attachVolume(volume.blockDeviceId, thisNode);
+    },
+    eventually,
+    async expectBackendHolds(volume) {
+      if (options.inspect === undefined) return;
+      const { blockDeviceId, ...expected } = volume;
+      await eventually(async () => expect(await options.inspect?.(blockDeviceId)).toEqual(expected));
+    },
+    async expectBackendLacks(blockDeviceId) {
+      if (options.inspect === undefined) return;
+      await eventually(async () => expect(await options.inspect?.(blockDeviceId)).toBeUndefined());
+    },
+  };
+  return harness;
+}
+
+/** The API with every volume it creates recorded, so cleanup touches only what the test made. */
+function trackCreated(api: IBlockDeviceAPI, created: Set<string>): IBlockDeviceAPI {
+  return new Proxy(api, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property !== 'createVolume' && property !== 'createVolumeWithProfile') return value.bind(target);
+      return async (...args: unknown[]) => {
+        const volume = (await value.apply(target, args)) as BlockDeviceVolume;
+        created.add(volume.blockDeviceId);
+        return volume;
+      };
+    },
+  });
+}
+
+async function destroyCreated(api: IBlockDeviceAPI, created: Set<string>, options: ResolvedOptions): Promise<void> {
+  const { remaining, errors } = await detachDestroyVolumes(api, {
+    only: created,
+    intervalMs: options.consistency.intervalMs,
+  });
+  if (remaining.length > 0) {
+    const ids = remaining.map((volume) => volume.blockDeviceId).join(', ');
+    throw new AggregateError(errors, `volumes left behind after cleanup: ${ids}`);
+  }
+  // A volume the test never got an id for (say, from a create that failed halfway) is a leak as well; it is
+  // reported, not destroyed, since the suite only removes what it knows it made.
+  await retryAssertion(async () => {
+    const leaked = (await api.listVolumes()).map((volume) => volume.blockDeviceId);
+    expect(leaked, 'volumes this test did not create are left in the backend').toEqual([]);
+  }, options);
+}
+
+async function retryAssertion<T>(assertion: () => Promise<T>, options: ResolvedOptions): Promise<T> {
+  const { attempts, intervalMs } = options.consistency;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (attempt >= attempts || (error as Error).name !== 'AssertionError') throw error;
+      await sleep(intervalMs);
+    }
+  }
+}

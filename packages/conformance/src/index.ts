@@ -1,0 +1,23 @@
+export { attachTests } from './attach.js';
+export { CLEANUP_ROUNDS, type CleanupOptions, type CleanupResult, detachDestroyVolumes } from './cleanup.js';
+export { cloudApiTests } from './cloud-api.js';
+export { createTests } from './create.js';
+export { dataTests } from './data.js';
+export { describeBlockDeviceAPI } from './describe-block-device-api.js';
+export { destroyTests } from './destroy.js';
+export { detachTests } from './detach.js';
+export { devicePathTests } from './device-path.js';
+export { expectCode } from './expect-code.js';
+export { type Harness } from './harness.js';
+export { interfaceTests } from './interface.js';
+export { listTests } from './list.js';
+export {
+  type ApiFactory,
+  type ConformanceOptions,
+  type FactoryContext,
+  type InspectedVolume,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
+export { deviceNoLongerServes, deviceSize, isBlockDevice, parseLsblkSize, readDevice, writeDevice } from './os.js';
+export { profileTests } from './profiles.js';

@@ -1,0 +1,69 @@
+import type { IBlockDeviceAPI } from '@flockerjs/core-interface';
+
+/** What a test's factory gets: a name for the things it creates and a place to register their removal. */
+export interface FactoryContext {
+  /** The test's title, for naming the backend objects the factory creates. */
+  readonly testName: string;
+  /** Registers cleanup that runs after the test, after the test's volumes are destroyed, even when it fails. */
+  onCleanup(cleanup: () => Promise<void> | void): void;
+}
+
+/**
+ * Makes a fresh API whose `listVolumes()` starts empty and sees no other test's volumes: a new root directory,
+ * or a new random cluster id. Called once per test (twice by the isolation test).
+ */
+export type ApiFactory = (context: FactoryContext) => Promise<IBlockDeviceAPI> | IBlockDeviceAPI;
+
+/** A volume as the backend itself holds it, read without going through the driver. */
+export interface InspectedVolume {
+  readonly size: number;
+  readonly attachedTo: string | null;
+  readonly datasetId: string;
+}
+
+export interface ConformanceOptions {
+  /** Title of the suite, usually the backend name. */
+  readonly name: string;
+  readonly factory: ApiFactory;
+  /**
+   * The smallest size, in bytes, every test creates; a multiple of the API's allocation unit, and large
+   * enough for an ext4 journal.
+   */
+  readonly minimumAllocatableSize: number;
+  /**
+   * The granularity, in bytes, at which the storage allocates devices as the kernel sees them (some Cinder
+   * backends allocate in 8 GiB steps): device sizes are checked rounded up to it. @default 1
+   */
+  readonly deviceAllocationUnit?: number;
+  /** A well-formed id that no volume has, in the backend's format. */
+  readonly unknownBlockDeviceId: () => string;
+  /**
+   * Optional back door: reads a volume straight from the backend (files, emulator state, cloud API), so the
+   * suite checks effects without trusting `listVolumes`. Resolves `undefined` for a volume that does not exist.
+   */
+  readonly inspect?: (blockDeviceId: string) => Promise<InspectedVolume | undefined>;
+  /**
+   * For eventually consistent listings: how often, and how far apart, a listing assertion is tried before
+   * it fails. @default { attempts: 1, intervalMs: 1000 }
+   */
+  readonly consistency?: { readonly attempts: number; readonly intervalMs: number };
+  /** When set, every test is reported as skipped with this reason (say, "loop devices need root"). */
+  readonly skip?: string | undefined;
+  /** Per-test time limit in milliseconds. @default 120000 */
+  readonly timeoutMs?: number;
+}
+
+export interface ResolvedOptions extends ConformanceOptions {
+  readonly deviceAllocationUnit: number;
+  readonly consistency: { readonly attempts: number; readonly intervalMs: number };
+  readonly timeoutMs: number;
+}
+
+export function resolveOptions(options: ConformanceOptions): ResolvedOptions {
+  return {
+    ...options,
+    deviceAllocationUnit: options.deviceAllocationUnit ?? 1,
+    consistency: options.consistency ?? { attempts: 1, intervalMs: 1000 },
+    timeoutMs: options.timeoutMs ?? 120_000,
+  };
+}

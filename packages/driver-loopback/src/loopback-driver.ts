@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AlreadyAttachedError,
+  assertDatasetId,
+  BackendError,
+  type BlockDeviceVolume,
+  blockDeviceVolume,
+  type Capabilities,
+  checkAllocatableSize,
+  DatasetExistsError,
+  InvalidConfigError,
+  InvalidIdError,
+  type IProfiledBlockDeviceAPI,
+  type Logger,
+  silentLogger,
+  UnattachedVolumeError,
+  UnknownInstanceIdError,
+  UnknownVolumeError,
+  withAttachedTo,
+} from '@flockerjs/core-interface';
+import { type LoopbackConfig, NODE_ID_PATTERN } from './config.js';
+import {
+  ATTACHED_DIR,
+  blockDeviceIdFor,
+  datasetIdOf,
+  NODE_ID_FILE,
+  PROFILES_DIR,
+  parseVolumeFileName,
+  UNATTACHED_DIR,
+  volumeDir,
+  volumeFileName,
+} from './layout.js';
+import { type Exec, execCommand } from './os/exec.js';
+import { attachLoopDevice, detachLoopDevice, fileId, listLoopDevices } from './os/losetup.js';
+
+export const DRIVER_NAME = 'loopback';
+/** 16 MiB: enough for an ext4 journal, as the original's LOOPBACK_MINIMUM_ALLOCATABLE_SIZE. */
+export const MINIMUM_ALLOCATABLE_SIZE = 16 * 1024 * 1024;
+export const ROOT_REQUIRED =
+  'the loopback backend needs root privileges: it attaches volumes with losetup, which only root may run';
+const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface LoopbackDeps {
+  /** Runs losetup. */
+  readonly exec: Exec;
+  readonly getuid: () => number;
+  readonly logger: Logger;
+}
+
+interface Located {
+  readonly volume: BlockDeviceVolume;
+  readonly path: string;
+}
+
+export class LoopbackDriver implements IProfiledBlockDeviceAPI {
+  readonly capabilities: Capabilities = Object.freeze({ profiles: true, cloudApi: false, startNode: false });
+  readonly #root: string;
+  readonly #nodeId: string;
+  readonly #allocationUnit: number;
+  readonly #exec: Exec;
+
+  /** Use {@link LoopbackDriver.open}, which prepares the root directory and the node id. */
+  constructor(settings: { root: string; nodeId: string; allocationUnit: number }, deps: LoopbackDeps) {
+    this.#root = settings.root;
+    this.#nodeId = settings.nodeId;
+    this.#allocationUnit = settings.allocationUnit;
+    this.#exec = (file, args) => deps.logger.action(`${DRIVER_NAME}:exec`, { argv: [file, ...args] }, () => deps.exec(file, args));
+  }
+
+  /**
+   * Checks privileges, creates the root's directories, and settles this node's id: the configured one, or
+   * the one kept in `<root>/node-id` (made on first use), so it survives restarts.
+   */
+  static async open(config: LoopbackConfig, deps: Partial<LoopbackDeps> = {}): Promise<LoopbackDriver> {
+    const getuid = deps.getuid ?? process.getuid ?? (() => 0);
+    if (getuid() !== 0) throw new BackendError('open', `${ROOT_REQUIRED} (running as uid ${getuid()})`);
+    for (const dir of [UNATTACHED_DIR, ATTACHED_DIR, PROFILES_DIR]) {
+      await mkdir(join(config.root_path, dir), { recursive: true });
+    }
+    const root = await realpath(config.root_path);
+    const nodeId = config.compute_instance_id ?? (await persistedNodeId(root));
+    return new LoopbackDriver(
+      { root, nodeId, allocationUnit: config.allocation_unit },
+      { exec: deps.exec ?? execCommand, getuid, logger: deps.logger ?? silentLogger },
+    );
+  }
+
+  async allocationUnit(): Promise<number> {
+    return this.#allocationUnit;
+  }
+
+  async computeInstanceId(): Promise<string> {
+    return this.#nodeId;
+  }
+
+  async createVolume(datasetId: string, size: number): Promise<BlockDeviceVolume> {
+    assertDatasetId(datasetId);
+    checkAllocatableSize(this.#allocationUnit, size);
+    const blockDeviceId = blockDeviceIdFor(datasetId);
+    if ((await this.#find(blockDeviceId)) !== undefined) throw new DatasetExistsError(datasetId, blockDeviceId);
+    const path = join(this.#root, UNATTACHED_DIR, volumeFileName(blockDeviceId, size));
+    const file = await open(path, 'wx').catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EEXIST' ? new DatasetExistsError(datasetId, blockDeviceId) : error;
+    });
+    try {
+      // Sparse: the file takes no space until written.
+      await file.truncate(size);
+    } catch (error) {
+      await rm(path, { force: true });
+      throw new BackendError('createVolume', `cannot size ${path}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await file.close();
+    }
+    return blockDeviceVolume({ blockDeviceId, size, attachedTo: null, datasetId });
+  }
+
+  async createVolumeWithProfile(datasetId: string, size: number, profileName: string): Promise<BlockDeviceVolume> {
+    if (!PROFILE_NAME.test(profileName)) {
+      throw new InvalidConfigError([`profile: ${JSON.stringify(profileName)} is not a valid profile name`]);
+    }
+    const volume = await this.createVolume(datasetId, size);
+    try {
+      await writeFile(join(this.#root, PROFILES_DIR, volume.blockDeviceId), `${profileName}\n`);
+    } catch (error) {
+      await this.destroyVolume(volume.blockDeviceId);
+      throw error;
+    }
+    return volume;
+  }
+
+  async destroyVolume(blockDeviceId: string): Promise<void> {
+    const { volume, path } = await this.#locate(blockDeviceId);
+    if (volume.attachedTo !== null) throw new AlreadyAttachedError(blockDeviceId, volume.attachedTo);
+    await rm(path).catch(async (error: NodeJS.ErrnoException) => {
+      // Attached or destroyed by another node meanwhile: report what it is now.
+      if (error.code !== 'ENOENT') throw error;
+      const now = await this.#locate(blockDeviceId);
+      throw new AlreadyAttachedError(blockDeviceId, now.volume.attachedTo);
+    });
+    await rm(join(this.#root, PROFILES_DIR, blockDeviceId), { force: true });
+  }
+
+  async attachVolume(blockDeviceId: string, attachTo: string): Promise<BlockDeviceVolume> {
+    const { volume, path } = await this.#locate(blockDeviceId);
+    if (volume.attachedTo !== null) throw new AlreadyAttachedError(blockDeviceId, volume.attachedTo);
+    if (!NODE_ID_PATTERN.test(attachTo)) throw new InvalidIdError('node id', attachTo, NODE_ID_PATTERN.source);
+    const dir = volumeDir(this.#root, attachTo);
+    await mkdir(dir, { recursive: true });
+    const attachedPath = join(dir, volumeFileName(blockDeviceId, volume.size));
+    // The rename is the attachment: atomic, so of two nodes attaching at once exactly one wins.
+    await rename(path, attachedPath).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      const now = await this.#locate(blockDeviceId);
+      throw new AlreadyAttachedError(blockDeviceId, now.volume.attachedTo);
+    });
+    if (attachTo === this.#nodeId) {
+      try {
+        await attachLoopDevice(this.#exec, attachedPath);
+      } catch (error) {
+        await rename(attachedPath, path);
+        throw new BackendError('attachVolume', `losetup could not attach ${blockDeviceId}: ${message(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    return withAttachedTo(volume, attachTo);
+  }
+
+  async detachVolume(blockDeviceId: string): Promise<void> {
+    const { volume, path } = await this.#locate(blockDeviceId);
+    if (volume.attachedTo === null) throw new UnattachedVolumeError(blockDeviceId);
+    for (const device of await this.#devicesOf(path)) await detachLoopDevice(this.#exec, device);
+    // losetup --detach on a busy (mounted) device only schedules the detach; the volume stays attached then.
+    const busy = await this.#devicesOf(path);
+    if (busy.length > 0) {
+      throw new BackendError('detachVolume', `${busy.join(', ')} still in use (mounted?); ${blockDeviceId} stays attached`);
+    }
+    await rename(path, join(volumeDir(this.#root, null), volumeFileName(blockDeviceId, volume.size)));
+  }
+
+  async listVolumes(): Promise<readonly BlockDeviceVolume[]> {
+    return (await this.#scan()).map((located) => located.volume);
+  }
+
+  async getDevicePath(blockDeviceId: string): Promise<string> {
+    const { volume, path } = await this.#locate(blockDeviceId);
+    if (volume.attachedTo === null) throw new UnattachedVolumeError(blockDeviceId);
+    if (volume.attachedTo !== this.#nodeId) {
+      throw new UnattachedVolumeError(
+        blockDeviceId,
+        `is attached to node ${JSON.stringify(volume.attachedTo)}, not to this node ${JSON.stringify(this.#nodeId)}`,
+      );
+    }
+    const [device] = await this.#devicesOf(path);
+    // No device for an attached volume means the host rebooted: attach it again rather than report nothing.
+    return device ?? attachLoopDevice(this.#exec, path);
+  }
+
+  // --- internals ---
+
+  async #locate(blockDeviceId: string): Promise<Located> {
+    const located = await this.#find(blockDeviceId);
+    if (located === undefined) throw new UnknownVolumeError(blockDeviceId);
+    return located;
+  }
+
+  async #find(blockDeviceId: string): Promise<Located | undefined> {
+    // Ids from outside never become paths: only a well-formed id is looked for, by comparing names.
+    if (typeof blockDeviceId !== 'string' || datasetIdOf(blockDeviceId) === undefined) return undefined;
+    return (await this.#scan()).find((located) => located.volume.blockDeviceId === blockDeviceId);
+  }
+
+  async #scan(): Promise<Located[]> {
+    const nodes = await readdir(join(this.#root, ATTACHED_DIR));
+    const dirs: [string | null, string][] = [
+      [null, volumeDir(this.#root, null)],
+      ...nodes.filter((node) => NODE_ID_PATTERN.test(node)).map((node): [string, string] => [node, volumeDir(this.#root, node)]),
+    ];
+    const found = await Promise.all(
+      dirs.map(async ([attachedTo, dir]) =>
+        (await readdir(dir).catch(() => [])).flatMap((name) => {
+          const parsed = parseVolumeFileName(name);
+          const datasetId = parsed && datasetIdOf(parsed.blockDeviceId);
+          if (parsed === undefined || datasetId === undefined) return [];
+          const volume = blockDeviceVolume({ blockDeviceId: parsed.blockDeviceId, size: parsed.size, attachedTo, datasetId });
+          return [{ volume, path: join(dir, name) }];
+        }),
+      ),
+    );
+    return found.flat();
+  }
+
+  /** Loop devices backed by `path`, matched by file identity rather than by name. */
+  async #devicesOf(path: string): Promise<string[]> {
+    const id = fileId(await stat(path));
+    const devices = await listLoopDevices(this.#exec);
+    return devices.filter((device) => device.backingId === id).map((device) => device.device).sort();
+  }
+}
+
+async function persistedNodeId(root: string): Promise<string> {
+  const file = join(root, NODE_ID_FILE);
+  try {
+    await writeFile(file, `${randomUUID()}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const nodeId = (await readFile(file, 'utf8')).trim();
+  if (!NODE_ID_PATTERN.test(nodeId)) throw new UnknownInstanceIdError(`${file} holds ${JSON.stringify(nodeId)}`);
+  return nodeId;
+}
+
+function message(error: unknown): string {
+  const stderr = (error as { stderr?: unknown }).stderr;
+  return typeof stderr === 'string' && stderr !== '' ? stderr : (error as Error).message;
+}
