@@ -9,7 +9,9 @@ import { printSummary } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** Exactly the version in package.json `packageManager`: pnpm refuses to run a workspace pinned to another. */
-const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split(
+  '@',
+)[1];
 const LOCAL_PNPM_DIR = join(ROOT, '.tooling', 'pnpm');
 
 const env = {

@@ -34,7 +34,9 @@ export function printSummary(root) {
   const total = { passed: 0, failed: 0, skipped: 0 };
   console.log('\nTest results by package:');
   for (const row of rows) {
-    console.log(`  ${row.name.padEnd(34)} ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped`);
+    console.log(
+      `  ${row.name.padEnd(34)} ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped`,
+    );
     total.passed += row.passed;
     total.failed += row.failed;
     total.skipped += row.skipped;

@@ -7,17 +7,25 @@ import type { ResolvedOptions } from './options.js';
 /** attachVolume(): the returned value, the listing, and every refusal. */
 export function attachTests(options: ResolvedOptions): void {
   describe('attachVolume', () => {
-    conformanceTest('attachVolume(unknown id) rejects with UNKNOWN_VOLUME', options, async ({ api, thisNode }) => {
-      const blockDeviceId = options.unknownBlockDeviceId();
-      await expectCode(api.attachVolume(blockDeviceId, thisNode), 'UNKNOWN_VOLUME', { blockDeviceId });
-    });
+    conformanceTest(
+      'attachVolume(unknown id) rejects with UNKNOWN_VOLUME',
+      options,
+      async ({ api, thisNode }) => {
+        const blockDeviceId = options.unknownBlockDeviceId();
+        await expectCode(api.attachVolume(blockDeviceId, thisNode), 'UNKNOWN_VOLUME', { blockDeviceId });
+      },
+    );
 
-    conformanceTest('attachVolume(volume attached here) rejects with ALREADY_ATTACHED', options, async (h) => {
-      const volume = await h.createAttachedVolume();
-      await expectCode(h.api.attachVolume(volume.blockDeviceId, h.thisNode), 'ALREADY_ATTACHED', {
-        blockDeviceId: volume.blockDeviceId,
-      });
-    });
+    conformanceTest(
+      'attachVolume(volume attached here) rejects with ALREADY_ATTACHED',
+      options,
+      async (h) => {
+        const volume = await h.createAttachedVolume();
+        await expectCode(h.api.attachVolume(volume.blockDeviceId, h.thisNode), 'ALREADY_ATTACHED', {
+          blockDeviceId: volume.blockDeviceId,
+        });
+      },
+    );
 
     conformanceTest(
       'attachVolume(volume attached here, to another node) rejects with ALREADY_ATTACHED',
@@ -25,18 +33,26 @@ export function attachTests(options: ResolvedOptions): void {
       async (h) => {
         const volume = await h.createAttachedVolume();
         // The already-attached check comes before any check of the target node.
-        await expectCode(h.api.attachVolume(volume.blockDeviceId, `${h.thisNode}-different`), 'ALREADY_ATTACHED', {
-          blockDeviceId: volume.blockDeviceId,
-        });
+        await expectCode(
+          h.api.attachVolume(volume.blockDeviceId, `${h.thisNode}-different`),
+          'ALREADY_ATTACHED',
+          {
+            blockDeviceId: volume.blockDeviceId,
+          },
+        );
       },
     );
 
-    conformanceTest('attachVolume() returns the volume attached to the node it was given', options, async (h) => {
-      const volume = await h.createVolume();
-      const attached = await h.api.attachVolume(volume.blockDeviceId, h.thisNode);
-      expect(attached).toEqual(withAttachedTo(volume, h.thisNode));
-      await h.expectBackendHolds(attached);
-    });
+    conformanceTest(
+      'attachVolume() returns the volume attached to the node it was given',
+      options,
+      async (h) => {
+        const volume = await h.createVolume();
+        const attached = await h.api.attachVolume(volume.blockDeviceId, h.thisNode);
+        expect(attached).toEqual(withAttachedTo(volume, h.thisNode));
+        await h.expectBackendHolds(attached);
+      },
+    );
 
     conformanceTest('attachVolume() after detachVolume() attaches the volume again', options, async (h) => {
       const volume = await h.createVolume();
@@ -44,7 +60,10 @@ export function attachTests(options: ResolvedOptions): void {
       await h.api.detachVolume(volume.blockDeviceId);
       const reattached = await h.api.attachVolume(volume.blockDeviceId, h.thisNode);
       await h.eventually(async () =>
-        expect({ reattached, listed: await h.api.listVolumes() }).toEqual({ reattached: attached, listed: [attached] }),
+        expect({ reattached, listed: await h.api.listVolumes() }).toEqual({
+          reattached: attached,
+          listed: [attached],
+        }),
       );
     });
 

@@ -24,7 +24,10 @@ export interface CleanupResult {
  * Detaches and destroys volumes until none of those it may touch are left, in bounded rounds. Errors are
  * collected, not thrown, so one stuck volume does not stop the others from being removed.
  */
-export async function detachDestroyVolumes(api: IBlockDeviceAPI, options: CleanupOptions = {}): Promise<CleanupResult> {
+export async function detachDestroyVolumes(
+  api: IBlockDeviceAPI,
+  options: CleanupOptions = {},
+): Promise<CleanupResult> {
   const rounds = options.rounds ?? CLEANUP_ROUNDS;
   const errors: unknown[] = [];
   const listMine = async (previous: readonly BlockDeviceVolume[]): Promise<readonly BlockDeviceVolume[]> => {

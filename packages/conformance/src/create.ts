@@ -10,19 +10,26 @@ import { deviceSize } from './os.js';
 /** createVolume(): exact sizes, labels, refusals, and concurrency. */
 export function createTests(options: ResolvedOptions): void {
   describe('createVolume', () => {
-    conformanceTest('createVolume() returns an unattached volume with the dataset id and size', options, async (h) => {
-      const datasetId = randomUUID();
-      const volume = await h.api.createVolume(datasetId, options.minimumAllocatableSize);
-      expect(volume).toMatchObject({ datasetId, size: options.minimumAllocatableSize, attachedTo: null });
-      await h.expectBackendHolds(volume);
-    });
+    conformanceTest(
+      'createVolume() returns an unattached volume with the dataset id and size',
+      options,
+      async (h) => {
+        const datasetId = randomUUID();
+        const volume = await h.api.createVolume(datasetId, options.minimumAllocatableSize);
+        expect(volume).toMatchObject({ datasetId, size: options.minimumAllocatableSize, attachedTo: null });
+        await h.expectBackendHolds(volume);
+      },
+    );
 
     conformanceTest(
       'createVolume(minimum size) makes a device of that size, rounded up to the device allocation unit',
       options,
       async (h) => {
         const volume = await h.createAttachedVolume();
-        const expectedDeviceSize = allocatedSize(options.deviceAllocationUnit, options.minimumAllocatableSize);
+        const expectedDeviceSize = allocatedSize(
+          options.deviceAllocationUnit,
+          options.minimumAllocatableSize,
+        );
         await h.eventually(async () => {
           const listed = (await h.api.listVolumes()).find((v) => v.blockDeviceId === volume.blockDeviceId);
           const device = await h.api.getDevicePath(volume.blockDeviceId);
@@ -41,17 +48,22 @@ export function createTests(options: ResolvedOptions): void {
         const unit = await api.allocationUnit();
         const bad = [0, -unit, options.minimumAllocatableSize + 0.5, Number.NaN];
         if (unit > 1) bad.push(options.minimumAllocatableSize + unit / 2, unit - 1);
-        for (const size of bad) await expectCode(api.createVolume(randomUUID(), size), 'INVALID_SIZE', { size });
+        for (const size of bad)
+          await expectCode(api.createVolume(randomUUID(), size), 'INVALID_SIZE', { size });
         expect(await api.listVolumes()).toEqual([]);
       },
     );
 
-    conformanceTest('createVolume(dataset id that is not a UUID) rejects with INVALID_ID', options, async ({ api }) => {
-      for (const datasetId of ['', 'not-a-uuid', '../../etc', randomUUID().toUpperCase()]) {
-        await expectCode(api.createVolume(datasetId, options.minimumAllocatableSize), 'INVALID_ID');
-      }
-      expect(await api.listVolumes()).toEqual([]);
-    });
+    conformanceTest(
+      'createVolume(dataset id that is not a UUID) rejects with INVALID_ID',
+      options,
+      async ({ api }) => {
+        for (const datasetId of ['', 'not-a-uuid', '../../etc', randomUUID().toUpperCase()]) {
+          await expectCode(api.createVolume(datasetId, options.minimumAllocatableSize), 'INVALID_ID');
+        }
+        expect(await api.listVolumes()).toEqual([]);
+      },
+    );
 
     conformanceTest('parallel createVolume() calls give distinct volumes, all listed', options, async (h) => {
       const volumes = await Promise.all(Array.from({ length: 4 }, () => h.createVolume()));

@@ -36,13 +36,16 @@ export function detachTests(options: ResolvedOptions): void {
         await h.api.detachVolume(volume.blockDeviceId);
 
         await h.eventually(async () =>
-          expect(sorted(await h.api.listVolumes())).toEqual(sorted([unrelated, withAttachedTo(volume, null)])),
+          expect(sorted(await h.api.listVolumes())).toEqual(
+            sorted([unrelated, withAttachedTo(volume, null)]),
+          ),
         );
         await h.expectBackendHolds(withAttachedTo(volume, null));
         await h.eventually(async () =>
-          expect(await deviceNoLongerServes(device, 0, marker), `${device} still serves the detached volume`).toBe(
-            true,
-          ),
+          expect(
+            await deviceNoLongerServes(device, 0, marker),
+            `${device} still serves the detached volume`,
+          ).toBe(true),
         );
       },
     );

@@ -25,6 +25,15 @@ export function devicePathTests(options: ResolvedOptions): void {
       expect(await isBlockDevice(device), `not a block device: ${device}`).toBe(true);
     });
 
+    conformanceTest('getDevicePath() gives each attached volume a device of its own', options, async (h) => {
+      const first = await h.createAttachedVolume();
+      const second = await h.createAttachedVolume();
+      const devices = await Promise.all(
+        [first, second].map((volume) => h.api.getDevicePath(volume.blockDeviceId)),
+      );
+      expect(devices[0]).not.toBe(devices[1]);
+    });
+
     conformanceTest('getDevicePath() returns the same path on every call', options, async (h) => {
       const volume = await h.createAttachedVolume();
       const first = await h.api.getDevicePath(volume.blockDeviceId);

@@ -50,7 +50,8 @@ async function setUp(options: ResolvedOptions, context: TestContext): Promise<Ha
         failures.push(error);
       }
     }
-    if (failures.length > 0) throw new AggregateError(failures, `cleanup after "${context.task.name}" failed`);
+    if (failures.length > 0)
+      throw new AggregateError(failures, `cleanup after "${context.task.name}" failed`);
   });
 
   const makeApi = async (): Promise<IBlockDeviceAPI> => {
@@ -103,7 +104,11 @@ function trackCreated(api: IBlockDeviceAPI, created: Set<string>): IBlockDeviceA
   });
 }
 
-async function destroyCreated(api: IBlockDeviceAPI, created: Set<string>, options: ResolvedOptions): Promise<void> {
+async function destroyCreated(
+  api: IBlockDeviceAPI,
+  created: Set<string>,
+  options: ResolvedOptions,
+): Promise<void> {
   const { remaining, errors } = await detachDestroyVolumes(api, {
     only: created,
     intervalMs: options.consistency.intervalMs,

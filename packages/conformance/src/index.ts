@@ -8,7 +8,7 @@ export { destroyTests } from './destroy.js';
 export { detachTests } from './detach.js';
 export { devicePathTests } from './device-path.js';
 export { expectCode } from './expect-code.js';
-export { type Harness } from './harness.js';
+export type { Harness } from './harness.js';
 export { interfaceTests } from './interface.js';
 export { listTests } from './list.js';
 export {
@@ -19,5 +19,12 @@ export {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js';
-export { deviceNoLongerServes, deviceSize, isBlockDevice, parseLsblkSize, readDevice, writeDevice } from './os.js';
+export {
+  deviceNoLongerServes,
+  deviceSize,
+  isBlockDevice,
+  parseLsblkSize,
+  readDevice,
+  writeDevice,
+} from './os.js';
 export { profileTests } from './profiles.js';

@@ -6,29 +6,37 @@ import type { ResolvedOptions } from './options.js';
 /** The shape of the API and the node identity it reports. */
 export function interfaceTests(options: ResolvedOptions): void {
   describe('interface', () => {
-    conformanceTest('implements every IBlockDeviceAPI member and declares its capabilities', options, async ({ api }) => {
-      for (const method of BLOCK_DEVICE_API_METHODS) expect(api[method], method).toBeTypeOf('function');
-      const { profiles, cloudApi, startNode } = api.capabilities;
-      expect({ profiles, cloudApi, startNode }).toEqual({
-        profiles: expect.any(Boolean),
-        cloudApi: expect.any(Boolean),
-        startNode: expect.any(Boolean),
-      });
-      // A declaration must be backed by the member it promises, or the optional suites would test nothing.
-      const members = api as unknown as Record<string, unknown>;
-      if (profiles) expect(members.createVolumeWithProfile).toBeTypeOf('function');
-      if (cloudApi) expect(members.listLiveNodes).toBeTypeOf('function');
-      if (startNode) expect(members.startNode).toBeTypeOf('function');
-    });
+    conformanceTest(
+      'implements every IBlockDeviceAPI member and declares its capabilities',
+      options,
+      async ({ api }) => {
+        for (const method of BLOCK_DEVICE_API_METHODS) expect(api[method], method).toBeTypeOf('function');
+        const { profiles, cloudApi, startNode } = api.capabilities;
+        expect({ profiles, cloudApi, startNode }).toEqual({
+          profiles: expect.any(Boolean),
+          cloudApi: expect.any(Boolean),
+          startNode: expect.any(Boolean),
+        });
+        // A declaration must be backed by the member it promises, or the optional suites would test nothing.
+        const members = api as unknown as Record<string, unknown>;
+        if (profiles) expect(members.createVolumeWithProfile).toBeTypeOf('function');
+        if (cloudApi) expect(members.listLiveNodes).toBeTypeOf('function');
+        if (startNode) expect(members.startNode).toBeTypeOf('function');
+      },
+    );
 
     conformanceTest('computeInstanceId() returns a string', options, async ({ thisNode }) => {
       expect(thisNode).toBeTypeOf('string');
     });
 
-    conformanceTest('computeInstanceId() returns a non-empty id, the same on every call', options, async (h) => {
-      expect(h.thisNode).not.toBe('');
-      expect(await h.api.computeInstanceId()).toBe(h.thisNode);
-    });
+    conformanceTest(
+      'computeInstanceId() returns a non-empty id, the same on every call',
+      options,
+      async (h) => {
+        expect(h.thisNode).not.toBe('');
+        expect(await h.api.computeInstanceId()).toBe(h.thisNode);
+      },
+    );
 
     conformanceTest(
       'allocationUnit() is a whole number of bytes that divides the minimum allocatable size',

@@ -16,16 +16,20 @@ export function listTests(options: ResolvedOptions): void {
       await h.eventually(async () => expect(await h.api.listVolumes()).toContainEqual(volume));
     });
 
-    conformanceTest('listVolumes() reports the dataset id and size the volume was created with', options, async (h) => {
-      const datasetId = randomUUID();
-      await h.api.createVolume(datasetId, options.minimumAllocatableSize);
-      await h.eventually(async () => {
-        const listed = await h.api.listVolumes();
-        expect(listed.map(({ datasetId, size }) => ({ datasetId, size }))).toEqual([
-          { datasetId, size: options.minimumAllocatableSize },
-        ]);
-      });
-    });
+    conformanceTest(
+      'listVolumes() reports the dataset id and size the volume was created with',
+      options,
+      async (h) => {
+        const datasetId = randomUUID();
+        await h.api.createVolume(datasetId, options.minimumAllocatableSize);
+        await h.eventually(async () => {
+          const listed = await h.api.listVolumes();
+          expect(listed.map(({ datasetId, size }) => ({ datasetId, size }))).toEqual([
+            { datasetId, size: options.minimumAllocatableSize },
+          ]);
+        });
+      },
+    );
 
     conformanceTest('listVolumes() lists an attached volume as attached to this node', options, async (h) => {
       const attached = await h.createAttachedVolume();
@@ -43,7 +47,9 @@ export function listTests(options: ResolvedOptions): void {
     conformanceTest('listVolumes() lists several volumes attached to this node', options, async (h) => {
       const first = await h.createAttachedVolume();
       const second = await h.createAttachedVolume();
-      await h.eventually(async () => expect(sorted(await h.api.listVolumes())).toEqual(sorted([first, second])));
+      await h.eventually(async () =>
+        expect(sorted(await h.api.listVolumes())).toEqual(sorted([first, second])),
+      );
     });
   });
 }

@@ -70,7 +70,11 @@ export async function readDevice(path: string, offset: number, length: number): 
  * Whether the device at `path` no longer serves the volume whose bytes at `offset` were `marker`: the path is
  * gone, is no block device, is empty, or reads something else (another volume may take the same node name).
  */
-export async function deviceNoLongerServes(path: string, offset: number, marker: Uint8Array): Promise<boolean> {
+export async function deviceNoLongerServes(
+  path: string,
+  offset: number,
+  marker: Uint8Array,
+): Promise<boolean> {
   if (!(await isBlockDevice(path))) return true;
   try {
     const read = await readDevice(path, offset, marker.length);

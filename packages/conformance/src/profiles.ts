@@ -7,17 +7,31 @@ import type { ResolvedOptions } from './options.js';
 /** IProfiledBlockDeviceAPI, run when the driver declares `capabilities.profiles`. */
 export function profileTests(options: ResolvedOptions): void {
   describe('profiles', () => {
-    conformanceTest('createVolumeWithProfile() creates a volume for every mandatory profile', options, async (h, context) => {
-      const { api } = h;
-      if (!isProfiled(api)) return context.skip('the driver does not declare capabilities.profiles');
-      const created: BlockDeviceVolume[] = [];
-      for (const profile of MANDATORY_PROFILES) {
-        const datasetId = randomUUID();
-        const volume = await api.createVolumeWithProfile(datasetId, options.minimumAllocatableSize, profile);
-        expect(volume, profile).toMatchObject({ datasetId, size: options.minimumAllocatableSize, attachedTo: null });
-        created.push(volume);
-      }
-      await h.eventually(async () => expect(await api.listVolumes()).toEqual(expect.arrayContaining(created)));
-    });
+    conformanceTest(
+      'createVolumeWithProfile() creates a volume for every mandatory profile',
+      options,
+      async (h, context) => {
+        const { api } = h;
+        if (!isProfiled(api)) return context.skip('the driver does not declare capabilities.profiles');
+        const created: BlockDeviceVolume[] = [];
+        for (const profile of MANDATORY_PROFILES) {
+          const datasetId = randomUUID();
+          const volume = await api.createVolumeWithProfile(
+            datasetId,
+            options.minimumAllocatableSize,
+            profile,
+          );
+          expect(volume, profile).toMatchObject({
+            datasetId,
+            size: options.minimumAllocatableSize,
+            attachedTo: null,
+          });
+          created.push(volume);
+        }
+        await h.eventually(async () =>
+          expect(await api.listVolumes()).toEqual(expect.arrayContaining(created)),
+        );
+      },
+    );
   });
 }

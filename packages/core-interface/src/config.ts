@@ -17,7 +17,10 @@ export const agentConfigSchema = z
     version: z.literal(1).describe('Version of the configuration format. Must be 1.'),
     'control-service': z
       .strictObject({
-        hostname: z.hostname().describe('Host name or IP address of the control service.'),
+        hostname: z
+          .string()
+          .refine(isHostOrAddress, 'must be a host name or an IP address')
+          .describe('Host name or IP address of the control service.'),
         port: z
           .int()
           .min(1)
@@ -39,7 +42,10 @@ export const agentConfigSchema = z
       .describe('The storage backend and its settings.'),
     logging: z
       .strictObject({
-        level: z.enum(LOG_LEVELS).default('info').describe('Least severe level that is written. Defaults to info.'),
+        level: z
+          .enum(LOG_LEVELS)
+          .default('info')
+          .describe('Least severe level that is written. Defaults to info.'),
         file: z
           .string()
           .min(1)
@@ -50,6 +56,10 @@ export const agentConfigSchema = z
       .describe('Structured logging of every backend call.'),
   })
   .describe('flockerjs dataset agent configuration (agent.yml).');
+
+function isHostOrAddress(value: string): boolean {
+  return z.hostname().safeParse(value).success || z.ipv6().safeParse(value).success;
+}
 
 /** agent.yml as users write it. */
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;

@@ -115,7 +115,10 @@ export interface ICloudAPI extends IBlockDeviceAPI {
 
 /** True when `api` declares profiles and implements them. */
 export function isProfiled(api: IBlockDeviceAPI): api is IProfiledBlockDeviceAPI {
-  return api.capabilities.profiles && typeof (api as IProfiledBlockDeviceAPI).createVolumeWithProfile === 'function';
+  return (
+    api.capabilities.profiles &&
+    typeof (api as IProfiledBlockDeviceAPI).createVolumeWithProfile === 'function'
+  );
 }
 
 /** True when `api` declares the cloud API and implements it. */

@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /**
  * Every error a driver, the loader or a helper raises on purpose carries a stable `code`. Codes are API;
  * messages are not. Callers (and the conformance suite) match on `code`, never on `instanceof`, so two copies
@@ -18,6 +20,15 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** Any value as message text; never throws (BigInt, cycles), since an error message must not fail. */
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return inspect(value, { depth: 2, breakLength: Number.POSITIVE_INFINITY });
+  }
+}
+
 export class FlockerError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
@@ -35,7 +46,7 @@ export function hasCode(error: unknown, code: ErrorCode): error is FlockerError 
 export class UnknownVolumeError extends FlockerError {
   readonly blockDeviceId: string;
   constructor(blockDeviceId: string, options?: { cause?: unknown }) {
-    super('UNKNOWN_VOLUME', `no volume with block device id ${JSON.stringify(blockDeviceId)}`, options);
+    super('UNKNOWN_VOLUME', `no volume with block device id ${show(blockDeviceId)}`, options);
     this.name = 'UnknownVolumeError';
     this.blockDeviceId = blockDeviceId;
   }
@@ -45,8 +56,8 @@ export class AlreadyAttachedError extends FlockerError {
   readonly blockDeviceId: string;
   readonly attachedTo: string | null;
   constructor(blockDeviceId: string, attachedTo: string | null) {
-    const where = attachedTo === null ? '' : ` to ${JSON.stringify(attachedTo)}`;
-    super('ALREADY_ATTACHED', `volume ${JSON.stringify(blockDeviceId)} is already attached${where}`);
+    const where = attachedTo === null ? '' : ` to ${show(attachedTo)}`;
+    super('ALREADY_ATTACHED', `volume ${show(blockDeviceId)} is already attached${where}`);
     this.name = 'AlreadyAttachedError';
     this.blockDeviceId = blockDeviceId;
     this.attachedTo = attachedTo;
@@ -56,7 +67,7 @@ export class AlreadyAttachedError extends FlockerError {
 export class UnattachedVolumeError extends FlockerError {
   readonly blockDeviceId: string;
   constructor(blockDeviceId: string, detail = 'is not attached') {
-    super('UNATTACHED', `volume ${JSON.stringify(blockDeviceId)} ${detail}`);
+    super('UNATTACHED', `volume ${show(blockDeviceId)} ${detail}`);
     this.name = 'UnattachedVolumeError';
     this.blockDeviceId = blockDeviceId;
   }
@@ -73,7 +84,7 @@ export class DatasetExistsError extends FlockerError {
   readonly datasetId: string;
   readonly blockDeviceId: string;
   constructor(datasetId: string, blockDeviceId: string) {
-    super('DATASET_EXISTS', `dataset ${datasetId} already has volume ${JSON.stringify(blockDeviceId)}`);
+    super('DATASET_EXISTS', `dataset ${datasetId} already has volume ${show(blockDeviceId)}`);
     this.name = 'DatasetExistsError';
     this.datasetId = datasetId;
     this.blockDeviceId = blockDeviceId;
@@ -93,7 +104,7 @@ export class InvalidIdError extends FlockerError {
   readonly kind: string;
   readonly value: unknown;
   constructor(kind: string, value: unknown, expected: string) {
-    super('INVALID_ID', `invalid ${kind} ${JSON.stringify(value)}: expected ${expected}`);
+    super('INVALID_ID', `invalid ${kind} ${show(value)}: expected ${expected}`);
     this.name = 'InvalidIdError';
     this.kind = kind;
     this.value = value;
@@ -114,7 +125,7 @@ export class InvalidConfigError extends FlockerError {
 export class PluginLoadError extends FlockerError {
   readonly specifier: string;
   constructor(specifier: string, detail: string, options?: { cause?: unknown }) {
-    super('PLUGIN_LOAD', `backend ${JSON.stringify(specifier)}: ${detail}`, options);
+    super('PLUGIN_LOAD', `backend ${show(specifier)}: ${detail}`, options);
     this.name = 'PluginLoadError';
     this.specifier = specifier;
   }
@@ -125,7 +136,7 @@ export class TimeoutError extends FlockerError {
   readonly lastState: unknown;
   readonly timeoutMs: number;
   constructor(what: string, timeoutMs: number, lastState: unknown) {
-    const seen = lastState === undefined ? 'nothing observed' : `last state ${JSON.stringify(lastState)}`;
+    const seen = lastState === undefined ? 'nothing observed' : `last state ${show(lastState)}`;
     super('TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what} (${seen})`);
     this.name = 'TimeoutError';
     this.what = what;

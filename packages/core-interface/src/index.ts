@@ -1,11 +1,11 @@
 export {
-  agentConfigJsonSchema,
-  agentConfigSchema,
   type AgentConfig,
   type AgentConfigInput,
+  agentConfigJsonSchema,
+  agentConfigSchema,
+  type DatasetConfig,
   DEFAULT_AGENT_CONFIG_PATH,
   DEFAULT_CONTROL_SERVICE_PORT,
-  type DatasetConfig,
   LOG_LEVELS,
 } from './config.js';
 export {
@@ -65,7 +65,13 @@ export {
   openBackend,
   parseBackendConfig,
 } from './plugin.js';
-export { allocatedSize, assertDatasetId, assertVolumeSize, checkAllocatableSize, isUuid } from './validate.js';
+export {
+  allocatedSize,
+  assertDatasetId,
+  assertVolumeSize,
+  checkAllocatableSize,
+  isUuid,
+} from './validate.js';
 export {
   type BlockDeviceVolume,
   blockDeviceVolume,

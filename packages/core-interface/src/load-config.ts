@@ -8,13 +8,20 @@ export type LoadResult<T> =
   | { readonly config: T; readonly errors?: undefined }
   | { readonly config?: undefined; readonly errors: readonly string[] };
 
-/** Validates agent.yml text. `source` names the file in messages. */
+/** Validates agent.yml text. */
 export function parseAgentConfig(text: string): LoadResult<AgentConfig> {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     return { errors: document.errors.map((error) => `(yaml): ${error.message.split('\n')[0]}`) };
   }
-  const parsed = agentConfigSchema.safeParse(document.toJS(), { error: issueMessages });
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias bomb (or any document that cannot become plain data) is a configuration error, not a crash.
+    return { errors: [`(yaml): ${(error as Error).message}`] };
+  }
+  const parsed = agentConfigSchema.safeParse(data, { error: issueMessages });
   if (!parsed.success) return { errors: formatIssues(parsed.error.issues) };
   return { config: parsed.data };
 }

@@ -37,22 +37,34 @@ export interface LoggerOptions {
 
 export const REDACTED = '[REDACTED]';
 
-/** Keys whose values never reach a log: `password`, `secret*`, `*token*`, `*key*`, any case. */
-const SECRET_KEY = /password|^secret|token|key/i;
+/** Keys whose values never reach a log: any containing password, secret, token, key, credential, authorization. */
+const SECRET_KEY = /password|secret|token|key|credential|authorization/i;
 
 /** A deep copy of `value` with secret-named keys and known secret strings blanked. */
-export function redact(value: unknown, secrets: readonly string[] = []): unknown {
+export function redact(
+  value: unknown,
+  secrets: readonly string[] = [],
+  seen = new WeakSet<object>(),
+): unknown {
   if (typeof value === 'string') {
-    return secrets.reduce((text, secret) => (secret === '' ? text : text.replaceAll(secret, REDACTED)), value);
-  }
-  if (Array.isArray(value)) return value.map((item) => redact(item, secrets));
-  if (value instanceof Error) return redact(describeError(value), secrets);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? REDACTED : redact(item, secrets)]),
+    return secrets.reduce(
+      (text, secret) => (secret === '' ? text : text.replaceAll(secret, REDACTED)),
+      value,
     );
   }
-  return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') return value;
+  // Responses from SDKs can be circular; a log entry must never be what breaks the call it describes.
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redact(item, secrets, seen));
+  if (value instanceof Error) return redact(describeError(value), secrets, seen);
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      SECRET_KEY.test(key) ? REDACTED : redact(item, secrets, seen),
+    ]),
+  );
 }
 
 interface ActionContext {
@@ -131,15 +143,16 @@ const LOGGED_METHODS: ReadonlySet<PropertyKey> = new Set([
  * outcome, and a result entry (a count for listings). Drivers log their own backend calls, which nest inside.
  */
 export function instrumentApi<T extends IBlockDeviceAPI>(api: T, logger: Logger, name: string): T {
-  return new Proxy(api, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
+  // The proxy's own target is a blank object, so a frozen driver's read-only members can still be wrapped.
+  return new Proxy(Object.create(null) as T, {
+    get(_blank, property) {
+      const value: unknown = Reflect.get(api, property, api);
       if (typeof value !== 'function') return value;
-      if (!LOGGED_METHODS.has(property)) return value.bind(target);
+      if (!LOGGED_METHODS.has(property)) return value.bind(api);
       const method = String(property);
       return (...args: unknown[]) =>
         logger.action(`${name}:${method}`, args.length > 0 ? { args } : {}, async () => {
-          const result: unknown = await value.apply(target, args);
+          const result: unknown = await value.apply(api, args);
           if (Array.isArray(result)) logger.message(`${name}:${method}:result`, { count: result.length });
           else if (result !== undefined) logger.message(`${name}:${method}:result`, { result });
           return result;

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { resolve as resolveModule } from 'import-meta-resolve';
+import { moduleResolve } from 'import-meta-resolve';
 import { z } from 'zod';
 import type { AgentConfig, DatasetConfig } from './config.js';
 import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI } from './driver.js';
@@ -55,7 +55,10 @@ const backendShape = z.object({
     'expected a zod schema',
   ),
   deployerType: z.enum(DEPLOYER_TYPES),
-  apiFactory: z.custom<BackendDescription['apiFactory']>((value) => typeof value === 'function', 'expected a function'),
+  apiFactory: z.custom<BackendDescription['apiFactory']>(
+    (value) => typeof value === 'function',
+    'expected a function',
+  ),
 });
 
 export interface LoadBackendOptions {
@@ -69,16 +72,22 @@ export interface LoadBackendOptions {
  * @throws `PLUGIN_LOAD` saying exactly what is wrong, with the underlying error as `cause`.
  */
 export async function loadBackend(name: string, options: LoadBackendOptions): Promise<BackendDescription> {
-  const builtin = Object.hasOwn(BUILTIN_BACKENDS, name) ? BUILTIN_BACKENDS[name as BuiltinBackendName] : undefined;
+  const builtin = Object.hasOwn(BUILTIN_BACKENDS, name)
+    ? BUILTIN_BACKENDS[name as BuiltinBackendName]
+    : undefined;
   const specifier = builtin ?? name;
-  const parents = [join(options.configDir, '/'), join(process.cwd(), '/')].map((dir) => pathToFileURL(dir).href);
-  parents.push(import.meta.url);
+  // A path names one file, relative to the config file; a package may be installed beside the config file, in
+  // the working directory, or beside this package.
+  const isPath = specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
+  const request = isAbsolute(specifier) ? pathToFileURL(specifier).href : specifier;
+  const bases = [pathToFileURL(join(options.configDir, '/'))];
+  if (!isPath) bases.push(pathToFileURL(join(process.cwd(), '/')), new URL(import.meta.url));
 
   let url: string | undefined;
   let lastError: unknown;
-  for (const parent of parents) {
+  for (const base of bases) {
     try {
-      url = resolveModule(isAbsolute(specifier) ? pathToFileURL(specifier).href : specifier, parent);
+      url = moduleResolve(request, base).href;
       break;
     } catch (error) {
       lastError = error;
@@ -101,7 +110,10 @@ export async function loadBackend(name: string, options: LoadBackendOptions): Pr
 
   const candidate = findDescription(module);
   if (candidate === undefined) {
-    throw new PluginLoadError(name, 'the module does not export FLOCKER_BACKEND (nor a default export of it)');
+    throw new PluginLoadError(
+      name,
+      'the module does not export FLOCKER_BACKEND (nor a default export of it)',
+    );
   }
   const parsed = backendShape.safeParse(candidate, { error: issueMessages });
   if (!parsed.success) {
@@ -126,7 +138,10 @@ function findDescription(module: Record<string, unknown>): unknown {
  * Validates the backend's keys of the `dataset` section with the backend's schema.
  * @throws `INVALID_CONFIG` listing each problem as `dataset.key: message`.
  */
-export function parseBackendConfig<Config>(backend: BackendDescription<Config>, dataset: DatasetConfig): Config {
+export function parseBackendConfig<Config>(
+  backend: BackendDescription<Config>,
+  dataset: DatasetConfig,
+): Config {
   const { backend: _name, ...keys } = dataset;
   const parsed = backend.configSchema.safeParse(keys, { error: issueMessages });
   if (!parsed.success) throw new InvalidConfigError(formatIssues(parsed.error.issues, ['dataset']));

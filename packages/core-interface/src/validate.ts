@@ -36,7 +36,7 @@ export function allocatedSize(unit: number, requested: number): number {
   assertVolumeSize(unit);
   assertVolumeSize(requested);
   const remainder = requested % unit;
-  return remainder === 0 ? requested : requested - remainder + unit;
+  return assertVolumeSize(remainder === 0 ? requested : requested - remainder + unit);
 }
 
 /**
@@ -44,6 +44,7 @@ export function allocatedSize(unit: number, requested: number): number {
  * @throws `INVALID_SIZE` naming the size and the unit otherwise.
  */
 export function checkAllocatableSize(unit: number, size: number): number {
+  assertVolumeSize(unit);
   assertVolumeSize(size);
   if (size % unit !== 0) {
     throw new InvalidSizeError(size, `not a multiple of the allocation unit ${unit} bytes`);

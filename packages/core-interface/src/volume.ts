@@ -18,9 +18,14 @@ export interface BlockDeviceVolume {
 /** Makes a frozen, validated volume value. */
 export function blockDeviceVolume(fields: BlockDeviceVolume): BlockDeviceVolume {
   if (typeof fields.blockDeviceId !== 'string' || fields.blockDeviceId === '') {
-    throw new TypeError(`blockDeviceId must be a non-empty string, got ${JSON.stringify(fields.blockDeviceId)}`);
+    throw new TypeError(
+      `blockDeviceId must be a non-empty string, got ${JSON.stringify(fields.blockDeviceId)}`,
+    );
   }
   assertVolumeSize(fields.size);
+  if (fields.attachedTo !== null && (typeof fields.attachedTo !== 'string' || fields.attachedTo === '')) {
+    throw new TypeError(`attachedTo must be null or a node id, got ${JSON.stringify(fields.attachedTo)}`);
+  }
   return Object.freeze({
     blockDeviceId: fields.blockDeviceId,
     size: fields.size,

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TimeoutError } from './errors.js';
 
 /** What one poll saw: the awaited value, or the state it is still in. */
-export type PollResult<T> = { readonly done: true; readonly value: T } | { readonly done: false; readonly state: unknown };
+export type PollResult<T> =
+  | { readonly done: true; readonly value: T }
+  | { readonly done: false; readonly state: unknown };
 
 export interface Clock {
   now(): number;

@@ -170,7 +170,9 @@ describe('error classes', () => {
   });
 
   it('TimeoutError without any observed state says so', () => {
-    expect(new TimeoutError('x', 10, undefined).message).toBe('timed out after 10 ms waiting for x (nothing observed)');
+    expect(new TimeoutError('x', 10, undefined).message).toBe(
+      'timed out after 10 ms waiting for x (nothing observed)',
+    );
   });
 
   it.each([

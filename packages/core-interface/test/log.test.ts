@@ -126,7 +126,11 @@ describe('createLogger actions', () => {
       action_type: 'destroy',
       action_status: 'failed',
       task_level: [2],
-      error: { code: 'UNKNOWN_VOLUME', name: 'UnknownVolumeError', message: 'no volume with block device id "vol-1"' },
+      error: {
+        code: 'UNKNOWN_VOLUME',
+        name: 'UnknownVolumeError',
+        message: 'no volume with block device id "vol-1"',
+      },
     });
   });
 
@@ -138,20 +142,32 @@ describe('createLogger actions', () => {
 });
 
 describe('redaction', () => {
-  const secretKeys = ['password', 'Password', 'secret_access_key', 'session_token', 'x-auth-token', 'access_key_id', 'api_key'];
+  const secretKeys = [
+    'password',
+    'Password',
+    'secret_access_key',
+    'session_token',
+    'x-auth-token',
+    'access_key_id',
+    'api_key',
+  ];
 
   it.each(secretKeys)('replaces the value of %s by [REDACTED] at any depth, inside arrays too', (key) => {
     const { entries, logger } = recordingLogger();
-    const fields = { [key]: 'top', nested: { deeper: { [key]: 'deep' } }, list: [{ [key]: 'in array' }, 'plain'] };
+    const fields = {
+      [key]: 'sv-top',
+      nested: { deeper: { [key]: 'sv-deep' } },
+      list: [{ [key]: 'sv-array' }, 'plain'],
+    };
     logger.message('m', fields);
     expect(entries[0]).toMatchObject({
       [key]: REDACTED,
       nested: { deeper: { [key]: REDACTED } },
       list: [{ [key]: REDACTED }, 'plain'],
     });
-    expect(JSON.stringify(entries[0])).not.toMatch(/top|deep|in array/);
+    expect(JSON.stringify(entries[0])).not.toContain('sv-');
     // The caller's object is not modified.
-    expect(fields[key]).toBe('top');
+    expect(fields[key]).toBe('sv-top');
   });
 
   it('keeps the values of ordinary keys', () => {
@@ -240,12 +256,18 @@ describe('instrumentApi', () => {
       return 'node-a';
     }
     async createVolume(datasetId: string, size: number) {
-      const volume = blockDeviceVolume({ blockDeviceId: `vol-${this.#volumes.length + 1}`, size, attachedTo: null, datasetId });
+      const volume = blockDeviceVolume({
+        blockDeviceId: `vol-${this.#volumes.length + 1}`,
+        size,
+        attachedTo: null,
+        datasetId,
+      });
       this.#volumes.push(volume);
       return volume;
     }
     async destroyVolume(blockDeviceId: string) {
-      if (!this.#volumes.some((v) => v.blockDeviceId === blockDeviceId)) throw new UnknownVolumeError(blockDeviceId);
+      if (!this.#volumes.some((v) => v.blockDeviceId === blockDeviceId))
+        throw new UnknownVolumeError(blockDeviceId);
     }
     async attachVolume(blockDeviceId: string, attachTo: string) {
       return blockDeviceVolume({ blockDeviceId, size: 1024, attachedTo: attachTo, datasetId: DATASET });

@@ -17,7 +17,9 @@ function propertiesOf(node: JsonSchemaNode, prefix = ''): [string, JsonSchemaNod
 
 describe('agent.yml JSON Schema', () => {
   it('matches the schema.json shipped at the package root', async () => {
-    await expect(`${JSON.stringify(agentConfigJsonSchema(), null, 2)}\n`).toMatchFileSnapshot('../schema.json');
+    await expect(`${JSON.stringify(agentConfigJsonSchema(), null, 2)}\n`).toMatchFileSnapshot(
+      '../schema.json',
+    );
   });
 
   it('is exported as @flockerjs/core-interface/schema.json and published', async () => {
@@ -42,7 +44,9 @@ describe('agent.yml JSON Schema', () => {
       'logging.level',
       'logging.file',
     ]);
-    const undescribed = properties.filter(([, node]) => typeof node.description !== 'string' || node.description === '');
+    const undescribed = properties.filter(
+      ([, node]) => typeof node.description !== 'string' || node.description === '',
+    );
     expect(undescribed.map(([path]) => path)).toEqual([]);
   });
 

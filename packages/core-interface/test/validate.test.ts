@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { allocatedSize, assertDatasetId, assertVolumeSize, checkAllocatableSize, isUuid } from '../src/index.js';
+import {
+  allocatedSize,
+  assertDatasetId,
+  assertVolumeSize,
+  checkAllocatableSize,
+  isUuid,
+} from '../src/index.js';
 
 const GiB = 2 ** 30;
 
@@ -51,7 +57,9 @@ describe('checkAllocatableSize', () => {
 
   it('rejects a size that is not a positive whole number with INVALID_SIZE', () => {
     expect(() => checkAllocatableSize(1024, 0)).toThrow(expect.objectContaining({ code: 'INVALID_SIZE' }));
-    expect(() => checkAllocatableSize(1024, 1024.5)).toThrow(expect.objectContaining({ code: 'INVALID_SIZE' }));
+    expect(() => checkAllocatableSize(1024, 1024.5)).toThrow(
+      expect.objectContaining({ code: 'INVALID_SIZE' }),
+    );
   });
 });
 
@@ -71,7 +79,11 @@ describe('assertVolumeSize', () => {
     ['undefined', undefined, 'expected a whole number of bytes'],
   ])('rejects %s with INVALID_SIZE saying why', (_title, size, reason) => {
     expect(() => assertVolumeSize(size)).toThrow(
-      expect.objectContaining({ code: 'INVALID_SIZE', size, message: `invalid volume size ${String(size)}: ${reason}` }),
+      expect.objectContaining({
+        code: 'INVALID_SIZE',
+        size,
+        message: `invalid volume size ${String(size)}: ${reason}`,
+      }),
     );
   });
 });

@@ -10,7 +10,12 @@ import {
 const DATASET_A = '0b4d1f3c-6a52-4b0e-9d3f-2f8e7a1c5b6d';
 const DATASET_B = '7c1e9a20-3f4b-4d8e-a6c2-5b9d0e1f2a3b';
 
-const base: BlockDeviceVolume = { blockDeviceId: 'vol-1', size: 1024, attachedTo: null, datasetId: DATASET_A };
+const base: BlockDeviceVolume = {
+  blockDeviceId: 'vol-1',
+  size: 1024,
+  attachedTo: null,
+  datasetId: DATASET_A,
+};
 
 describe('blockDeviceVolume', () => {
   it('returns a frozen copy with exactly the four fields', () => {
@@ -26,12 +31,18 @@ describe('blockDeviceVolume', () => {
   });
 
   it('rejects an empty blockDeviceId with a TypeError naming the field', () => {
-    expect(() => blockDeviceVolume({ ...base, blockDeviceId: '' })).toThrow(/blockDeviceId must be a non-empty string/);
+    expect(() => blockDeviceVolume({ ...base, blockDeviceId: '' })).toThrow(
+      /blockDeviceId must be a non-empty string/,
+    );
   });
 
   it('rejects a bad size with INVALID_SIZE', () => {
-    expect(() => blockDeviceVolume({ ...base, size: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_SIZE' }));
-    expect(() => blockDeviceVolume({ ...base, size: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_SIZE' }));
+    expect(() => blockDeviceVolume({ ...base, size: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_SIZE' }),
+    );
+    expect(() => blockDeviceVolume({ ...base, size: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_SIZE' }),
+    );
   });
 
   it('rejects a dataset id that is not a lowercase UUID with INVALID_ID naming it', () => {
@@ -89,7 +100,14 @@ describe('compareVolumes', () => {
   ];
 
   it('sorts by blockDeviceId, then datasetId, then size, then attachedTo (null first)', () => {
-    const shuffled = [ordered[3], ordered[5], ordered[0], ordered[4], ordered[2], ordered[1]] as BlockDeviceVolume[];
+    const shuffled = [
+      ordered[3],
+      ordered[5],
+      ordered[0],
+      ordered[4],
+      ordered[2],
+      ordered[1],
+    ] as BlockDeviceVolume[];
     expect(shuffled.sort(compareVolumes)).toEqual(ordered);
   });
 

@@ -22,7 +22,10 @@ function fakeClock(start = 1_000_000): FakeClock {
 }
 
 /** A poll that reports the given states in turn, then `done` with `value`. */
-function pollSequence<T>(states: readonly unknown[], value: T): { poll: () => Promise<PollResult<T>>; calls: () => number } {
+function pollSequence<T>(
+  states: readonly unknown[],
+  value: T,
+): { poll: () => Promise<PollResult<T>>; calls: () => number } {
   let calls = 0;
   return {
     poll: async () => {
@@ -53,14 +56,28 @@ describe('waitFor', () => {
 
   it('grows the interval by factor and caps it at maxIntervalMs', async () => {
     const clock = fakeClock();
-    const { poll } = pollSequence(Array.from({ length: 6 }, () => 'pending'), true);
-    await waitFor({ what: 'x', poll, timeoutMs: 60_000, intervalMs: 100, factor: 2, maxIntervalMs: 500, clock });
+    const { poll } = pollSequence(
+      Array.from({ length: 6 }, () => 'pending'),
+      true,
+    );
+    await waitFor({
+      what: 'x',
+      poll,
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      factor: 2,
+      maxIntervalMs: 500,
+      clock,
+    });
     expect(clock.sleeps).toEqual([100, 200, 400, 500, 500, 500]);
   });
 
   it('uses 100 ms, factor 2 and a 5000 ms cap by default', async () => {
     const clock = fakeClock();
-    const { poll } = pollSequence(Array.from({ length: 8 }, () => 'pending'), true);
+    const { poll } = pollSequence(
+      Array.from({ length: 8 }, () => 'pending'),
+      true,
+    );
     await waitFor({ what: 'x', poll, timeoutMs: 600_000, clock });
     expect(clock.sleeps).toEqual([100, 200, 400, 800, 1600, 3200, 5000, 5000]);
   });
@@ -103,7 +120,9 @@ describe('waitFor', () => {
 
   it('with timeoutMs 0 polls once and times out', async () => {
     const clock = fakeClock();
-    await expect(waitFor({ what: 'x', poll: never, timeoutMs: 0, clock })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(waitFor({ what: 'x', poll: never, timeoutMs: 0, clock })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
     expect(clock.sleeps).toEqual([]);
   });
 
@@ -180,9 +199,9 @@ describe('waitFor', () => {
       calls += 1;
       return { done: false, state: 'x' };
     };
-    await expect(waitFor({ what: 'x', poll, timeoutMs: 10_000, clock, signal: controller.signal })).rejects.toBe(
-      reason,
-    );
+    await expect(
+      waitFor({ what: 'x', poll, timeoutMs: 10_000, clock, signal: controller.signal }),
+    ).rejects.toBe(reason);
     expect(calls).toBe(0);
   });
 
@@ -204,9 +223,9 @@ describe('waitFor', () => {
       if (pollSignals.length === 2) controller.abort(reason);
       return { done: false, state: 'x' };
     };
-    await expect(waitFor({ what: 'x', poll, timeoutMs: 10_000, clock, signal: controller.signal })).rejects.toBe(
-      reason,
-    );
+    await expect(
+      waitFor({ what: 'x', poll, timeoutMs: 10_000, clock, signal: controller.signal }),
+    ).rejects.toBe(reason);
     expect(pollSignals).toEqual([controller.signal, controller.signal]);
     expect(sleepSignals).toEqual([controller.signal, controller.signal]);
   });

@@ -19,16 +19,21 @@ export const configSchema = z
       ),
     compute_instance_id: z
       .string()
-      .regex(NODE_ID_PATTERN, 'must be 1-128 letters, digits, ".", "_", ":", "@" or "-", starting with a letter or digit')
+      .regex(
+        NODE_ID_PATTERN,
+        'must be 1-128 letters, digits, ".", "_", ":", "@" or "-", starting with a letter or digit',
+      )
       .optional()
       .describe(
-        'This node\'s id. Give each node sharing a root its own. Default: a UUID made once and kept in <root_path>/node-id.',
+        "This node's id. Give each node sharing a root its own. Default: a UUID made once and kept in <root_path>/node-id.",
       ),
     allocation_unit: z
       .int()
       .positive()
       .default(DEFAULT_ALLOCATION_UNIT)
-      .describe(`Volume sizes must be a multiple of this many bytes. Default ${DEFAULT_ALLOCATION_UNIT} (1 MiB).`),
+      .describe(
+        `Volume sizes must be a multiple of this many bytes. Default ${DEFAULT_ALLOCATION_UNIT} (1 MiB).`,
+      ),
   })
   .describe('Loopback backend: volumes are sparse files served by loop devices on this host.');
 

@@ -66,7 +66,8 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     this.#root = settings.root;
     this.#nodeId = settings.nodeId;
     this.#allocationUnit = settings.allocationUnit;
-    this.#exec = (file, args) => deps.logger.action(`${DRIVER_NAME}:exec`, { argv: [file, ...args] }, () => deps.exec(file, args));
+    this.#exec = (file, args) =>
+      deps.logger.action(`${DRIVER_NAME}:exec`, { argv: [file, ...args] }, () => deps.exec(file, args));
   }
 
   /**
@@ -99,7 +100,8 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     assertDatasetId(datasetId);
     checkAllocatableSize(this.#allocationUnit, size);
     const blockDeviceId = blockDeviceIdFor(datasetId);
-    if ((await this.#find(blockDeviceId)) !== undefined) throw new DatasetExistsError(datasetId, blockDeviceId);
+    if ((await this.#find(blockDeviceId)) !== undefined)
+      throw new DatasetExistsError(datasetId, blockDeviceId);
     const path = join(this.#root, UNATTACHED_DIR, volumeFileName(blockDeviceId, size));
     const file = await open(path, 'wx').catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'EEXIST' ? new DatasetExistsError(datasetId, blockDeviceId) : error;
@@ -109,14 +111,20 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
       await file.truncate(size);
     } catch (error) {
       await rm(path, { force: true });
-      throw new BackendError('createVolume', `cannot size ${path}: ${(error as Error).message}`, { cause: error });
+      throw new BackendError('createVolume', `cannot size ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     } finally {
       await file.close();
     }
     return blockDeviceVolume({ blockDeviceId, size, attachedTo: null, datasetId });
   }
 
-  async createVolumeWithProfile(datasetId: string, size: number, profileName: string): Promise<BlockDeviceVolume> {
+  async createVolumeWithProfile(
+    datasetId: string,
+    size: number,
+    profileName: string,
+  ): Promise<BlockDeviceVolume> {
     if (!PROFILE_NAME.test(profileName)) {
       throw new InvalidConfigError([`profile: ${JSON.stringify(profileName)} is not a valid profile name`]);
     }
@@ -145,7 +153,8 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
   async attachVolume(blockDeviceId: string, attachTo: string): Promise<BlockDeviceVolume> {
     const { volume, path } = await this.#locate(blockDeviceId);
     if (volume.attachedTo !== null) throw new AlreadyAttachedError(blockDeviceId, volume.attachedTo);
-    if (!NODE_ID_PATTERN.test(attachTo)) throw new InvalidIdError('node id', attachTo, NODE_ID_PATTERN.source);
+    if (!NODE_ID_PATTERN.test(attachTo))
+      throw new InvalidIdError('node id', attachTo, NODE_ID_PATTERN.source);
     const dir = volumeDir(this.#root, attachTo);
     await mkdir(dir, { recursive: true });
     const attachedPath = join(dir, volumeFileName(blockDeviceId, volume.size));
@@ -160,9 +169,13 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
         await attachLoopDevice(this.#exec, attachedPath);
       } catch (error) {
         await rename(attachedPath, path);
-        throw new BackendError('attachVolume', `losetup could not attach ${blockDeviceId}: ${message(error)}`, {
-          cause: error,
-        });
+        throw new BackendError(
+          'attachVolume',
+          `losetup could not attach ${blockDeviceId}: ${message(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     return withAttachedTo(volume, attachTo);
@@ -175,7 +188,10 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     // losetup --detach on a busy (mounted) device only schedules the detach; the volume stays attached then.
     const busy = await this.#devicesOf(path);
     if (busy.length > 0) {
-      throw new BackendError('detachVolume', `${busy.join(', ')} still in use (mounted?); ${blockDeviceId} stays attached`);
+      throw new BackendError(
+        'detachVolume',
+        `${busy.join(', ')} still in use (mounted?); ${blockDeviceId} stays attached`,
+      );
     }
     await rename(path, join(volumeDir(this.#root, null), volumeFileName(blockDeviceId, volume.size)));
   }
@@ -216,7 +232,9 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     const nodes = await readdir(join(this.#root, ATTACHED_DIR));
     const dirs: [string | null, string][] = [
       [null, volumeDir(this.#root, null)],
-      ...nodes.filter((node) => NODE_ID_PATTERN.test(node)).map((node): [string, string] => [node, volumeDir(this.#root, node)]),
+      ...nodes
+        .filter((node) => NODE_ID_PATTERN.test(node))
+        .map((node): [string, string] => [node, volumeDir(this.#root, node)]),
     ];
     const found = await Promise.all(
       dirs.map(async ([attachedTo, dir]) =>
@@ -224,7 +242,12 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
           const parsed = parseVolumeFileName(name);
           const datasetId = parsed && datasetIdOf(parsed.blockDeviceId);
           if (parsed === undefined || datasetId === undefined) return [];
-          const volume = blockDeviceVolume({ blockDeviceId: parsed.blockDeviceId, size: parsed.size, attachedTo, datasetId });
+          const volume = blockDeviceVolume({
+            blockDeviceId: parsed.blockDeviceId,
+            size: parsed.size,
+            attachedTo,
+            datasetId,
+          });
           return [{ volume, path: join(dir, name) }];
         }),
       ),
@@ -236,7 +259,10 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
   async #devicesOf(path: string): Promise<string[]> {
     const id = fileId(await stat(path));
     const devices = await listLoopDevices(this.#exec);
-    return devices.filter((device) => device.backingId === id).map((device) => device.device).sort();
+    return devices
+      .filter((device) => device.backingId === id)
+      .map((device) => device.device)
+      .sort();
   }
 }
 
@@ -248,7 +274,8 @@ async function persistedNodeId(root: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const nodeId = (await readFile(file, 'utf8')).trim();
-  if (!NODE_ID_PATTERN.test(nodeId)) throw new UnknownInstanceIdError(`${file} holds ${JSON.stringify(nodeId)}`);
+  if (!NODE_ID_PATTERN.test(nodeId))
+    throw new UnknownInstanceIdError(`${file} holds ${JSON.stringify(nodeId)}`);
   return nodeId;
 }
 

@@ -11,7 +11,11 @@ describeBlockDeviceAPI({
   name: 'loopback',
   factory: async ({ onCleanup }) => {
     const root = await roots.make(onCleanup);
-    return LoopbackDriver.open({ root_path: root, compute_instance_id: `node-${randomUUID()}`, allocation_unit: 1 << 20 });
+    return LoopbackDriver.open({
+      root_path: root,
+      compute_instance_id: `node-${randomUUID()}`,
+      allocation_unit: 1 << 20,
+    });
   },
   minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
   unknownBlockDeviceId: () => `block-${randomUUID()}`,

@@ -36,7 +36,10 @@ export async function removeRoot(root: string): Promise<void> {
  * The conformance back door: finds a volume's backing file under any test root and reports what the files
  * say, the real file size included, without asking the driver.
  */
-export async function inspectVolume(parent: string, blockDeviceId: string): Promise<InspectedVolume | undefined> {
+export async function inspectVolume(
+  parent: string,
+  blockDeviceId: string,
+): Promise<InspectedVolume | undefined> {
   for (const root of await readdir(parent).catch(() => [])) {
     const base = join(parent, root);
     const places: [string | null, string][] = [[null, join(base, 'unattached')]];

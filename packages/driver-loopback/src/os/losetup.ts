@@ -25,7 +25,13 @@ export function parseLoopDevices(output: string): LoopDevice[] {
     const inode = entry['back-ino'];
     const majMin = String(entry['back-maj:min'] ?? '').trim();
     if (typeof device !== 'string' || !LOOP_DEVICE.test(device) || typeof backingFile !== 'string') return [];
-    return [{ device, backingFile: backingFile.replace(/ \(deleted\)$/, ''), backingId: `${majMin}/${String(inode)}` }];
+    return [
+      {
+        device,
+        backingFile: backingFile.replace(/ \(deleted\)$/, ''),
+        backingId: `${majMin}/${String(inode)}`,
+      },
+    ];
   });
 }
 
@@ -49,7 +55,8 @@ export async function listLoopDevices(exec: Exec): Promise<LoopDevice[]> {
 export async function attachLoopDevice(exec: Exec, file: string): Promise<string> {
   const { stdout } = await exec('losetup', ['--find', '--show', '--nooverlap', '--', file]);
   const device = stdout.trim();
-  if (!LOOP_DEVICE.test(device)) throw new Error(`losetup printed ${JSON.stringify(stdout)}, not a loop device`);
+  if (!LOOP_DEVICE.test(device))
+    throw new Error(`losetup printed ${JSON.stringify(stdout)}, not a loop device`);
   return device;
 }
 

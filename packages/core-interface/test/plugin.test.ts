@@ -1,0 +1,538 @@
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  type BackendContext,
+  type BackendDescription,
+  type BlockDeviceVolume,
+  blockDeviceVolume,
+  type Capabilities,
+  createBlockDeviceAPI,
+  createLogger,
+  type IBlockDeviceAPI,
+  type IProfiledBlockDeviceAPI,
+  isProfiled,
+  type LogEntry,
+  loadBackend,
+  openBackend,
+  parseBackendConfig,
+  UnknownInstanceIdError,
+  UnknownVolumeError,
+} from '../src/index.js';
+
+const DATASET = '0b4d1f3c-6a52-4b0e-9d3f-2f8e7a1c5b6d';
+const CLUSTER = '7c1e9a20-3f4b-4d8e-a6c2-5b9d0e1f2a3b';
+
+/**
+ * JavaScript source of a complete backend description bound to `description`. Its API reports what the factory
+ * received through `received()`, a member the instrumentation passes through unlogged.
+ */
+function descriptionSource(
+  name: string,
+  schema = '{ safeParse: (value) => ({ success: true, data: value }) }',
+) {
+  return `
+const description = {
+  name: ${JSON.stringify(name)},
+  needsClusterId: false,
+  deployerType: 'block',
+  configSchema: ${schema},
+  apiFactory: (config, context) => ({
+    capabilities: { profiles: false, cloudApi: false, startNode: false },
+    allocationUnit: async () => 1024,
+    computeInstanceId: async () => 'node-a',
+    createVolume: async () => { throw new Error('not used'); },
+    destroyVolume: async () => {},
+    attachVolume: async () => { throw new Error('not used'); },
+    detachVolume: async () => {},
+    listVolumes: async () => [],
+    getDevicePath: async () => '/dev/null',
+    received: () => ({ config, configDir: context.configDir }),
+  }),
+};
+`;
+}
+
+interface Received {
+  readonly config: unknown;
+  readonly configDir: string;
+}
+
+/** What a fixture backend's factory received, through its API. */
+async function received(
+  backend: BackendDescription,
+  dataset: Record<string, unknown> = {},
+): Promise<Received> {
+  const api = await createBlockDeviceAPI(
+    backend,
+    { backend: backend.name, ...dataset },
+    { configDir: '/config' },
+  );
+  return (api as unknown as { received(): Received }).received();
+}
+
+let dir: string;
+
+async function write(relative: string, text: string): Promise<string> {
+  const path = join(dir, relative);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+  return path;
+}
+
+beforeAll(async () => {
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'flockerjs-plugin-')));
+  // A third-party backend package, with zod reached through its own node_modules as an installed package would.
+  const zod = await realpath(fileURLToPath(new URL('../node_modules/zod', import.meta.url)));
+  await mkdir(join(dir, 'node_modules'), { recursive: true });
+  await symlink(zod, join(dir, 'node_modules/zod'), 'dir');
+  await write(
+    'node_modules/fake-backend/package.json',
+    JSON.stringify({ name: 'fake-backend', type: 'module', exports: { '.': './index.js' } }),
+  );
+  await write(
+    'node_modules/fake-backend/index.js',
+    `import { z } from 'zod';\n${descriptionSource('fake', 'z.strictObject({ root_path: z.string(), size: z.number().optional() })')}export const FLOCKER_BACKEND = description;\n`,
+  );
+  await write(
+    'my-backend.mjs',
+    `${descriptionSource('relative')}export const FLOCKER_BACKEND = description;\n`,
+  );
+  await write(
+    'lib/absolute.mjs',
+    `${descriptionSource('absolute')}export const FLOCKER_BACKEND = description;\n`,
+  );
+  await write('default-export.mjs', `${descriptionSource('default')}export default description;\n`);
+  await write(
+    'common.cjs',
+    `${descriptionSource('commonjs')}module.exports = { FLOCKER_BACKEND: description };\n`,
+  );
+  await write(
+    'common-default.cjs',
+    `${descriptionSource('commonjs-default')}module.exports = description;\n`,
+  );
+  await write('no-export.mjs', 'export const somethingElse = 1;\n');
+  await write(
+    'wrong-shape.mjs',
+    "export const FLOCKER_BACKEND = { name: 'wrong', needsClusterId: 'yes', deployerType: 'p2p', configSchema: {} };\n",
+  );
+  await write('throws.mjs', "throw new Error('backend exploded at import');\n");
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('loadBackend', () => {
+  it('loads a package installed in node_modules of the config directory', async () => {
+    const backend = await loadBackend('fake-backend', { configDir: dir });
+    expect(backend).toMatchObject({ name: 'fake', needsClusterId: false, deployerType: 'block' });
+    expect(await received(backend, { root_path: '/x' })).toMatchObject({ config: { root_path: '/x' } });
+  });
+
+  it('falls back to the working directory for a package name', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'flockerjs-empty-'));
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      await expect(loadBackend('fake-backend', { configDir: empty })).resolves.toMatchObject({
+        name: 'fake',
+      });
+    } finally {
+      process.chdir(cwd);
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('loads a module path relative to the config directory', async () => {
+    await expect(loadBackend('./my-backend.mjs', { configDir: dir })).resolves.toMatchObject({
+      name: 'relative',
+    });
+    await expect(
+      loadBackend('../absolute.mjs', { configDir: join(dir, 'lib', 'sub') }),
+    ).resolves.toMatchObject({
+      name: 'absolute',
+    });
+  });
+
+  it('loads an absolute module path', async () => {
+    const path = join(dir, 'lib/absolute.mjs');
+    await expect(loadBackend(path, { configDir: tmpdir() })).resolves.toMatchObject({ name: 'absolute' });
+  });
+
+  it('accepts the description as the default export', async () => {
+    await expect(loadBackend('./default-export.mjs', { configDir: dir })).resolves.toMatchObject({
+      name: 'default',
+    });
+  });
+
+  it('accepts a CommonJS module exporting FLOCKER_BACKEND', async () => {
+    const backend = await loadBackend('./common.cjs', { configDir: dir });
+    expect(backend.name).toBe('commonjs');
+    expect(await received(backend)).toEqual({ config: {}, configDir: '/config' });
+  });
+
+  it('accepts a CommonJS module whose module.exports is the description', async () => {
+    await expect(loadBackend('./common-default.cjs', { configDir: dir })).resolves.toMatchObject({
+      name: 'commonjs-default',
+    });
+  });
+
+  it('loadBackend(unknown name) rejects with PLUGIN_LOAD naming the specifier and the built-in names', async () => {
+    const load = loadBackend('flockerjs-no-such-backend', { configDir: dir });
+    await expect(load).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      specifier: 'flockerjs-no-such-backend',
+      message:
+        'backend "flockerjs-no-such-backend": is neither a built-in backend (loopback, aws, openstack) nor an importable module',
+    });
+    await expect(load).rejects.toHaveProperty(
+      'cause',
+      expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND' }),
+    );
+  });
+
+  it.each([
+    ['aws', '@flockerjs/driver-ebs'],
+    ['openstack', '@flockerjs/driver-cinder'],
+  ])('built-in %s without its package rejects with PLUGIN_LOAD saying to install %s', async (name, pkg) => {
+    await expect(loadBackend(name, { configDir: dir })).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      specifier: name,
+      message: `backend "${name}": is built in, but its package ${pkg} is not installed (npm install ${pkg})`,
+    });
+  });
+
+  it('a module without FLOCKER_BACKEND rejects with PLUGIN_LOAD', async () => {
+    await expect(loadBackend('./no-export.mjs', { configDir: dir })).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      message: expect.stringContaining('does not export FLOCKER_BACKEND'),
+    });
+  });
+
+  it('a description of the wrong shape rejects with PLUGIN_LOAD naming each bad field', async () => {
+    const load = loadBackend('./wrong-shape.mjs', { configDir: dir });
+    await expect(load).rejects.toMatchObject({ code: 'PLUGIN_LOAD' });
+    const message = await load.catch((error: Error) => error.message);
+    expect(message).toContain('FLOCKER_BACKEND does not have the expected shape');
+    expect(message).toMatch(/FLOCKER_BACKEND\.needsClusterId: .*boolean/);
+    expect(message).toMatch(/FLOCKER_BACKEND\.deployerType: .*"block"/);
+    expect(message).toContain('FLOCKER_BACKEND.configSchema: expected a zod schema');
+    expect(message).toContain('FLOCKER_BACKEND.apiFactory: expected a function');
+    expect(message).not.toContain('FLOCKER_BACKEND.name');
+  });
+
+  it('a module that throws at import rejects with PLUGIN_LOAD carrying the error as cause', async () => {
+    const load = loadBackend('./throws.mjs', { configDir: dir });
+    await expect(load).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      message: expect.stringMatching(/failed to import file:.*throws\.mjs: backend exploded at import/),
+    });
+    await expect(load).rejects.toHaveProperty('cause.message', 'backend exploded at import');
+  });
+});
+
+describe('parseBackendConfig', () => {
+  const configSchema = z.strictObject({
+    root_path: z.string(),
+    size: z.number().optional(),
+    pool: z.object({ name: z.object({ value: z.string() }) }).optional(),
+  });
+  const backend = {
+    name: 'typed',
+    needsClusterId: false,
+    deployerType: 'block',
+    configSchema,
+    apiFactory: () => {
+      throw new Error('not used');
+    },
+  } satisfies BackendDescription<z.infer<typeof configSchema>>;
+
+  it('returns the backend keys, validated, without backend', () => {
+    expect(parseBackendConfig(backend, { backend: 'typed', root_path: '/x', size: 1 })).toEqual({
+      root_path: '/x',
+      size: 1,
+    });
+  });
+
+  it('a missing required key is INVALID_CONFIG with dataset.<key>: required key is missing', () => {
+    expect(() => parseBackendConfig(backend, { backend: 'typed' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONFIG',
+        problems: ['dataset.root_path: required key is missing'],
+        message: expect.stringContaining('dataset.root_path: required key is missing'),
+      }),
+    );
+  });
+
+  it('a key of the wrong type is INVALID_CONFIG naming dataset.<key>', () => {
+    expect(() => parseBackendConfig(backend, { backend: 'typed', root_path: '/x', size: 'big' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONFIG',
+        problems: [expect.stringMatching(/^dataset\.size: .*number/)],
+      }),
+    );
+  });
+
+  it('a nested key is named by its whole path, dataset.a.b', () => {
+    const dataset = { backend: 'typed', root_path: '/x', pool: { name: { value: 7 } } };
+    expect(() => parseBackendConfig(backend, dataset)).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^dataset\.pool\.name\.value: .*string/)] }),
+    );
+  });
+
+  it('an unknown key of a strict schema is dataset.<key>: unknown key', () => {
+    expect(() => parseBackendConfig(backend, { backend: 'typed', root_path: '/x', bogus: 1 })).toThrow(
+      expect.objectContaining({ problems: ['dataset.bogus: unknown key'] }),
+    );
+  });
+});
+
+const capabilities: Capabilities = { profiles: true, cloudApi: false, startNode: false };
+
+/** A driver keeping its state in #private fields, which only a call on the real object can read. */
+class PrivateApi implements IProfiledBlockDeviceAPI {
+  readonly capabilities = capabilities;
+  readonly #volumes: BlockDeviceVolume[] = [];
+  readonly #context: BackendContext;
+  constructor(context: BackendContext) {
+    this.#context = context;
+  }
+  get context(): BackendContext {
+    return this.#context;
+  }
+  async allocationUnit() {
+    return 1024;
+  }
+  async computeInstanceId() {
+    return 'node-a';
+  }
+  async createVolume(datasetId: string, size: number) {
+    return this.createVolumeWithProfile(datasetId, size, 'default');
+  }
+  async createVolumeWithProfile(datasetId: string, size: number, _profileName: string) {
+    const volume = blockDeviceVolume({
+      blockDeviceId: `vol-${this.#volumes.length + 1}`,
+      size,
+      attachedTo: null,
+      datasetId,
+    });
+    this.#volumes.push(volume);
+    return volume;
+  }
+  async destroyVolume(blockDeviceId: string) {
+    throw new UnknownVolumeError(blockDeviceId);
+  }
+  async attachVolume(blockDeviceId: string): Promise<BlockDeviceVolume> {
+    throw new UnknownVolumeError(blockDeviceId);
+  }
+  async detachVolume(blockDeviceId: string) {
+    throw new UnknownVolumeError(blockDeviceId);
+  }
+  async listVolumes() {
+    return [...this.#volumes];
+  }
+  async getDevicePath(blockDeviceId: string): Promise<string> {
+    throw new UnknownVolumeError(blockDeviceId);
+  }
+}
+
+function privateBackend(needsClusterId: boolean, contexts: BackendContext[] = []) {
+  return {
+    name: 'private',
+    needsClusterId,
+    deployerType: 'block',
+    configSchema: z.object({ root_path: z.string() }),
+    apiFactory: async (_config, context) => {
+      contexts.push(context);
+      return new PrivateApi(context);
+    },
+  } satisfies BackendDescription<{ root_path: string }>;
+}
+
+const dataset = { backend: 'private', root_path: '/x' };
+
+describe('createBlockDeviceAPI', () => {
+  it.each([
+    ['without a cluster id', undefined],
+    ['with a cluster id that is not a UUID', 'cluster-1'],
+  ])(
+    'a backend that needs the cluster id, %s, rejects with INVALID_CONFIG before making the API',
+    async (_title, clusterId) => {
+      const contexts: BackendContext[] = [];
+      const create = createBlockDeviceAPI(privateBackend(true, contexts), dataset, {
+        configDir: dir,
+        ...(clusterId === undefined ? {} : { clusterId }),
+      });
+      await expect(create).rejects.toMatchObject({
+        code: 'INVALID_CONFIG',
+        problems: [expect.stringMatching(/^cluster id: backend private needs the cluster's id \(a UUID\)/)],
+      });
+      expect(contexts).toEqual([]);
+    },
+  );
+
+  it('gives the factory the cluster id, the config directory and the logger', async () => {
+    const contexts: BackendContext[] = [];
+    const logger = createLogger({ sink: () => {} });
+    await createBlockDeviceAPI(privateBackend(true, contexts), dataset, {
+      configDir: dir,
+      clusterId: CLUSTER,
+      logger,
+    });
+    expect(contexts).toEqual([{ clusterId: CLUSTER, configDir: dir, logger }]);
+  });
+
+  it('withholds the cluster id from a backend that does not need it', async () => {
+    const contexts: BackendContext[] = [];
+    await createBlockDeviceAPI(privateBackend(false, contexts), dataset, {
+      configDir: dir,
+      clusterId: CLUSTER,
+    });
+    expect(contexts[0]?.clusterId).toBeUndefined();
+  });
+
+  it('rejects bad backend keys with INVALID_CONFIG before making the API', async () => {
+    const contexts: BackendContext[] = [];
+    await expect(
+      createBlockDeviceAPI(privateBackend(false, contexts), { backend: 'private' }, { configDir: dir }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      problems: ['dataset.root_path: required key is missing'],
+    });
+    expect(contexts).toEqual([]);
+  });
+
+  it('logs each call as a private:<method> action and calls the real object, optional methods included', async () => {
+    const entries: LogEntry[] = [];
+    const logger = createLogger({ sink: (entry) => entries.push(entry) });
+    const api = await createBlockDeviceAPI(privateBackend(false), dataset, { configDir: dir, logger });
+    expect(isProfiled(api)).toBe(true);
+    if (!isProfiled(api)) return;
+    const volume = await api.createVolumeWithProfile(DATASET, 2048, 'gold');
+    expect(volume).toEqual({ blockDeviceId: 'vol-1', size: 2048, attachedTo: null, datasetId: DATASET });
+    expect(await api.listVolumes()).toEqual([volume]);
+    await expect(api.getDevicePath('vol-9')).rejects.toMatchObject({ code: 'UNKNOWN_VOLUME' });
+    const actions = entries.filter((e) => e.action_status !== undefined);
+    expect(actions.map((e) => `${e.action_type} ${e.action_status}`)).toEqual([
+      'private:createVolumeWithProfile started',
+      // createVolume is called on the real object, not the wrapper, so it is not logged.
+      'private:createVolumeWithProfile succeeded',
+      'private:listVolumes started',
+      'private:listVolumes succeeded',
+      'private:getDevicePath started',
+      'private:getDevicePath failed',
+    ]);
+    expect(actions[0]?.args).toEqual([DATASET, 2048, 'gold']);
+    expect(api.capabilities).toBe(capabilities);
+    // The getter reads a #private field, so it must run against the real object too.
+    expect((api as unknown as PrivateApi).context.configDir).toBe(dir);
+  });
+
+  it('a factory returning an API without some members rejects with PLUGIN_LOAD naming them', async () => {
+    const backend = {
+      ...privateBackend(false),
+      apiFactory: () =>
+        ({ allocationUnit: async () => 1, listVolumes: async () => [] }) as unknown as IBlockDeviceAPI,
+    } satisfies BackendDescription<{ root_path: string }>;
+    await expect(createBlockDeviceAPI(backend, dataset, { configDir: dir })).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      specifier: 'private',
+      message:
+        'backend "private": apiFactory returned an API without computeInstanceId, createVolume, destroyVolume, ' +
+        'attachVolume, detachVolume, getDevicePath, capabilities',
+    });
+  });
+
+  it('passes on the error a factory throws', async () => {
+    const failure = new UnknownInstanceIdError('no metadata service');
+    const backend = {
+      ...privateBackend(false),
+      apiFactory: async (): Promise<IBlockDeviceAPI> => {
+        throw failure;
+      },
+    } satisfies BackendDescription<{ root_path: string }>;
+    await expect(createBlockDeviceAPI(backend, dataset, { configDir: dir })).rejects.toBe(failure);
+  });
+});
+
+describe('openBackend', () => {
+  it('goes from an agent.yml naming a module next to it to a working, logged API', async () => {
+    const path = await write(
+      'e2e/agent.yml',
+      [
+        'version: 1',
+        'control-service: {hostname: control.example.com}',
+        'dataset:',
+        '  backend: ../my-backend.mjs',
+        '  root_path: /var/lib/flocker',
+        '',
+      ].join('\n'),
+    );
+    const entries: LogEntry[] = [];
+    const opened = await openBackend(path, {
+      logger: createLogger({ sink: (entry) => entries.push(entry) }),
+    });
+    expect(opened.config).toEqual({
+      version: 1,
+      'control-service': { hostname: 'control.example.com', port: 4524 },
+      dataset: { backend: '../my-backend.mjs', root_path: '/var/lib/flocker' },
+    });
+    expect(opened.backend.name).toBe('relative');
+    expect(await opened.api.computeInstanceId()).toBe('node-a');
+    expect(entries.map((e) => e.action_type ?? e.message_type)).toEqual([
+      'relative:computeInstanceId',
+      'relative:computeInstanceId:result',
+      'relative:computeInstanceId',
+    ]);
+    expect((opened.api as unknown as { received(): Received }).received()).toEqual({
+      config: { root_path: '/var/lib/flocker' },
+      configDir: join(dir, 'e2e'),
+    });
+  });
+
+  it("validates the backend's keys with the backend's zod schema", async () => {
+    const path = await write(
+      'agent-bad-keys.yml',
+      'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: fake-backend, size: big, bogus: 1}\n',
+    );
+    const open = openBackend(path);
+    await expect(open).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    const problems = await open.catch((error: { problems: string[] }) => error.problems);
+    expect(problems).toHaveLength(3);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'dataset.root_path: required key is missing',
+        expect.stringMatching(/^dataset\.size: .*number/),
+        'dataset.bogus: unknown key',
+      ]),
+    );
+  });
+
+  it('an invalid agent.yml rejects with INVALID_CONFIG listing each path: message', async () => {
+    const path = await write('agent-invalid.yml', 'version: 2\ncontrol-service: {port: 1.1}\nextra: 1\n');
+    const open = openBackend(path);
+    await expect(open).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining(`invalid configuration in ${path}:\n  - `),
+      problems: [
+        expect.stringMatching(/^version: /),
+        'control-service.hostname: required key is missing',
+        expect.stringMatching(/^control-service\.port: /),
+        'dataset: required key is missing',
+        'extra: unknown key',
+      ],
+    });
+  });
+
+  it('a missing agent.yml rejects with INVALID_CONFIG naming the file', async () => {
+    const path = join(dir, 'missing.yml');
+    await expect(openBackend(path)).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      problems: [`(file): cannot read ${path}: ENOENT`],
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { hasCode, type IBlockDeviceAPI } from '@flockerjs/core-interface';
+import { type LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE } from '../../src/index.js';
+import { execCommand } from '../../src/os/exec.js';
+import { attachLoopDevice } from '../../src/os/losetup.js';
+
+/**
+ * Broken variants of the loopback driver, each with a bug real drivers have had. The conformance suite must
+ * fail on every one of them: a suite that passes a broken driver proves nothing.
+ */
+export const MUTANTS = {
+  /** Treats unknown ids as success, as a driver that swallows "not found" would. */
+  'silent-unknown': (api) =>
+    override(api, {
+      destroyVolume: (id) => api.destroyVolume(id).catch(ignore('UNKNOWN_VOLUME')),
+      detachVolume: (id) => api.detachVolume(id).catch(ignore('UNKNOWN_VOLUME')),
+    }),
+  /** Reports a detach while the device still serves the volume's data. */
+  'stale-device': (api, root) =>
+    override(api, {
+      async detachVolume(id) {
+        await api.detachVolume(id);
+        const volume = (await api.listVolumes()).find((v) => v.blockDeviceId === id);
+        if (volume) await attachLoopDevice(execCommand, `${root}/unattached/${id}_${volume.size}`);
+      },
+    }),
+  /** Hands out the same device for every volume: the data-loss bug. */
+  'shared-device': (api) => {
+    let device: Promise<string> | undefined;
+    return override(api, {
+      getDevicePath: async (id) => {
+        const own = await api.getDevicePath(id);
+        device ??= Promise.resolve(own);
+        return device;
+      },
+    });
+  },
+  /** Loses attached volumes from the listing, as a driver filtering on the wrong state would. */
+  'hides-attached': (api) =>
+    override(api, {
+      listVolumes: async () => (await api.listVolumes()).filter((volume) => volume.attachedTo === null),
+    }),
+  /** Rounds sizes up instead of refusing them. */
+  'rounds-sizes': (api) =>
+    override(api, {
+      createVolume: async (datasetId, size) => {
+        const unit = await api.allocationUnit();
+        return api.createVolume(
+          datasetId,
+          Number.isFinite(size) && size > 0 ? Math.ceil(size / unit) * unit : size,
+        );
+      },
+    }),
+  /** Makes a second, untracked volume on every create: a leak. */
+  'leaks-volumes': (api) =>
+    override(api, {
+      createVolume: async (datasetId, size) => {
+        const volume = await api.createVolume(datasetId, size);
+        await api.createVolume(randomUUID(), MINIMUM_ALLOCATABLE_SIZE);
+        return volume;
+      },
+    }),
+} satisfies Record<string, (api: LoopbackDriver, root: string) => IBlockDeviceAPI>;
+
+export type MutantName = keyof typeof MUTANTS;
+
+function override(api: LoopbackDriver, methods: Partial<IBlockDeviceAPI>): IBlockDeviceAPI {
+  return new Proxy(api, {
+    get(target, property) {
+      const own = (methods as Record<PropertyKey, unknown>)[property];
+      if (own !== undefined) return own;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function ignore(code: 'UNKNOWN_VOLUME') {
+  return (error: unknown): void => {
+    if (!hasCode(error, code)) throw error;
+  };
+}
