@@ -6,7 +6,9 @@ export const DEFAULT_CONTROL_SERVICE_PORT = 4524;
 /** Where the agent reads its configuration unless told otherwise. */
 export const DEFAULT_AGENT_CONFIG_PATH = '/etc/flocker/agent.yml';
 
+/** Log levels, least severe first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * `agent.yml`: the envelope every node's configuration shares. The `dataset` section names the backend; its

@@ -7,6 +7,7 @@ export {
   DEFAULT_AGENT_CONFIG_PATH,
   DEFAULT_CONTROL_SERVICE_PORT,
   LOG_LEVELS,
+  type LogLevel,
 } from './config.js';
 export {
   BLOCK_DEVICE_API_METHODS,
@@ -49,6 +50,7 @@ export {
   type LogSink,
   REDACTED,
   redact,
+  secretValues,
   silentLogger,
 } from './log.js';
 export {

@@ -21,7 +21,9 @@ const MISSING_KEY_CODES: ReadonlySet<string> = new Set(['invalid_type', 'invalid
 
 /** Error text for a missing key, which zod would call "expected string, received undefined". */
 export const issueMessages: z.core.$ZodErrorMap = (issue) =>
-  issue.input === undefined && MISSING_KEY_CODES.has(issue.code ?? '') ? 'required key is missing' : undefined;
+  issue.input === undefined && MISSING_KEY_CODES.has(issue.code ?? '')
+    ? 'required key is missing'
+    : undefined;
 
 function joinPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';

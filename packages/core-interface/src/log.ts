@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import { LOG_LEVELS, type LogLevel } from './config.js';
 import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI } from './driver.js';
 
 /**
@@ -24,14 +25,16 @@ export type LogFields = Readonly<Record<string, unknown>>;
 export interface Logger {
   /** Runs `fn` as an action: a start entry, then a success or failure entry with its duration. Nests. */
   action<T>(actionType: string, fields: LogFields, fn: () => Promise<T>): Promise<T>;
-  /** A single entry inside the current action, or a task of its own outside any. */
-  message(messageType: string, fields?: LogFields): void;
+  /** A single entry inside the current action, or a task of its own outside any. @default level info */
+  message(messageType: string, fields?: LogFields, level?: LogLevel): void;
 }
 
 export interface LoggerOptions {
   readonly sink: LogSink;
   /** Secret values (passwords, keys) to blank wherever they appear inside strings. */
   readonly secrets?: readonly string[];
+  /** Entries less severe than this are dropped. Actions log at info, failures at error. @default 'debug' */
+  readonly level?: LogLevel;
   readonly now?: () => number;
 }
 
@@ -39,6 +42,15 @@ export const REDACTED = '[REDACTED]';
 
 /** Keys whose values never reach a log: any containing password, secret, token, key, credential, authorization. */
 const SECRET_KEY = /password|secret|token|key|credential|authorization/i;
+
+/** The values of secret-named keys anywhere in `value`, to blank them inside strings too. */
+export function secretValues(value: unknown, seen = new WeakSet<object>()): string[] {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return [];
+  seen.add(value);
+  return Object.entries(value).flatMap(([key, item]) =>
+    SECRET_KEY.test(key) && typeof item === 'string' && item !== '' ? [item] : secretValues(item, seen),
+  );
+}
 
 /** A deep copy of `value` with secret-named keys and known secret strings blanked. */
 export function redact(
@@ -77,8 +89,11 @@ interface ActionContext {
 export function createLogger(options: LoggerOptions): Logger {
   const now = options.now ?? Date.now;
   const current = new AsyncLocalStorage<ActionContext>();
-  const write = (context: ActionContext, fields: LogFields): void => {
+  const threshold = LOG_LEVELS.indexOf(options.level ?? 'debug');
+  const write = (context: ActionContext, fields: LogFields, level: LogLevel = 'info'): void => {
     context.counter += 1;
+    // Counted even when dropped, so task levels stay comparable across log levels.
+    if (LOG_LEVELS.indexOf(level) < threshold) return;
     options.sink({
       ...(redact(fields, options.secrets) as LogFields),
       task_uuid: context.taskUuid,
@@ -102,17 +117,21 @@ export function createLogger(options: LoggerOptions): Logger {
         write(context, { action_type: actionType, action_status: 'succeeded', duration_ms: now() - started });
         return result;
       } catch (error) {
-        write(context, {
-          action_type: actionType,
-          action_status: 'failed',
-          duration_ms: now() - started,
-          error: describeError(error),
-        });
+        write(
+          context,
+          {
+            action_type: actionType,
+            action_status: 'failed',
+            duration_ms: now() - started,
+            error: describeError(error),
+          },
+          'error',
+        );
         throw error;
       }
     },
-    message(messageType, fields = {}) {
-      write(current.getStore() ?? child(), { ...fields, message_type: messageType });
+    message(messageType, fields = {}, level = 'info') {
+      write(current.getStore() ?? child(), { ...fields, message_type: messageType }, level);
     },
   };
 }
@@ -153,8 +172,9 @@ export function instrumentApi<T extends IBlockDeviceAPI>(api: T, logger: Logger,
       return (...args: unknown[]) =>
         logger.action(`${name}:${method}`, args.length > 0 ? { args } : {}, async () => {
           const result: unknown = await value.apply(api, args);
-          if (Array.isArray(result)) logger.message(`${name}:${method}:result`, { count: result.length });
-          else if (result !== undefined) logger.message(`${name}:${method}:result`, { result });
+          if (Array.isArray(result))
+            logger.message(`${name}:${method}:result`, { count: result.length }, 'debug');
+          else if (result !== undefined) logger.message(`${name}:${method}:result`, { result }, 'debug');
           return result;
         });
     },

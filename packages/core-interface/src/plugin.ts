@@ -1,4 +1,5 @@
-import { dirname, isAbsolute, join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { moduleResolve } from 'import-meta-resolve';
 import { z } from 'zod';
@@ -7,7 +8,14 @@ import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI } from './driver.js';
 import { InvalidConfigError, PluginLoadError } from './errors.js';
 import { formatIssues, issueMessages } from './issues.js';
 import { loadAgentConfig } from './load-config.js';
-import { instrumentApi, type Logger, silentLogger } from './log.js';
+import {
+  createLogger,
+  instrumentApi,
+  jsonLinesSink,
+  type Logger,
+  secretValues,
+  silentLogger,
+} from './log.js';
 import { isUuid } from './validate.js';
 
 /** Built-in backend names and the package each one lives in. */
@@ -192,7 +200,9 @@ export interface OpenedBackend {
 
 /**
  * The whole path from an agent.yml to a working API: read and validate the file, load the backend, validate
- * its keys, make the API.
+ * its keys, make the API. Without a `logger`, calls are logged as the file's `logging` section says (JSON
+ * lines to `logging.file`, or standard error), or not at all when it has none; the dataset section's secret
+ * values are blanked wherever they appear.
  * @throws `INVALID_CONFIG` (every problem, `path.to.key: message`), `PLUGIN_LOAD`, or the factory's error.
  */
 export async function openBackend(
@@ -201,8 +211,18 @@ export async function openBackend(
 ): Promise<OpenedBackend> {
   const loaded = await loadAgentConfig(configPath);
   if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, configPath);
+  const { config } = loaded;
   const configDir = dirname(configPath);
-  const backend = await loadBackend(loaded.config.dataset.backend, { configDir });
-  const api = await createBlockDeviceAPI(backend, loaded.config.dataset, { ...options, configDir });
-  return { config: loaded.config, backend, api };
+  const logger = options.logger ?? configuredLogger(config, configDir);
+  const backend = await loadBackend(config.dataset.backend, { configDir });
+  const api = await createBlockDeviceAPI(backend, config.dataset, { ...options, configDir, logger });
+  return { config, backend, api };
+}
+
+function configuredLogger(config: AgentConfig, configDir: string): Logger {
+  if (config.logging === undefined) return silentLogger;
+  const { file, level } = config.logging;
+  const stream =
+    file === undefined ? process.stderr : createWriteStream(resolve(configDir, file), { flags: 'a' });
+  return createLogger({ sink: jsonLinesSink(stream), level, secrets: secretValues(config.dataset) });
 }

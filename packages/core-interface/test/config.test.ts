@@ -60,14 +60,19 @@ describe('parseAgentConfig', () => {
   it('rejects the invalid host name "-1"', () => {
     const config = validConfig();
     config['control-service'] = { hostname: '-1', port: 1234 };
-    expect(errorsOf(parse(config))).toEqual(['control-service.hostname: must be a host name or an IP address']);
+    expect(errorsOf(parse(config))).toEqual([
+      'control-service.hostname: must be a host name or an IP address',
+    ]);
   });
 
-  it.each(['::1', '192.0.2.1', 'control.example.com'])('accepts the control-service host %s', (hostname) => {
-    const config = validConfig();
-    config['control-service'] = { hostname };
-    expect(parse(config).config?.['control-service']).toEqual({ hostname, port: 4524 });
-  });
+  it.each(['::1', '192.0.2.1', 'control.example.com', 'node-1.example.com'])(
+    'accepts the control-service host %s',
+    (hostname) => {
+      const config = validConfig();
+      config['control-service'] = { hostname };
+      expect(parse(config).config?.['control-service']).toEqual({ hostname, port: 4524 });
+    },
+  );
 
   it('rejects a missing control-service section', () => {
     const { 'control-service': _, ...config } = validConfig();
@@ -146,6 +151,24 @@ describe('parseAgentConfig', () => {
   it('reports a YAML syntax error instead of throwing', () => {
     const errors = errorsOf(parseAgentConfig('version: 1\ncontrol-service: {hostname: a\n'));
     expect(errors).toEqual([expect.stringMatching(/^\(yaml\): .*line \d+/)]);
+  });
+
+  it('reports a YAML alias bomb (billion laughs) as a (yaml) error instead of throwing', () => {
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const lines = [`a: &a [${Array(9).fill('"x"').join(',')}]`];
+    for (const [i, name] of levels.entries()) {
+      if (i > 0)
+        lines.push(
+          `${name}: &${name} [${Array(9)
+            .fill(`*${levels[i - 1]}`)
+            .join(',')}]`,
+        );
+    }
+    let result: LoadResult<AgentConfig> | undefined;
+    expect(() => {
+      result = parseAgentConfig(`${lines.join('\n')}\n`);
+    }).not.toThrow();
+    expect(result).toEqual({ errors: [expect.stringMatching(/^\(yaml\): .*alias/i)] });
   });
 
   it('reports duplicate keys instead of keeping the last one', () => {

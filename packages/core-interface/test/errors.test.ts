@@ -175,6 +175,24 @@ describe('error classes', () => {
     );
   });
 
+  it('TimeoutError with a BigInt in its last state is TIMEOUT with a message showing it', () => {
+    const lastState = { n: 1n };
+    const error = new TimeoutError('x', 10, lastState);
+    expect(error).toMatchObject({ code: 'TIMEOUT', lastState });
+    expect(error.message).toBe('timed out after 10 ms waiting for x (last state { n: 1n })');
+  });
+
+  it('TimeoutError with a circular last state is TIMEOUT with a message marking the cycle', () => {
+    const lastState: Record<string, unknown> = { phase: 'attaching' };
+    lastState.self = lastState;
+    const error = new TimeoutError('volume vol-1 to attach', 10, lastState);
+    expect(error.code).toBe('TIMEOUT');
+    expect(error.lastState).toBe(lastState);
+    expect(error.message).toMatch(
+      /^timed out after 10 ms waiting for volume vol-1 to attach \(last state .*phase: 'attaching'.*\[Circular/,
+    );
+  });
+
   it.each([
     ['UnknownVolumeError', (cause: unknown) => new UnknownVolumeError('vol-1', { cause })],
     ['UnknownInstanceIdError', (cause: unknown) => new UnknownInstanceIdError('x', { cause })],

@@ -13,6 +13,7 @@ import {
   type LoggerOptions,
   REDACTED,
   redact,
+  secretValues,
   silentLogger,
   UnknownVolumeError,
 } from '../src/index.js';
@@ -150,6 +151,9 @@ describe('redaction', () => {
     'x-auth-token',
     'access_key_id',
     'api_key',
+    'client_secret',
+    'Authorization',
+    'credentials',
   ];
 
   it.each(secretKeys)('replaces the value of %s by [REDACTED] at any depth, inside arrays too', (key) => {
@@ -197,6 +201,45 @@ describe('redaction', () => {
     expect(redact({ error }, ['hunter2'])).toEqual({
       error: { name: 'Error', message: `auth failed for ${REDACTED}`, code: 'AUTH' },
     });
+  });
+
+  it('replaces a reference back to an enclosing object by [Circular] instead of overflowing the stack', () => {
+    const volume: Record<string, unknown> = { blockDeviceId: 'vol-1', password: 'p' };
+    volume.self = volume;
+    volume.list = [volume, 'plain'];
+    expect(redact({ volume })).toEqual({
+      volume: {
+        blockDeviceId: 'vol-1',
+        password: REDACTED,
+        self: '[Circular]',
+        list: ['[Circular]', 'plain'],
+      },
+    });
+  });
+
+  it('turns a BigInt value into its decimal string, so the entry can be written as JSON', () => {
+    const redacted = redact({ size: 2n ** 64n, list: [-7n] });
+    expect(redacted).toEqual({ size: '18446744073709551616', list: ['-7'] });
+    expect(JSON.parse(JSON.stringify(redacted))).toEqual(redacted);
+  });
+
+  it('runs and logs an action whose fields contain a cycle', async () => {
+    const { entries, logger } = recordingLogger();
+    const request: Record<string, unknown> = { volumeId: 'vol-1' };
+    request.parent = request;
+    let ran = false;
+    await expect(
+      logger.action('describe', { request }, async () => {
+        ran = true;
+        return 'done';
+      }),
+    ).resolves.toBe('done');
+    expect(ran).toBe(true);
+    expect(levels(entries)).toEqual([
+      ['describe', 'started', [1]],
+      ['describe', 'succeeded', [2]],
+    ]);
+    expect(entries[0]).toMatchObject({ request: { volumeId: 'vol-1', parent: '[Circular]' } });
   });
 
   it('redacts the fields of an action start entry', async () => {
@@ -320,6 +363,45 @@ describe('instrumentApi', () => {
     expect(entries[1]).toMatchObject({ action_type: 'fake:destroyVolume', action_status: 'failed' });
   });
 
+  it('wraps a frozen driver object: calls are logged and return their results', async () => {
+    const { entries, logger } = recordingLogger();
+    const volume = blockDeviceVolume({
+      blockDeviceId: 'vol-1',
+      size: 1024,
+      attachedTo: null,
+      datasetId: DATASET,
+    });
+    const frozen = Object.freeze({
+      capabilities,
+      allocationUnit: async () => 1024,
+      computeInstanceId: async () => 'node-a',
+      createVolume: async (_datasetId: string, _size: number) => volume,
+      destroyVolume: async () => {},
+      attachVolume: async () => volume,
+      detachVolume: async () => {},
+      listVolumes: async () => [volume],
+      getDevicePath: async () => '/dev/xvdf',
+    }) satisfies IBlockDeviceAPI;
+    const api = instrumentApi(frozen, logger, 'frozen');
+    expect(api.capabilities).toBe(capabilities);
+    expect(await api.computeInstanceId()).toBe('node-a');
+    expect(await api.createVolume(DATASET, 1024)).toBe(volume);
+    expect(await api.listVolumes()).toEqual([volume]);
+    expect(levels(entries).map(([type, status]) => `${type} ${status}`)).toEqual([
+      'frozen:computeInstanceId started',
+      'frozen:computeInstanceId:result null',
+      'frozen:computeInstanceId succeeded',
+      'frozen:createVolume started',
+      'frozen:createVolume:result null',
+      'frozen:createVolume succeeded',
+      'frozen:listVolumes started',
+      'frozen:listVolumes:result null',
+      'frozen:listVolumes succeeded',
+    ]);
+    expect(entries[3]?.args).toEqual([DATASET, 1024]);
+    expect(entries[7]).toMatchObject({ count: 1 });
+  });
+
   it('passes other members through unlogged, bound to the real object', async () => {
     const { entries, logger } = recordingLogger();
     const real = new FakeApi();
@@ -328,5 +410,30 @@ describe('instrumentApi', () => {
     const { count } = api;
     expect(count()).toBe(2);
     expect(entries).toEqual([]);
+  });
+});
+
+describe('log levels and secret values', () => {
+  it('drops entries below the level: info keeps actions, drops debug messages; error keeps only failures', async () => {
+    const seen = (level: 'info' | 'error') => {
+      const entries: LogEntry[] = [];
+      const logger = createLogger({ sink: (entry) => entries.push(entry), level });
+      return { entries, logger };
+    };
+    for (const level of ['info', 'error'] as const) {
+      const { entries, logger } = seen(level);
+      await logger.action('ok', {}, async () => logger.message('detail', {}, 'debug'));
+      await logger.action('bad', {}, async () => Promise.reject(new Error('x'))).catch(() => {});
+      const kept = entries.map((e) => `${e.action_type ?? e.message_type} ${e.action_status ?? ''}`.trim());
+      expect(kept, level).toEqual(
+        level === 'info' ? ['ok started', 'ok succeeded', 'bad started', 'bad failed'] : ['bad failed'],
+      );
+    }
+  });
+
+  it('secretValues collects the values of secret-named keys at any depth', () => {
+    expect(
+      secretValues({ password: 'p', auth: { api_key: 'k', user: 'u' }, list: [{ token: 't' }], secret: '' }),
+    ).toEqual(['p', 'k', 't']);
   });
 });

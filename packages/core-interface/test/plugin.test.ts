@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import {
   parseBackendConfig,
   UnknownInstanceIdError,
   UnknownVolumeError,
+  waitFor,
 } from '../src/index.js';
 
 const DATASET = '0b4d1f3c-6a52-4b0e-9d3f-2f8e7a1c5b6d';
@@ -204,6 +205,50 @@ describe('loadBackend', () => {
       specifier: name,
       message: `backend "${name}": is built in, but its package ${pkg} is not installed (npm install ${pkg})`,
     });
+  });
+
+  it.each([
+    ['a relative module path', './missing.mjs'],
+    ['an absolute module path', '/flockerjs-no-such-dir/missing.mjs'],
+  ])(
+    '%s to a file that does not exist rejects with PLUGIN_LOAD, not an import failure',
+    async (_title, name) => {
+      const load = loadBackend(name, { configDir: dir });
+      await expect(load).rejects.toMatchObject({
+        code: 'PLUGIN_LOAD',
+        specifier: name,
+        message: `backend "${name}": is neither a built-in backend (loopback, aws, openstack) nor an importable module`,
+      });
+      await expect(load).rejects.toHaveProperty(
+        'cause',
+        expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND' }),
+      );
+    },
+  );
+
+  it('resolves a relative module path only against the config directory, never the working directory', async () => {
+    const cwdDir = await realpath(await mkdtemp(join(tmpdir(), 'flockerjs-cwd-')));
+    const configDir = await realpath(await mkdtemp(join(tmpdir(), 'flockerjs-config-dir-')));
+    await writeFile(
+      join(cwdDir, 'x.mjs'),
+      `${descriptionSource('from-cwd')}export const FLOCKER_BACKEND = description;\n`,
+    );
+    const cwd = process.cwd();
+    try {
+      process.chdir(cwdDir);
+      const load = loadBackend('./x.mjs', { configDir });
+      await expect(load).rejects.toMatchObject({
+        code: 'PLUGIN_LOAD',
+        specifier: './x.mjs',
+        message: expect.stringContaining('is neither a built-in backend'),
+      });
+      const message = await load.catch((error: Error) => error.message);
+      expect(message).not.toContain('failed to import');
+    } finally {
+      process.chdir(cwd);
+      await rm(cwdDir, { recursive: true, force: true });
+      await rm(configDir, { recursive: true, force: true });
+    }
   });
 
   it('a module without FLOCKER_BACKEND rejects with PLUGIN_LOAD', async () => {
@@ -492,6 +537,53 @@ describe('openBackend', () => {
       config: { root_path: '/var/lib/flocker' },
       configDir: join(dir, 'e2e'),
     });
+  });
+
+  it("logs to the logging section's file at its level, with the dataset's secrets blanked", async () => {
+    await write(
+      'logged/leaky-backend.mjs',
+      `${descriptionSource('leaky')}
+const leaky = { ...description, apiFactory: (config, context) => ({
+  ...description.apiFactory(config, context),
+  createVolume: async () => { throw new Error('login failed with ' + config.password); },
+}) };
+export const FLOCKER_BACKEND = leaky;
+`,
+    );
+    const path = await write(
+      'logged/agent.yml',
+      [
+        'version: 1',
+        'control-service: {hostname: control.example.com}',
+        'dataset: {backend: ./leaky-backend.mjs, password: hunter2-secret}',
+        'logging: {level: info, file: logs/agent.log}',
+        '',
+      ].join('\n'),
+    );
+    await mkdir(join(dir, 'logged/logs'));
+    const { api } = await openBackend(path);
+    expect(await api.computeInstanceId()).toBe('node-a');
+    await expect(api.createVolume(DATASET, 1024)).rejects.toThrow('hunter2-secret');
+
+    const logFile = join(dir, 'logged/logs/agent.log');
+    const entries = await waitFor({
+      what: 'four log lines',
+      timeoutMs: 5000,
+      poll: async () => {
+        const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+        return lines.length >= 4 ? { done: true, value: lines } : { done: false, state: lines.length };
+      },
+    });
+    expect(entries.join('\n')).not.toContain('hunter2-secret');
+    const parsed = entries.map((line) => JSON.parse(line) as LogEntry);
+    // Level info keeps the actions and drops the debug result entries.
+    expect(parsed.map((e) => `${e.action_type} ${e.action_status}`)).toEqual([
+      'leaky:computeInstanceId started',
+      'leaky:computeInstanceId succeeded',
+      'leaky:createVolume started',
+      'leaky:createVolume failed',
+    ]);
+    expect(parsed[3]?.error).toMatchObject({ message: 'login failed with [REDACTED]' });
   });
 
   it("validates the backend's keys with the backend's zod schema", async () => {

@@ -40,6 +40,18 @@ describe('allocatedSize', () => {
   });
 });
 
+describe('allocatedSize beyond the safe range', () => {
+  it('rejects with INVALID_SIZE when the rounded-up size would not be a safe integer', () => {
+    expect(() => allocatedSize(2 ** 52, 2 ** 53 - 1)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_SIZE',
+        size: 2 ** 53,
+        message: 'invalid volume size 9007199254740992: expected a whole number of bytes',
+      }),
+    );
+  });
+});
+
 describe('checkAllocatableSize', () => {
   it('returns a positive multiple of the unit', () => {
     expect(checkAllocatableSize(1024, 4096)).toBe(4096);
@@ -59,6 +71,21 @@ describe('checkAllocatableSize', () => {
     expect(() => checkAllocatableSize(1024, 0)).toThrow(expect.objectContaining({ code: 'INVALID_SIZE' }));
     expect(() => checkAllocatableSize(1024, 1024.5)).toThrow(
       expect.objectContaining({ code: 'INVALID_SIZE' }),
+    );
+  });
+});
+
+describe('checkAllocatableSize unit', () => {
+  it.each([
+    ['1.5', 1.5, 'expected a whole number of bytes'],
+    ['0', 0, 'expected more than 0 bytes'],
+  ])('rejects the unit %s with INVALID_SIZE naming the unit', (_title, unit, reason) => {
+    expect(() => checkAllocatableSize(unit, 3)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_SIZE',
+        size: unit,
+        message: `invalid volume size ${unit}: ${reason}`,
+      }),
     );
   });
 });
@@ -106,6 +133,17 @@ describe('isUuid and assertDatasetId', () => {
     ['undefined', undefined],
   ])('isUuid rejects %s', (_title, value) => {
     expect(isUuid(value)).toBe(false);
+  });
+
+  it('assertDatasetId rejects a BigInt with INVALID_ID naming the value', () => {
+    expect(() => assertDatasetId(1n)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ID',
+        kind: 'dataset id',
+        value: 1n,
+        message: 'invalid dataset id 1n: expected a lowercase UUID',
+      }),
+    );
   });
 
   it('assertDatasetId rejects an uppercase UUID with INVALID_ID naming the value', () => {

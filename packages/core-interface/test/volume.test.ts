@@ -36,6 +36,20 @@ describe('blockDeviceVolume', () => {
     );
   });
 
+  it.each([
+    ['an empty string', '', 'got ""'],
+    ['undefined', undefined, 'got undefined'],
+  ])(
+    'rejects attachedTo %s with a TypeError, accepting only null or a node id',
+    (_title, attachedTo, got) => {
+      const fields = { ...base, attachedTo: attachedTo as unknown as string | null };
+      expect(() => blockDeviceVolume(fields)).toThrow(TypeError);
+      expect(() => blockDeviceVolume(fields)).toThrow(`attachedTo must be null or a node id, ${got}`);
+      expect(blockDeviceVolume({ ...base, attachedTo: null }).attachedTo).toBeNull();
+      expect(blockDeviceVolume({ ...base, attachedTo: 'node-a' }).attachedTo).toBe('node-a');
+    },
+  );
+
   it('rejects a bad size with INVALID_SIZE', () => {
     expect(() => blockDeviceVolume({ ...base, size: 0 })).toThrow(
       expect.objectContaining({ code: 'INVALID_SIZE' }),

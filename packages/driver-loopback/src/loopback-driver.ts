@@ -168,14 +168,13 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
       try {
         await attachLoopDevice(this.#exec, attachedPath);
       } catch (error) {
-        await rename(attachedPath, path);
-        throw new BackendError(
-          'attachVolume',
-          `losetup could not attach ${blockDeviceId}: ${message(error)}`,
-          {
-            cause: error,
-          },
-        );
+        const detail = `losetup could not attach ${blockDeviceId}: ${message(error)}`;
+        await rename(attachedPath, path).catch((undo: Error) => {
+          throw new BackendError('attachVolume', `${detail}; moving it back failed too: ${undo.message}`, {
+            cause: new AggregateError([error, undo]),
+          });
+        });
+        throw new BackendError('attachVolume', detail, { cause: error });
       }
     }
     return withAttachedTo(volume, attachTo);

@@ -1,46 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT_REQUIRED } from '../src/index.js';
 import type { MutantName } from './mutants/mutants.js';
-
-const vitestCli = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-
-/** Runs the conformance suite against one mutant in a separate vitest and returns the titles that failed. */
-async function failingTests(mutant: MutantName): Promise<string[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'flockerjs-mutant-'));
-  const report = join(dir, 'report.json');
-  try {
-    const exitCode = await new Promise<number | null>((resolve) => {
-      execFile(
-        process.execPath,
-        [
-          vitestCli,
-          'run',
-          '--config',
-          'test/mutants/vitest.config.ts',
-          '--reporter=json',
-          `--outputFile=${report}`,
-        ],
-        { env: { ...process.env, FLOCKER_MUTANT: mutant }, maxBuffer: 64 * 1024 * 1024 },
-        (error) => resolve(error === null ? 0 : typeof error.code === 'number' ? error.code : null),
-      );
-    });
-    const { testResults } = JSON.parse(await readFile(report, 'utf8')) as {
-      testResults: { assertionResults: { title: string; status: string }[] }[];
-    };
-    const failed = testResults.flatMap((file) => file.assertionResults.filter((t) => t.status === 'failed'));
-    expect(exitCode, 'vitest exit code for a failing suite').toBe(1);
-    return failed.map((test) => test.title);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+import { runSuite } from './mutants/run-suite.js';
 
 // Each mutant carries one bug; the suite must name it through the tests that own that part of the contract.
-const EXPECTED: Record<MutantName, string[]> = {
+const EXPECTED: Record<Exclude<MutantName, 'none'>, string[]> = {
   'silent-unknown': [
     'destroyVolume(unknown id) rejects with UNKNOWN_VOLUME',
     'destroyVolume(destroyed volume) rejects with UNKNOWN_VOLUME',
@@ -64,11 +28,23 @@ const EXPECTED: Record<MutantName, string[]> = {
   ],
 };
 
-describe.skipIf(process.getuid?.() !== 0)('the conformance suite fails broken drivers', () => {
-  for (const [mutant, expected] of Object.entries(EXPECTED) as [MutantName, string[]][]) {
+describe.skipIf(process.getuid?.() !== 0)('the conformance suite', () => {
+  for (const [mutant, expected] of Object.entries(EXPECTED)) {
     it(`fails the "${mutant}" mutant in the tests that own the bug`, { timeout: 120_000 }, async () => {
-      const failed = await failingTests(mutant);
+      const run = await runSuite(mutant as MutantName);
+      expect(run.exitCode, run.output).toBe(1);
+      const failed = run.tests.filter((test) => test.status === 'failed').map((test) => test.title);
       expect(failed).toEqual(expect.arrayContaining(expected));
     });
   }
+
+  it('reports every test skipped, with the reason, for a user who is not root', {
+    timeout: 120_000,
+  }, async () => {
+    const run = await runSuite('none', { unprivileged: true });
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.tests.length).toBeGreaterThan(30);
+    expect(run.tests.filter((test) => test.status !== 'skipped')).toEqual([]);
+    expect(run.output).toContain(ROOT_REQUIRED);
+  });
 });

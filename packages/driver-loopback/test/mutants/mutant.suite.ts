@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeBlockDeviceAPI } from '@flockerjs/conformance';
 import { afterAll } from 'vitest';
-import { LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE } from '../../src/index.js';
+import { LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE, ROOT_REQUIRED } from '../../src/index.js';
 import { makeTestRoots } from '../loopback-fixtures.js';
 import { MUTANTS, type MutantName } from './mutants.js';
 
@@ -23,4 +23,5 @@ describeBlockDeviceAPI({
   },
   minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
   unknownBlockDeviceId: () => `block-${randomUUID()}`,
+  skip: process.getuid?.() === 0 ? undefined : ROOT_REQUIRED,
 });

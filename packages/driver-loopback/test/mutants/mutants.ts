@@ -9,6 +9,8 @@ import { attachLoopDevice } from '../../src/os/losetup.js';
  * fail on every one of them: a suite that passes a broken driver proves nothing.
  */
 export const MUTANTS = {
+  /** The driver as it is, for runs of the suite under other conditions (say, without root). */
+  none: (api) => api,
   /** Treats unknown ids as success, as a driver that swallows "not found" would. */
   'silent-unknown': (api) =>
     override(api, {

@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { MutantName } from './mutants.js';
+
+const vitestCli = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+
+export interface SuiteRun {
+  readonly exitCode: number | null;
+  /** Console output of the verbose reporter, ANSI-free. */
+  readonly output: string;
+  readonly tests: readonly { readonly title: string; readonly status: string }[];
+}
+
+/**
+ * Runs the conformance suite against a mutant in a vitest of its own, optionally as an unprivileged user
+ * (`nobody`), and returns its verdict per test.
+ */
+export async function runSuite(
+  mutant: MutantName,
+  options: { unprivileged?: boolean } = {},
+): Promise<SuiteRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'flockerjs-suite-run-'));
+  await chmod(dir, 0o777);
+  const report = join(dir, 'report.json');
+  // The runner config loader writes no bundled config next to the package, which nobody may not do.
+  const vitest = [vitestCli, 'run', '--configLoader', 'runner', '--config', 'test/mutants/vitest.config.ts'];
+  const argv = [...vitest, '--reporter=verbose', '--reporter=json', `--outputFile.json=${report}`];
+  const [file, args] = options.unprivileged
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]]
+    : [process.execPath, argv];
+  try {
+    const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>((resolve) => {
+      execFile(
+        file,
+        args,
+        {
+          env: { ...process.env, FLOCKER_MUTANT: mutant, HOME: dir, NO_COLOR: '1' },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (error, stdout, stderr) =>
+          resolve({
+            exitCode: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
+            output: `${stdout}${stderr}`,
+          }),
+      );
+    });
+    const { testResults } = JSON.parse(await readFile(report, 'utf8')) as {
+      testResults: { assertionResults: { title: string; status: string }[] }[];
+    };
+    return { exitCode, output, tests: testResults.flatMap((result) => result.assertionResults) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
