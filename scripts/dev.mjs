@@ -91,11 +91,11 @@ switch (task) {
     run('pnpm', ['turbo', 'run', task, ...extra]);
     break;
   case 'lint':
-    run('pnpm', ['exec', 'biome', 'check', '.', ...extra]);
+    run('pnpm', ['exec', 'biome', 'check', '--error-on-warnings', '.', ...extra]);
     break;
   case 'test': {
     clearTestResults();
-    const lint = run('pnpm', ['exec', 'biome', 'check', '.'], { allowFailure: true });
+    const lint = run('pnpm', ['exec', 'biome', 'check', '--error-on-warnings', '.'], { allowFailure: true });
     const tests = run('pnpm', ['turbo', 'run', 'typecheck', 'test', '--continue', ...extra], {
       allowFailure: true,
     });

@@ -2,7 +2,6 @@ import { Writable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
-  type BlockDeviceVolume,
   blockDeviceVolume,
   type Capabilities,
   createLogger,
@@ -17,6 +16,7 @@ import {
   silentLogger,
   UnknownVolumeError,
 } from '../src/index.js';
+import { PrivateStateDriver } from './private-state-driver.js';
 
 const DATASET = '0b4d1f3c-6a52-4b0e-9d3f-2f8e7a1c5b6d';
 
@@ -285,51 +285,15 @@ describe('silentLogger', () => {
 describe('instrumentApi', () => {
   const capabilities: Capabilities = { profiles: false, cloudApi: false, startNode: false };
 
-  class FakeApi implements IBlockDeviceAPI {
-    readonly capabilities = capabilities;
-    // A #private field: a wrapper that calls methods on the proxy instead of the real object would throw.
-    readonly #volumes: BlockDeviceVolume[] = [
-      blockDeviceVolume({ blockDeviceId: 'vol-1', size: 1024, attachedTo: null, datasetId: DATASET }),
-      blockDeviceVolume({ blockDeviceId: 'vol-2', size: 1024, attachedTo: 'node-a', datasetId: DATASET }),
-    ];
-    async allocationUnit() {
-      return 1024;
-    }
-    async computeInstanceId() {
-      return 'node-a';
-    }
-    async createVolume(datasetId: string, size: number) {
-      const volume = blockDeviceVolume({
-        blockDeviceId: `vol-${this.#volumes.length + 1}`,
-        size,
-        attachedTo: null,
-        datasetId,
-      });
-      this.#volumes.push(volume);
-      return volume;
-    }
-    async destroyVolume(blockDeviceId: string) {
-      if (!this.#volumes.some((v) => v.blockDeviceId === blockDeviceId))
-        throw new UnknownVolumeError(blockDeviceId);
-    }
-    async attachVolume(blockDeviceId: string, attachTo: string) {
-      return blockDeviceVolume({ blockDeviceId, size: 1024, attachedTo: attachTo, datasetId: DATASET });
-    }
-    async detachVolume() {}
-    async listVolumes() {
-      return [...this.#volumes];
-    }
-    async getDevicePath() {
-      return '/dev/xvdf';
-    }
-    count() {
-      return this.#volumes.length;
-    }
-  }
+  const initial = [
+    blockDeviceVolume({ blockDeviceId: 'vol-1', size: 1024, attachedTo: null, datasetId: DATASET }),
+    blockDeviceVolume({ blockDeviceId: 'vol-2', size: 1024, attachedTo: 'node-a', datasetId: DATASET }),
+  ];
+  const fakeApi = (): PrivateStateDriver => new PrivateStateDriver(initial);
 
   it('logs each contract call as a <name>:<method> action with its arguments and result', async () => {
     const { entries, logger } = recordingLogger();
-    const api = instrumentApi(new FakeApi(), logger, 'fake');
+    const api = instrumentApi(fakeApi(), logger, 'fake');
     const volume = await api.createVolume(DATASET, 2048);
     expect(volume).toMatchObject({ blockDeviceId: 'vol-3', size: 2048 });
     expect(levels(entries)).toEqual([
@@ -343,7 +307,7 @@ describe('instrumentApi', () => {
 
   it('logs a count, not the items, for a listing', async () => {
     const { entries, logger } = recordingLogger();
-    const api = instrumentApi(new FakeApi(), logger, 'fake');
+    const api = instrumentApi(fakeApi(), logger, 'fake');
     expect(await api.listVolumes()).toHaveLength(2);
     expect(entries[0]).not.toHaveProperty('args');
     expect(entries[1]).toMatchObject({ message_type: 'fake:listVolumes:result', count: 2 });
@@ -352,13 +316,13 @@ describe('instrumentApi', () => {
 
   it('logs no result entry for a call that returns nothing', async () => {
     const { entries, logger } = recordingLogger();
-    await instrumentApi(new FakeApi(), logger, 'fake').detachVolume();
+    await instrumentApi(fakeApi(), logger, 'fake').detachVolume('vol-2');
     expect(levels(entries).map(([type]) => type)).toEqual(['fake:detachVolume', 'fake:detachVolume']);
   });
 
   it('logs a failed call and rethrows its error', async () => {
     const { entries, logger } = recordingLogger();
-    const api = instrumentApi(new FakeApi(), logger, 'fake');
+    const api = instrumentApi(fakeApi(), logger, 'fake');
     await expect(api.destroyVolume('vol-9')).rejects.toMatchObject({ code: 'UNKNOWN_VOLUME' });
     expect(entries[1]).toMatchObject({ action_type: 'fake:destroyVolume', action_status: 'failed' });
   });
@@ -404,9 +368,9 @@ describe('instrumentApi', () => {
 
   it('passes other members through unlogged, bound to the real object', async () => {
     const { entries, logger } = recordingLogger();
-    const real = new FakeApi();
+    const real = fakeApi();
     const api = instrumentApi(real, logger, 'fake');
-    expect(api.capabilities).toBe(capabilities);
+    expect(api.capabilities).toBe(real.capabilities);
     const { count } = api;
     expect(count()).toBe(2);
     expect(entries).toEqual([]);

@@ -7,22 +7,18 @@ import { z } from 'zod';
 import {
   type BackendContext,
   type BackendDescription,
-  type BlockDeviceVolume,
-  blockDeviceVolume,
-  type Capabilities,
   createBlockDeviceAPI,
   createLogger,
   type IBlockDeviceAPI,
-  type IProfiledBlockDeviceAPI,
   isProfiled,
   type LogEntry,
   loadBackend,
   openBackend,
   parseBackendConfig,
   UnknownInstanceIdError,
-  UnknownVolumeError,
   waitFor,
 } from '../src/index.js';
+import { PrivateStateDriver } from './private-state-driver.js';
 
 const DATASET = '0b4d1f3c-6a52-4b0e-9d3f-2f8e7a1c5b6d';
 const CLUSTER = '7c1e9a20-3f4b-4d8e-a6c2-5b9d0e1f2a3b';
@@ -336,55 +332,6 @@ describe('parseBackendConfig', () => {
   });
 });
 
-const capabilities: Capabilities = { profiles: true, cloudApi: false, startNode: false };
-
-/** A driver keeping its state in #private fields, which only a call on the real object can read. */
-class PrivateApi implements IProfiledBlockDeviceAPI {
-  readonly capabilities = capabilities;
-  readonly #volumes: BlockDeviceVolume[] = [];
-  readonly #context: BackendContext;
-  constructor(context: BackendContext) {
-    this.#context = context;
-  }
-  get context(): BackendContext {
-    return this.#context;
-  }
-  async allocationUnit() {
-    return 1024;
-  }
-  async computeInstanceId() {
-    return 'node-a';
-  }
-  async createVolume(datasetId: string, size: number) {
-    return this.createVolumeWithProfile(datasetId, size, 'default');
-  }
-  async createVolumeWithProfile(datasetId: string, size: number, _profileName: string) {
-    const volume = blockDeviceVolume({
-      blockDeviceId: `vol-${this.#volumes.length + 1}`,
-      size,
-      attachedTo: null,
-      datasetId,
-    });
-    this.#volumes.push(volume);
-    return volume;
-  }
-  async destroyVolume(blockDeviceId: string) {
-    throw new UnknownVolumeError(blockDeviceId);
-  }
-  async attachVolume(blockDeviceId: string): Promise<BlockDeviceVolume> {
-    throw new UnknownVolumeError(blockDeviceId);
-  }
-  async detachVolume(blockDeviceId: string) {
-    throw new UnknownVolumeError(blockDeviceId);
-  }
-  async listVolumes() {
-    return [...this.#volumes];
-  }
-  async getDevicePath(blockDeviceId: string): Promise<string> {
-    throw new UnknownVolumeError(blockDeviceId);
-  }
-}
-
 function privateBackend(needsClusterId: boolean, contexts: BackendContext[] = []) {
   return {
     name: 'private',
@@ -393,7 +340,7 @@ function privateBackend(needsClusterId: boolean, contexts: BackendContext[] = []
     configSchema: z.object({ root_path: z.string() }),
     apiFactory: async (_config, context) => {
       contexts.push(context);
-      return new PrivateApi(context);
+      return new PrivateStateDriver([], context);
     },
   } satisfies BackendDescription<{ root_path: string }>;
 }
@@ -472,9 +419,9 @@ describe('createBlockDeviceAPI', () => {
       'private:getDevicePath failed',
     ]);
     expect(actions[0]?.args).toEqual([DATASET, 2048, 'gold']);
-    expect(api.capabilities).toBe(capabilities);
+    expect(api.capabilities).toEqual({ profiles: true, cloudApi: false, startNode: false });
     // The getter reads a #private field, so it must run against the real object too.
-    expect((api as unknown as PrivateApi).context.configDir).toBe(dir);
+    expect((api as unknown as PrivateStateDriver).context?.configDir).toBe(dir);
   });
 
   it('a factory returning an API without some members rejects with PLUGIN_LOAD naming them', async () => {
