@@ -11,17 +11,19 @@ export function interfaceTests(options: ResolvedOptions): void {
       options,
       async ({ api }) => {
         for (const method of BLOCK_DEVICE_API_METHODS) expect(api[method], method).toBeTypeOf('function');
-        const { profiles, cloudApi, startNode } = api.capabilities;
-        expect({ profiles, cloudApi, startNode }).toEqual({
+        const { profiles, cloudApi, startNode, resize } = api.capabilities;
+        expect({ profiles, cloudApi, startNode, resize }).toEqual({
           profiles: expect.any(Boolean),
           cloudApi: expect.any(Boolean),
           startNode: expect.any(Boolean),
+          resize: expect.any(Boolean),
         });
         // A declaration must be backed by the member it promises, or the optional suites would test nothing.
         const members = api as unknown as Record<string, unknown>;
         if (profiles) expect(members.createVolumeWithProfile).toBeTypeOf('function');
         if (cloudApi) expect(members.listLiveNodes).toBeTypeOf('function');
         if (startNode) expect(members.startNode).toBeTypeOf('function');
+        if (resize) expect(members.resizeVolume).toBeTypeOf('function');
       },
     );
 

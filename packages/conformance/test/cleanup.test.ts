@@ -21,7 +21,7 @@ function memoryApi(initial: BlockDeviceVolume[], failDestroys = 0): IBlockDevice
   };
   return {
     calls,
-    capabilities: { profiles: false, cloudApi: false, startNode: false },
+    capabilities: { profiles: false, cloudApi: false, startNode: false, resize: false },
     allocationUnit: async () => 1,
     computeInstanceId: async () => 'node',
     createVolume: async () => {

@@ -19,6 +19,8 @@ export interface Capabilities {
   readonly cloudApi: boolean;
   /** The API also implements {@link ICloudAPI}.startNode. */
   readonly startNode: boolean;
+  /** The API also implements {@link IResizableBlockDeviceAPI}. */
+  readonly resize: boolean;
 }
 
 /**
@@ -63,7 +65,8 @@ export interface IBlockDeviceAPI {
 
   /**
    * Destroys an unattached volume and its data.
-   * @throws `UNKNOWN_VOLUME` when no such volume exists, including one already destroyed.
+   * @throws `UNKNOWN_VOLUME` when no such volume exists, including one already destroyed; `ALREADY_ATTACHED`
+   *   when the backend refuses to destroy an attached volume (detach it first).
    */
   destroyVolume(blockDeviceId: string): Promise<void>;
 
@@ -111,6 +114,22 @@ export interface ICloudAPI extends IBlockDeviceAPI {
   listLiveNodes(): Promise<readonly string[]>;
   /** Starts a stopped node, best effort. Present when `capabilities.startNode` is declared. */
   startNode?(nodeId: string): Promise<void>;
+}
+
+/** Declared by `capabilities.resize`. */
+export interface IResizableBlockDeviceAPI extends IBlockDeviceAPI {
+  /**
+   * Grows an unattached volume to `size` bytes, keeping its data.
+   * @returns the volume with its new size.
+   * @throws `UNKNOWN_VOLUME`; `ALREADY_ATTACHED` when attached; `INVALID_SIZE` when `size` is not a multiple of
+   *   the allocation unit or not larger than the current size (volumes never shrink).
+   */
+  resizeVolume(blockDeviceId: string, size: number): Promise<BlockDeviceVolume>;
+}
+
+/** True when `api` declares resizing and implements it. */
+export function isResizable(api: IBlockDeviceAPI): api is IResizableBlockDeviceAPI {
+  return api.capabilities.resize && typeof (api as IResizableBlockDeviceAPI).resizeVolume === 'function';
 }
 
 /** True when `api` declares profiles and implements them. */

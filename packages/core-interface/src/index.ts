@@ -15,8 +15,10 @@ export {
   type IBlockDeviceAPI,
   type ICloudAPI,
   type IProfiledBlockDeviceAPI,
+  type IResizableBlockDeviceAPI,
   isCloudApi,
   isProfiled,
+  isResizable,
   MANDATORY_PROFILES,
   type MandatoryProfile,
 } from './driver.js';

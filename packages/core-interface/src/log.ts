@@ -155,6 +155,7 @@ const LOGGED_METHODS: ReadonlySet<PropertyKey> = new Set([
   'createVolumeWithProfile',
   'listLiveNodes',
   'startNode',
+  'resizeVolume',
 ]);
 
 /**

@@ -16,7 +16,7 @@ function api(capabilities: Capabilities, extra: Record<string, unknown> = {}): I
   return { capabilities, ...methods, ...extra } as unknown as IBlockDeviceAPI;
 }
 
-const none: Capabilities = { profiles: false, cloudApi: false, startNode: false };
+const none: Capabilities = { profiles: false, cloudApi: false, startNode: false, resize: false };
 
 describe('driver contract constants', () => {
   it('BLOCK_DEVICE_API_METHODS lists the eight members in contract order', () => {

@@ -283,7 +283,7 @@ describe('silentLogger', () => {
 });
 
 describe('instrumentApi', () => {
-  const capabilities: Capabilities = { profiles: false, cloudApi: false, startNode: false };
+  const capabilities: Capabilities = { profiles: false, cloudApi: false, startNode: false, resize: false };
 
   const initial = [
     blockDeviceVolume({ blockDeviceId: 'vol-1', size: 1024, attachedTo: null, datasetId: DATASET }),

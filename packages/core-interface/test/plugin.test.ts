@@ -38,7 +38,7 @@ const description = {
   deployerType: 'block',
   configSchema: ${schema},
   apiFactory: (config, context) => ({
-    capabilities: { profiles: false, cloudApi: false, startNode: false },
+    capabilities: { profiles: false, cloudApi: false, startNode: false, resize: false },
     allocationUnit: async () => 1024,
     computeInstanceId: async () => 'node-a',
     createVolume: async () => { throw new Error('not used'); },
@@ -419,7 +419,7 @@ describe('createBlockDeviceAPI', () => {
       'private:getDevicePath failed',
     ]);
     expect(actions[0]?.args).toEqual([DATASET, 2048, 'gold']);
-    expect(api.capabilities).toEqual({ profiles: true, cloudApi: false, startNode: false });
+    expect(api.capabilities).toEqual({ profiles: true, cloudApi: false, startNode: false, resize: false });
     // The getter reads a #private field, so it must run against the real object too.
     expect((api as unknown as PrivateStateDriver).context?.configDir).toBe(dir);
   });

@@ -15,7 +15,7 @@ import {
  * wrappers (logging, plugin loading) that call methods on a proxy instead would throw.
  */
 export class PrivateStateDriver implements IProfiledBlockDeviceAPI {
-  readonly capabilities: Capabilities = { profiles: true, cloudApi: false, startNode: false };
+  readonly capabilities: Capabilities = { profiles: true, cloudApi: false, startNode: false, resize: false };
   readonly #volumes: Map<string, BlockDeviceVolume>;
   readonly #context: BackendContext | undefined;
 

@@ -55,7 +55,12 @@ interface Located {
 }
 
 export class LoopbackDriver implements IProfiledBlockDeviceAPI {
-  readonly capabilities: Capabilities = Object.freeze({ profiles: true, cloudApi: false, startNode: false });
+  readonly capabilities: Capabilities = Object.freeze({
+    profiles: true,
+    cloudApi: false,
+    startNode: false,
+    resize: false,
+  });
   readonly #root: string;
   readonly #nodeId: string;
   readonly #allocationUnit: number;
