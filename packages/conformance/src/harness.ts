@@ -34,12 +34,16 @@ type Body = (harness: Harness, context: TestContext) => Promise<void>;
 export function conformanceTest(title: string, options: ResolvedOptions, body: Body): void {
   it(title, { timeout: options.timeoutMs }, async (context) => {
     if (options.skip !== undefined) context.skip(options.skip);
-    const harness = await setUp(options, context);
-    await body(harness, context);
+    const run = async (): Promise<void> => body(await setUp(options, context), context);
+    await (options.logger?.action('conformance:test', { title }, run) ?? run());
   });
 }
 
-async function setUp(options: ResolvedOptions, context: TestContext): Promise<Harness> {
+/**
+ * Cleanup that runs when the test ends, failed or not, last registered first. Every step runs even when an
+ * earlier one throws; the test then fails with all their errors.
+ */
+export function cleanupStack(context: TestContext): (cleanup: () => Promise<void> | void) => void {
   const cleanups: (() => Promise<void> | void)[] = [];
   context.onTestFinished(async () => {
     const failures: unknown[] = [];
@@ -50,14 +54,21 @@ async function setUp(options: ResolvedOptions, context: TestContext): Promise<Ha
         failures.push(error);
       }
     }
-    if (failures.length > 0)
+    if (failures.length > 0) {
       throw new AggregateError(failures, `cleanup after "${context.task.name}" failed`);
+    }
   });
+  return (cleanup) => {
+    cleanups.push(cleanup);
+  };
+}
 
+async function setUp(options: ResolvedOptions, context: TestContext): Promise<Harness> {
+  const onCleanup = cleanupStack(context);
   const makeApi = async (): Promise<IBlockDeviceAPI> => {
-    const raw = await options.factory({ testName: context.task.name, onCleanup: (fn) => cleanups.push(fn) });
+    const raw = await options.factory({ testName: context.task.name, onCleanup });
     const created = new Set<string>();
-    cleanups.push(() => destroyCreated(raw, created, options));
+    onCleanup(() => destroyCreated(raw, created, options));
     return trackCreated(raw, created);
   };
 
@@ -89,7 +100,7 @@ async function setUp(options: ResolvedOptions, context: TestContext): Promise<Ha
 }
 
 /** The API with every volume it creates recorded, so cleanup touches only what the test made. */
-function trackCreated(api: IBlockDeviceAPI, created: Set<string>): IBlockDeviceAPI {
+export function trackCreated(api: IBlockDeviceAPI, created: Set<string>): IBlockDeviceAPI {
   return new Proxy(api, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

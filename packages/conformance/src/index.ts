@@ -1,3 +1,10 @@
+export {
+  ACCEPTANCE_NODES,
+  type AcceptanceCluster,
+  type AcceptanceNode,
+  type AcceptanceOptions,
+  describeAcceptance,
+} from './acceptance.js';
 export { attachTests } from './attach.js';
 export { CLEANUP_ROUNDS, type CleanupOptions, type CleanupResult, detachDestroyVolumes } from './cleanup.js';
 export { cloudApiTests } from './cloud-api.js';
@@ -8,7 +15,7 @@ export { destroyTests } from './destroy.js';
 export { detachTests } from './detach.js';
 export { devicePathTests } from './device-path.js';
 export { expectCode } from './expect-code.js';
-export type { Harness } from './harness.js';
+export { cleanupStack, type Harness, trackCreated } from './harness.js';
 export { interfaceTests } from './interface.js';
 export { listTests } from './list.js';
 export {

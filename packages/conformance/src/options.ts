@@ -1,4 +1,4 @@
-import type { IBlockDeviceAPI } from '@flockerjs/core-interface';
+import type { IBlockDeviceAPI, Logger } from '@flockerjs/core-interface';
 
 /** What a test's factory gets: a name for the things it creates and a place to register their removal. */
 export interface FactoryContext {
@@ -51,6 +51,8 @@ export interface ConformanceOptions {
   readonly skip?: string | undefined;
   /** Per-test time limit in milliseconds. @default 120000 */
   readonly timeoutMs?: number;
+  /** Where each test is logged as an action, with the API calls it makes nested inside. */
+  readonly logger?: Logger;
 }
 
 export interface ResolvedOptions extends ConformanceOptions {

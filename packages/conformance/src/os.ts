@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
-const execFileAsync = promisify(execFile);
+const run = promisify(execFile);
 
 /** Device paths the suite hands to commands: absolute, under /dev or a test's device root, no shell syntax. */
 const DEVICE_PATH = /^\/[A-Za-z0-9._:\-/]+$/;
@@ -23,7 +23,7 @@ export function parseLsblkSize(output: string): number {
 
 /** The size of a block device as the kernel reports it, in bytes. */
 export async function deviceSize(path: string): Promise<number> {
-  const { stdout } = await execFileAsync('lsblk', [
+  const { stdout } = await run('lsblk', [
     '--noheadings',
     '--bytes',
     '--nodeps',
@@ -82,4 +82,18 @@ export async function deviceNoLongerServes(
   } catch {
     return true;
   }
+}
+
+/** Makes an ext4 filesystem on the whole device, without asking (the device is a fresh test volume). */
+export async function makeFilesystem(device: string): Promise<void> {
+  await run('mkfs.ext4', ['-q', '-F', '--', checkedPath(device)]);
+}
+
+export async function mount(device: string, mountpoint: string): Promise<void> {
+  await run('mount', ['--', checkedPath(device), checkedPath(mountpoint)]);
+}
+
+/** Unmounts; with `lazy`, detaches a busy mount so that cleanup never leaves one behind. */
+export async function unmount(mountpoint: string, { lazy = false } = {}): Promise<void> {
+  await run('umount', [...(lazy ? ['--lazy'] : []), '--', checkedPath(mountpoint)]);
 }

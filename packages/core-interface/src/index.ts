@@ -60,14 +60,17 @@ export {
   type BackendDescription,
   BUILTIN_BACKENDS,
   type BuiltinBackendName,
+  type CertificationHints,
   type CreateApiOptions,
   createBlockDeviceAPI,
   DEPLOYER_TYPES,
+  instantiateBackend,
   type LoadBackendOptions,
   loadBackend,
   type OpenedBackend,
   openBackend,
   parseBackendConfig,
+  resolveBackend,
 } from './plugin.js';
 export {
   allocatedSize,

@@ -53,6 +53,30 @@ export interface BackendDescription<Config = unknown> {
   readonly deployerType: (typeof DEPLOYER_TYPES)[number];
   /** Makes the API. May do I/O (finding the instance id, checking credentials); errors carry codes. */
   apiFactory(config: Config, context: BackendContext): IBlockDeviceAPI | Promise<IBlockDeviceAPI>;
+  /** What `flocker-certify` needs to run the suites from an agent.yml. Without it, defaults apply. */
+  readonly certification?: CertificationHints<Config>;
+}
+
+/** How to certify a backend from its agent.yml: the suite's knobs and how to get isolated instances. */
+export interface CertificationHints<Config = unknown> {
+  /** Size in bytes of the volumes tests create; a multiple of the allocation unit. @default 1 GiB */
+  readonly minimumAllocatableSize?: number;
+  /** Granularity in bytes of device sizes as the kernel sees them. @default 1 */
+  readonly deviceAllocationUnit?: number;
+  /** A well-formed id that no volume has. @default a random UUID */
+  unknownBlockDeviceId?(): string;
+  /**
+   * The configuration of a fresh, empty backend inside `scratchDir`, for backends that have no cluster id
+   * to keep tests apart (each test of a backend with `needsClusterId` gets a new cluster id instead).
+   */
+  isolate?(config: Config, scratchDir: string): Config;
+  /**
+   * The configuration of acceptance node `node` over the same storage as the other node; its instance id
+   * must differ. Without it, the acceptance run is reported skipped.
+   */
+  node?(config: Config, node: 'a' | 'b'): Config;
+  /** For eventually consistent listings, as the conformance option of the same name. */
+  readonly consistency?: { readonly attempts: number; readonly intervalMs: number };
 }
 
 const backendShape = z.object({
@@ -67,19 +91,23 @@ const backendShape = z.object({
     (value) => typeof value === 'function',
     'expected a function',
   ),
+  certification: z
+    .custom<CertificationHints>((value) => typeof value === 'object' && value !== null, 'expected an object')
+    .optional(),
 });
 
 export interface LoadBackendOptions {
   /** Directory of the agent.yml: module specifiers are resolved from here first. */
   readonly configDir: string;
+  /** Module URLs to resolve package names from after the working directory, say the calling tool's own. */
+  readonly alsoFrom?: readonly string[];
 }
 
 /**
- * Finds and validates a backend: a built-in name, a package name or a module path. Specifiers are resolved
- * from `configDir`, then from the working directory, then from this package.
- * @throws `PLUGIN_LOAD` saying exactly what is wrong, with the underlying error as `cause`.
+ * The URL of the module a backend name stands for, resolved as {@link loadBackend} does.
+ * @throws `PLUGIN_LOAD` when it is neither built in nor importable.
  */
-export async function loadBackend(name: string, options: LoadBackendOptions): Promise<BackendDescription> {
+export function resolveBackend(name: string, options: LoadBackendOptions): string {
   const builtin = Object.hasOwn(BUILTIN_BACKENDS, name)
     ? BUILTIN_BACKENDS[name as BuiltinBackendName]
     : undefined;
@@ -89,7 +117,11 @@ export async function loadBackend(name: string, options: LoadBackendOptions): Pr
   const isPath = specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
   const request = isAbsolute(specifier) ? pathToFileURL(specifier).href : specifier;
   const bases = [pathToFileURL(join(options.configDir, '/'))];
-  if (!isPath) bases.push(pathToFileURL(join(process.cwd(), '/')), new URL(import.meta.url));
+  if (!isPath) {
+    bases.push(pathToFileURL(join(process.cwd(), '/')));
+    for (const from of options.alsoFrom ?? []) bases.push(new URL(from));
+    bases.push(new URL(import.meta.url));
+  }
 
   let url: string | undefined;
   let lastError: unknown;
@@ -108,7 +140,11 @@ export async function loadBackend(name: string, options: LoadBackendOptions): Pr
         : `is built in, but its package ${builtin} is not installed (npm install ${builtin})`;
     throw new PluginLoadError(name, detail, { cause: lastError });
   }
+  return url;
+}
 
+export async function loadBackend(name: string, options: LoadBackendOptions): Promise<BackendDescription> {
+  const url = resolveBackend(name, options);
   let module: Record<string, unknown>;
   try {
     module = (await import(url)) as Record<string, unknown>;
@@ -172,7 +208,20 @@ export async function createBlockDeviceAPI<Config>(
   dataset: DatasetConfig,
   options: CreateApiOptions,
 ): Promise<IBlockDeviceAPI> {
-  const config = parseBackendConfig(backend, dataset);
+  return instantiateBackend(backend, parseBackendConfig(backend, dataset), options);
+}
+
+/**
+ * Makes the API from an already validated configuration (see {@link parseBackendConfig}), wrapped so that
+ * every call is logged.
+ * @throws `INVALID_CONFIG` for a missing cluster id; `PLUGIN_LOAD` for an API lacking members; whatever the
+ *   factory throws.
+ */
+export async function instantiateBackend<Config>(
+  backend: BackendDescription<Config>,
+  config: Config,
+  options: CreateApiOptions,
+): Promise<IBlockDeviceAPI> {
   if (backend.needsClusterId && !isUuid(options.clusterId)) {
     throw new InvalidConfigError([
       `cluster id: backend ${backend.name} needs the cluster's id (a UUID), got ${JSON.stringify(options.clusterId)}`,

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { BackendDescription } from '@flockerjs/core-interface';
 import { configSchema, type LoopbackConfig } from './config.js';
-import { DRIVER_NAME, LoopbackDriver } from './loopback-driver.js';
+import { DRIVER_NAME, LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE } from './loopback-driver.js';
 
 /** The plugin object agent.yml's `backend: loopback` loads. */
 export const FLOCKER_BACKEND = {
@@ -9,6 +11,16 @@ export const FLOCKER_BACKEND = {
   configSchema,
   deployerType: 'block',
   apiFactory: (config, { logger }) => LoopbackDriver.open(config, { logger }),
+  certification: {
+    minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
+    unknownBlockDeviceId: () => `block-${randomUUID()}`,
+    // Each test gets a root of its own; nodes share one root under different instance ids.
+    isolate: (config, scratchDir) => ({ ...config, root_path: join(scratchDir, 'loopback-root') }),
+    node: (config, node) => ({
+      ...config,
+      compute_instance_id: `${config.compute_instance_id ?? 'node'}-${node}`,
+    }),
+  },
 } satisfies BackendDescription<LoopbackConfig>;
 
 export default FLOCKER_BACKEND;

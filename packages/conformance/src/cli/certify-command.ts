@@ -1,0 +1,226 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasCode, isUuid, resolveBackend } from '@flockerjs/core-interface';
+import { startVitest } from 'vitest/node';
+import { detachDestroyVolumes } from '../cleanup.js';
+import type { CertifySettings, ManifestEntry } from '../certification/settings.js';
+import { openTarget, type Target, testClusterId } from '../certification/target.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { capabilityList, firstLine, type Report, summarize, summaryTable, writeReports } from './report.js';
+import { UsageError } from './usage-error.js';
+
+export interface CertifyOptions {
+  readonly config?: string | undefined;
+  readonly reportDir: string;
+  readonly only?: 'conformance' | 'acceptance' | undefined;
+  readonly grep?: string | undefined;
+  readonly timeoutSeconds?: number | undefined;
+  readonly clusterId?: string | undefined;
+  readonly json: boolean;
+}
+
+const SUITE_MODULE = fileURLToPath(new URL('../certification/suite.js', import.meta.url));
+const EMBEDDED = '(embedded loopback default)';
+
+/** Runs the suites on the backend an agent.yml names and writes the reports. Resolves the exit code. */
+export async function certify(options: CertifyOptions): Promise<number> {
+  // Progress goes to stderr when stdout carries the JSON report.
+  const out = options.json ? process.stderr : process.stdout;
+  if (options.clusterId !== undefined && !isUuid(options.clusterId)) {
+    throw new UsageError(`--cluster-id: ${JSON.stringify(options.clusterId)} is not a lowercase UUID`);
+  }
+  const work = await mkdtemp(join(tmpdir(), 'flocker-certify-'));
+  try {
+    const configPath = options.config === undefined ? await embeddedConfig(work) : resolve(options.config);
+    const target = await openTarget(configPath, import.meta.url).catch((error: unknown) => {
+      if (hasCode(error, 'INVALID_CONFIG') || hasCode(error, 'PLUGIN_LOAD')) throw new UsageError((error as Error).message);
+      throw error;
+    });
+    const reportDir = resolve(options.reportDir);
+    await mkdir(reportDir, { recursive: true });
+    const settings: CertifySettings = {
+      configPath,
+      clusterId: options.clusterId ?? testClusterId(),
+      scratchDir: join(work, 'scratch'),
+      manifestFile: join(work, 'manifest.jsonl'),
+      logFile: join(reportDir, 'run.log.jsonl'),
+      only: options.only,
+      resolveFrom: import.meta.url,
+    };
+    await writeFile(settings.logFile, '');
+    await writeFile(settings.manifestFile, '');
+
+    out.write(`flocker-certify: certifying backend ${target.backend.name} from ${options.config ?? EMBEDDED}\n`);
+    const startedAt = new Date();
+    const progress = new ProgressReporter(out);
+    const cancelled = await runSuites(settings, options, progress, join(reportDir, 'junit.xml'), work);
+    const sweep = await sweepManifest(target, settings.manifestFile);
+    const tests = progress.results;
+    const suites = summarize(tests);
+    const failed = tests.some((test) => test.state === 'failed') || tests.length === 0;
+    const manifest = await readManifest(settings.manifestFile);
+    const pkg = await backendPackage(target, configPath);
+    const report: Report = {
+      schemaVersion: 1,
+      tool: { name: 'flocker-certify', version: await ownVersion() },
+      verdict: cancelled ? 'cancelled' : failed ? 'failed' : 'certified',
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      config: options.config === undefined ? EMBEDDED : configPath,
+      backend: {
+        name: target.backend.name,
+        ...pkg,
+        needsClusterId: target.backend.needsClusterId,
+        capabilities: manifest.find((entry) => entry.capabilities)?.capabilities ?? {},
+      },
+      clusterId: settings.clusterId,
+      suites,
+      tests,
+      sweep,
+      files: {
+        json: join(reportDir, 'report.json'),
+        markdown: join(reportDir, 'report.md'),
+        junit: join(reportDir, 'junit.xml'),
+        log: settings.logFile,
+      },
+    };
+    await writeReports(reportDir, report);
+    printSummary(out, report);
+    if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return cancelled ? 130 : report.verdict === 'certified' ? 0 : 1;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs the suite module in vitest; Ctrl-C cancels after the running test's cleanup. Resolves "cancelled". */
+async function runSuites(
+  settings: CertifySettings,
+  options: CertifyOptions,
+  progress: ProgressReporter,
+  junitFile: string,
+  work: string,
+): Promise<boolean> {
+  let cancelled = false;
+  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
+  const onInterrupt = (): void => {
+    if (cancelled) process.exit(130);
+    cancelled = true;
+    process.stderr.write('\nflocker-certify: interrupted; finishing the current test and its cleanup (Ctrl-C again to abandon)\n');
+    void vitest?.cancelCurrentRun('keyboard-input');
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    vitest = await startVitest(
+      'test',
+      [],
+      {
+        config: false,
+        root: dirname(SUITE_MODULE),
+        include: [SUITE_MODULE],
+        exclude: [],
+        watch: false,
+        // Threads, not forks: a terminal's Ctrl-C reaches this process only, so cleanup can finish.
+        pool: 'threads',
+        fileParallelism: false,
+        reporters: [progress, ['junit', { outputFile: junitFile, suiteName: 'flocker-certify' }]],
+        provide: { 'flockerjs:certify': settings },
+        ...(options.grep === undefined ? {} : { testNamePattern: options.grep }),
+        ...(options.timeoutSeconds === undefined ? {} : { testTimeout: options.timeoutSeconds * 1000 }),
+      },
+      { cacheDir: join(work, 'vite-cache'), logLevel: 'silent', server: { fs: { strict: false } } },
+    );
+    await vitest.close();
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  return cancelled;
+}
+
+/**
+ * Opens every API the run made again and removes whatever volumes are left: a safety net for interrupted or
+ * crashed runs. Each of these APIs is a test cluster's or a scratch backend's, so nothing else is touched.
+ */
+async function sweepManifest(target: Target, manifestFile: string): Promise<Report['sweep']> {
+  const entries = await readManifest(manifestFile);
+  const unique = new Map(entries.map(({ clusterId, scratchDir }) => [`${clusterId}|${scratchDir}`, { clusterId, scratchDir }]));
+  let volumesRemoved = 0;
+  const errors: string[] = [];
+  for (const entry of unique.values()) {
+    try {
+      const api = await target.open(entry);
+      const before = (await api.listVolumes()).length;
+      const { remaining, errors: failures } = await detachDestroyVolumes(api, { rounds: 3, intervalMs: 500 });
+      volumesRemoved += before - remaining.length;
+      errors.push(...failures.map((error) => firstLine(String((error as Error).message ?? error))));
+      if (remaining.length > 0) errors.push(`still left: ${remaining.map((v) => v.blockDeviceId).join(', ')}`);
+    } catch (error) {
+      errors.push(firstLine(String((error as Error).message ?? error)));
+    }
+  }
+  return { apis: unique.size, volumesRemoved, errors };
+}
+
+async function readManifest(file: string): Promise<ManifestEntry[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ManifestEntry);
+}
+
+async function embeddedConfig(work: string): Promise<string> {
+  if (process.getuid?.() !== 0) {
+    throw new UsageError(
+      'the default certification runs the loopback backend, which needs root for its loop devices (losetup); ' +
+        'run as root, or pass --config with your backend',
+    );
+  }
+  const path = join(work, 'agent.yml');
+  const root = join(work, 'loopback-root');
+  await writeFile(
+    path,
+    ['version: 1', 'control-service:', '  hostname: localhost', 'dataset:', '  backend: loopback', `  root_path: ${root}`, ''].join('\n'),
+  );
+  return path;
+}
+
+/** The npm package the backend came from, found from its module, for the report. */
+async function backendPackage(target: Target, configPath: string): Promise<{ package?: string; version?: string }> {
+  try {
+    const url = resolveBackend(target.config.dataset.backend, { configDir: dirname(configPath), alsoFrom: [import.meta.url] });
+    for (let dir = dirname(fileURLToPath(url)); dir !== dirname(dir); dir = dirname(dir)) {
+      const text = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      const pkg = JSON.parse(text) as { name?: string; version?: string };
+      if (pkg.name === undefined) continue;
+      return { package: pkg.name, ...(pkg.version === undefined ? {} : { version: pkg.version }) };
+    }
+  } catch {
+    // A backend that loaded resolves again; if not, the report simply names no package.
+  }
+  return {};
+}
+
+async function ownVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function printSummary(out: NodeJS.WritableStream, report: Report): void {
+  const { backend } = report;
+  const lines = [
+    '',
+    ...summaryTable(report.suites),
+    '',
+    `backend:      ${backend.name}${backend.package ? ` (${backend.package} ${backend.version ?? ''})`.trimEnd() : ''}`,
+    `capabilities: ${capabilityList(backend.capabilities)}`,
+    `reports:      ${dirname(report.files.json)}/{report.json,report.md,junit.xml,run.log.jsonl}`,
+  ];
+  if (report.sweep.volumesRemoved > 0) lines.push(`sweep:        removed ${report.sweep.volumesRemoved} leaked volume(s)`);
+  lines.push(`verdict:      ${report.verdict.toUpperCase()}`, '');
+  out.write(lines.join('\n'));
+}
+

@@ -1,0 +1,70 @@
+import type { Writable } from 'node:stream';
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { TestResult } from './report.js';
+
+const MARK = { passed: '✓', failed: '✗', skipped: '↓' } as const;
+
+/**
+ * Prints one line per test with its outcome and duration; on a terminal, also a live counter that the lines
+ * scroll above. Collects the results for the reports.
+ */
+export class ProgressReporter implements Reporter {
+  readonly results: TestResult[] = [];
+  readonly #out: Writable & { isTTY?: boolean };
+  #total = 0;
+  #current = '';
+
+  constructor(out: Writable & { isTTY?: boolean }) {
+    this.#out = out;
+  }
+
+  onTestModuleCollected(module: TestModule): void {
+    this.#total += [...module.children.allTests()].length;
+    this.#counter();
+  }
+
+  onTestCaseReady(test: TestCase): void {
+    this.#current = test.name;
+    this.#counter();
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    const outcome = test.result();
+    const state = outcome.state === 'passed' || outcome.state === 'failed' ? outcome.state : 'skipped';
+    const durationMs = Math.round(test.diagnostic()?.duration ?? 0);
+    const suite = test.fullName.includes(': acceptance') ? 'acceptance' : 'conformance';
+    const error = outcome.errors?.[0];
+    const note = outcome.state === 'skipped' ? outcome.note : undefined;
+    const result: TestResult = {
+      suite,
+      name: test.name,
+      fullName: test.fullName,
+      state,
+      durationMs,
+      ...(error === undefined ? {} : { error: `${error.name ?? 'Error'}: ${error.message ?? ''}` }),
+      ...(note === undefined ? {} : { note }),
+    };
+    this.results.push(result);
+    this.#clearCounter();
+    const suffix = state === 'skipped' ? (note ? `  [${note}]` : '') : `  (${durationMs} ms)`;
+    this.#out.write(`  ${MARK[state]} ${suite} › ${test.name}${suffix}\n`);
+    if (result.error !== undefined) this.#out.write(`      ${result.error.split('\n').slice(0, 6).join('\n      ')}\n`);
+    this.#counter();
+  }
+
+  onTestRunEnd(): void {
+    this.#clearCounter();
+  }
+
+  #counter(): void {
+    if (!this.#out.isTTY) return;
+    const done = this.results.length;
+    const failed = this.results.filter((r) => r.state === 'failed').length;
+    const line = `[${done}/${this.#total}] ${failed} failed · ${this.#current}`;
+    this.#out.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns ?? 100) - 1)}`);
+  }
+
+  #clearCounter(): void {
+    if (this.#out.isTTY) this.#out.write('\r\x1b[2K');
+  }
+}

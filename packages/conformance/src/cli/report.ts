@@ -1,0 +1,130 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** Bumped on every change of report.json's shape that a reader could notice. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+const testResult = z.object({
+  suite: z.enum(['conformance', 'acceptance']),
+  name: z.string().describe('The test title, which reads like the contract it checks.'),
+  fullName: z.string(),
+  state: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number(),
+  error: z.string().optional().describe('First error of a failed test.'),
+  note: z.string().optional().describe('Why a test was skipped.'),
+});
+
+const suiteSummary = z.object({
+  suite: z.enum(['conformance', 'acceptance']),
+  passed: z.int(),
+  failed: z.int(),
+  skipped: z.int(),
+  durationMs: z.number(),
+});
+
+/** report.json: one certification run, for machines (the nightly ledger, CI) and people alike. */
+export const reportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('flocker-certify'), version: z.string() }),
+  verdict: z.enum(['certified', 'failed', 'cancelled']),
+  startedAt: z.iso.datetime(),
+  durationMs: z.number(),
+  config: z.string().describe('The agent.yml certified, or "(embedded loopback default)".'),
+  backend: z.object({
+    name: z.string(),
+    package: z.string().optional(),
+    version: z.string().optional(),
+    needsClusterId: z.boolean(),
+    capabilities: z.record(z.string(), z.boolean()),
+  }),
+  clusterId: z.string(),
+  suites: z.array(suiteSummary),
+  tests: z.array(testResult),
+  sweep: z
+    .object({ apis: z.int(), volumesRemoved: z.int(), errors: z.array(z.string()) })
+    .describe('What the safety sweep after the run found and removed; volumes here were leaked by the run.'),
+  files: z.object({ json: z.string(), markdown: z.string(), junit: z.string(), log: z.string() }),
+});
+
+export type Report = z.infer<typeof reportSchema>;
+export type TestResult = z.infer<typeof testResult>;
+export type SuiteSummary = z.infer<typeof suiteSummary>;
+
+export function summarize(tests: readonly TestResult[]): SuiteSummary[] {
+  return (['conformance', 'acceptance'] as const).flatMap((suite) => {
+    const mine = tests.filter((test) => test.suite === suite);
+    if (mine.length === 0) return [];
+    const count = (state: TestResult['state']) => mine.filter((test) => test.state === state).length;
+    return [
+      {
+        suite,
+        passed: count('passed'),
+        failed: count('failed'),
+        skipped: count('skipped'),
+        durationMs: mine.reduce((sum, test) => sum + test.durationMs, 0),
+      },
+    ];
+  });
+}
+
+/** The summary table, as printed at the end of a run and in report.md. */
+export function summaryTable(suites: readonly SuiteSummary[]): string[] {
+  const rows = [['suite', 'passed', 'failed', 'skipped', 'time']];
+  for (const s of suites) {
+    rows.push([s.suite, `${s.passed}`, `${s.failed}`, `${s.skipped}`, `${(s.durationMs / 1000).toFixed(1)} s`]);
+  }
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows.map((row) =>
+    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '),
+  );
+}
+
+export function capabilityList(capabilities: Readonly<Record<string, boolean>>): string {
+  const entries = Object.entries(capabilities);
+  if (entries.length === 0) return '(unknown: no API was made)';
+  return entries.map(([name, on]) => `${name} ${on ? 'yes' : 'no'}`).join(', ');
+}
+
+/** report.md: a summary fit to paste into a README or a pull request. */
+export function renderMarkdown(report: Report): string {
+  const verdict = { certified: '✅ certified', failed: '❌ not certified', cancelled: '⚠️ cancelled' }[report.verdict];
+  const backend = report.backend;
+  const lines = [
+    `# flocker-certify: ${backend.name} — ${verdict}`,
+    '',
+    `- Backend: \`${backend.name}\`${backend.package ? ` (${backend.package}${backend.version ? ` ${backend.version}` : ''})` : ''}`,
+    `- Capabilities: ${capabilityList(backend.capabilities)}`,
+    `- Configuration: ${report.config}`,
+    `- Run: ${report.startedAt}, ${(report.durationMs / 1000).toFixed(1)} s, flocker-certify ${report.tool.version}`,
+    '',
+    '| suite | passed | failed | skipped | time |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...report.suites.map(
+      (s) => `| ${s.suite} | ${s.passed} | ${s.failed} | ${s.skipped} | ${(s.durationMs / 1000).toFixed(1)} s |`,
+    ),
+  ];
+  const failed = report.tests.filter((test) => test.state === 'failed');
+  if (failed.length > 0) {
+    lines.push('', '## Failed', '');
+    for (const test of failed) lines.push(`- **${test.fullName}**: ${firstLine(test.error ?? '')}`);
+  }
+  const skipped = report.tests.filter((test) => test.state === 'skipped');
+  if (skipped.length > 0) {
+    lines.push('', '## Skipped', '');
+    for (const test of skipped) lines.push(`- ${test.fullName}${test.note ? `: ${test.note}` : ''}`);
+  }
+  if (report.sweep.volumesRemoved > 0) {
+    lines.push('', `The sweep after the run removed ${report.sweep.volumesRemoved} leaked volume(s).`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function writeReports(dir: string, report: Report): Promise<void> {
+  await writeFile(join(dir, 'report.json'), `${JSON.stringify(reportSchema.parse(report), null, 2)}\n`);
+  await writeFile(join(dir, 'report.md'), renderMarkdown(report));
+}
+
+export function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}

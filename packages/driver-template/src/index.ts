@@ -1,0 +1,42 @@
+import type { BackendDescription } from '@flockerjs/core-interface';
+import { __DriverName__Driver, DRIVER_NAME } from './__driver_name__-driver.js';
+import { type __DriverName__Config, configSchema } from './config.js';
+
+/** The plugin object agent.yml's `backend: '@flockerjs/driver-__driver_name__'` loads. */
+export const FLOCKER_BACKEND = {
+  name: DRIVER_NAME,
+  // Volumes are told apart by cluster in a storage system several clusters share.
+  needsClusterId: true,
+  configSchema,
+  deployerType: 'block',
+  apiFactory: (config, { clusterId, logger }) => __DriverName__Driver.open(config, { clusterId, logger }),
+} satisfies BackendDescription<__DriverName__Config>;
+
+export default FLOCKER_BACKEND;
+
+export {
+  type __DriverName__Client,
+  type CreateVolumeRequest,
+  create__DriverName__Client,
+  type RemoteVolume,
+} from './__driver_name__-client.js';
+export {
+  type __DriverName__Deps,
+  __DriverName__Driver,
+  type __DriverName__Settings,
+  CLUSTER_ID_KEY,
+  DATASET_ID_KEY,
+  DEVICE_TIMEOUT_MS,
+  DRIVER_NAME,
+  MINIMUM_ALLOCATABLE_SIZE,
+} from './__driver_name__-driver.js';
+export {
+  type __DriverName__Config,
+  type __DriverName__ConfigInput,
+  configSchema,
+  DEFAULT_ALLOCATION_UNIT,
+  DEFAULT_BACKING_DIR,
+  INSTANCE_ID_PATTERN,
+} from './config.js';
+export { InMemoryStorage, type InMemoryStorageOptions, ROOT_REQUIRED } from './in-memory-storage.js';
+export type { Exec, ExecResult } from './os/exec.js';

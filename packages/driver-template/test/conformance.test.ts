@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeBlockDeviceAPI } from '@flockerjs/conformance';
+import { afterAll } from 'vitest';
+import {
+  __DriverName__Driver,
+  configSchema,
+  DATASET_ID_KEY,
+  InMemoryStorage,
+  MINIMUM_ALLOCATABLE_SIZE,
+  ROOT_REQUIRED,
+} from '../src/index.js';
+
+// One storage system shared by every test, as a real one would be; each test gets its own cluster id, which is
+// what keeps its listing empty and its volumes apart. TODO(driver-author): point a client at your emulator
+// (or, when its credentials are set, at the real system) instead.
+const host = `node-${randomUUID()}`;
+const backingDir = join(tmpdir(), `flockerjs-__driver_name__-${process.pid}-${Date.now()}`);
+const storage = new InMemoryStorage({ backingDir, hostInstanceId: host });
+const isRoot = process.getuid?.() === 0;
+afterAll(async () => {
+  if (isRoot) await storage.destroy();
+});
+
+describeBlockDeviceAPI({
+  name: '__driver_name__',
+  factory: () =>
+    __DriverName__Driver.open(configSchema.parse({ backing_dir: backingDir, compute_instance_id: host }), {
+      clusterId: randomUUID(),
+      client: storage,
+    }),
+  minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
+  unknownBlockDeviceId: () => `vol-${randomUUID()}`,
+  inspect: async (blockDeviceId) => {
+    const remote = storage.peek(blockDeviceId);
+    if (remote === undefined) return undefined;
+    return {
+      size: remote.sizeBytes,
+      attachedTo: remote.attachedTo,
+      datasetId: remote.metadata[DATASET_ID_KEY] ?? '',
+    };
+  },
+  skip: isRoot ? undefined : ROOT_REQUIRED,
+});

@@ -1,0 +1,348 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeviceDirectory, EBS_DEVICE_NAME } from '../devices/device-directory.js';
+import { type Exec, execCommand } from '../devices/exec.js';
+import { attachLoopDevice, detachLoopDevice, loopDevicesUnder } from '../devices/loop-devices.js';
+import { FabricError } from './fabric-error.js';
+import { Faults } from './faults.js';
+import type { Attachment, DeviceMode, Instance, InstanceState, Timings, Volume } from './types.js';
+
+/** Transition times close to EC2's medians, scaled down so that a test run stays short. */
+export const DEFAULT_TIMINGS: Timings = { createMs: 200, attachMs: 200, detachMs: 200, deleteMs: 100 };
+/** Every instance boots from this root device; it is never free for a data volume. */
+export const ROOT_DEVICE_NAME = '/dev/xvda';
+const GIB = 1024 ** 3;
+
+export interface FabricOptions {
+  /** Directory for backing files and device directories; the fabric owns it and removes it on stop. */
+  readonly stateDir: string;
+  readonly region: string;
+  readonly zones: readonly string[];
+  readonly timings?: Partial<Timings>;
+  readonly faults?: Faults;
+  readonly exec?: Exec;
+}
+
+export interface NewInstance {
+  readonly id?: string;
+  /** @default the first zone */
+  readonly zone?: string;
+  /** @default 'nitro' */
+  readonly deviceMode?: DeviceMode;
+  readonly instanceType?: string;
+  readonly hiddenDevices?: readonly string[];
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface NewVolume {
+  readonly zone: string;
+  readonly sizeGiB: number;
+  readonly volumeType: string;
+  readonly iops?: number | undefined;
+  readonly throughput?: number | undefined;
+  readonly tags?: Iterable<readonly [string, string]>;
+}
+
+/**
+ * The shared block-storage fabric: availability zones, instances, volumes and attachments with their state
+ * machines and timing, and the real data path (sparse files on loop devices, exposed in each instance's
+ * device directory). Front ends (EC2 here, OpenStack later) translate their APIs to these calls and map
+ * {@link FabricError} kinds to their own errors.
+ */
+export class Fabric {
+  readonly region: string;
+  readonly zones: readonly string[];
+  readonly stateDir: string;
+  readonly faults: Faults;
+  timings: Timings;
+  /** Failures of background device work (losetup, mknod), for tests to assert there were none. */
+  readonly backgroundErrors: unknown[] = [];
+  readonly #exec: Exec;
+  readonly #volumes = new Map<string, Volume>();
+  readonly #instances = new Map<string, Instance>();
+  readonly #directories = new Map<string, DeviceDirectory>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #work = new Map<string, Promise<void>>();
+  #stopped = false;
+
+  private constructor(options: FabricOptions) {
+    this.region = options.region;
+    this.zones = options.zones;
+    this.stateDir = options.stateDir;
+    this.faults = options.faults ?? new Faults();
+    this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.#exec = options.exec ?? execCommand;
+  }
+
+  static async create(options: FabricOptions): Promise<Fabric> {
+    await mkdir(join(options.stateDir, 'volumes'), { recursive: true });
+    return new Fabric(options);
+  }
+
+  async addInstance(request: NewInstance = {}): Promise<Instance> {
+    const zone = request.zone ?? this.zones[0];
+    if (zone === undefined || !this.zones.includes(zone)) {
+      throw new FabricError('invalid-zone', `no availability zone ${JSON.stringify(zone)}`);
+    }
+    const id = request.id ?? newId('i');
+    const deviceMode = request.deviceMode ?? 'nitro';
+    const deviceRoot = join(this.stateDir, 'instances', id, 'dev');
+    const directory = new DeviceDirectory(deviceRoot, deviceMode, this.#exec);
+    await directory.prepare();
+    const instance: Instance = {
+      id,
+      zone,
+      deviceMode,
+      instanceType: request.instanceType ?? (deviceMode === 'nitro' ? 'm5.large' : 'm4.large'),
+      state: 'running',
+      launchTime: new Date(),
+      tags: new Map(Object.entries(request.tags ?? {})),
+      deviceRoot,
+      hiddenDevices: new Set(request.hiddenDevices ?? []),
+    };
+    this.#instances.set(id, instance);
+    this.#directories.set(id, directory);
+    return instance;
+  }
+
+  instance(id: string): Instance | undefined {
+    return this.#instances.get(id);
+  }
+
+  instances(): readonly Instance[] {
+    return [...this.#instances.values()];
+  }
+
+  setInstanceState(id: string, state: InstanceState): void {
+    const instance = this.#instances.get(id);
+    if (instance === undefined) throw new FabricError('instance-not-found', `no instance ${id}`);
+    instance.state = state;
+  }
+
+  /** Every volume that exists, visible or not; front ends hide the invisible ones. */
+  volumes(): readonly Volume[] {
+    return [...this.#volumes.values()];
+  }
+
+  volume(id: string): Volume | undefined {
+    return this.#volumes.get(id);
+  }
+
+  /** Whether listings and lookups show the volume yet (eventual consistency). */
+  isVisible(volume: Volume): boolean {
+    return Date.now() >= volume.visibleFrom;
+  }
+
+  /** Device names in use on an instance: the root, hidden ones, and every current attachment. */
+  devicesInUse(instanceId: string): string[] {
+    const instance = this.#instances.get(instanceId);
+    const attached = this.volumes().flatMap((volume) =>
+      volume.attachment?.instanceId === instanceId ? [volume.attachment.device] : [],
+    );
+    return [ROOT_DEVICE_NAME, ...(instance?.hiddenDevices ?? []), ...attached];
+  }
+
+  createVolume(request: NewVolume): Volume {
+    if (!this.zones.includes(request.zone)) {
+      throw new FabricError('invalid-zone', `no availability zone ${JSON.stringify(request.zone)}`);
+    }
+    if (!Number.isSafeInteger(request.sizeGiB) || request.sizeGiB < 1) {
+      throw new FabricError('invalid-parameter', `size ${request.sizeGiB} is not a positive number of GiB`);
+    }
+    const id = newId('vol');
+    const now = Date.now();
+    const volume: Volume = {
+      id,
+      zone: request.zone,
+      sizeGiB: request.sizeGiB,
+      volumeType: request.volumeType,
+      iops: request.iops,
+      throughput: request.throughput,
+      createTime: new Date(now),
+      state: 'creating',
+      tags: new Map(request.tags ?? []),
+      attachment: undefined,
+      visibleFrom: this.faults.visibleFrom(now),
+      backingFile: join(this.stateDir, 'volumes', `${id}.img`),
+    };
+    this.#volumes.set(id, volume);
+    this.#after(id, this.timings.createMs, () => {
+      if (volume.state === 'creating') volume.state = 'available';
+    });
+    return volume;
+  }
+
+  deleteVolume(id: string): Volume {
+    const volume = this.#require(id);
+    if (volume.state === 'in-use') throw new FabricError('volume-in-use', `volume ${id} is attached`);
+    if (volume.state !== 'available' && volume.state !== 'error') {
+      throw new FabricError('incorrect-state', `volume ${id} is ${volume.state}`);
+    }
+    volume.state = 'deleting';
+    this.#after(id, this.timings.deleteMs, () =>
+      this.#enqueue(id, async () => {
+        volume.state = 'deleted';
+        this.#volumes.delete(id);
+        await rm(volume.backingFile, { force: true });
+      }),
+    );
+    return volume;
+  }
+
+  attachVolume(volumeId: string, instanceId: string, device: string): Attachment {
+    const volume = this.#require(volumeId);
+    const instance = this.#instances.get(instanceId);
+    if (instance === undefined) throw new FabricError('instance-not-found', `no instance ${instanceId}`);
+    if (instance.state !== 'running') {
+      throw new FabricError('instance-not-running', `instance ${instanceId} is ${instance.state}`);
+    }
+    if (!EBS_DEVICE_NAME.test(device)) {
+      throw new FabricError('invalid-device', `${device} is not a valid EBS device name`);
+    }
+    if (volume.zone !== instance.zone) {
+      throw new FabricError(
+        'zone-mismatch',
+        `volume ${volumeId} (${volume.zone}) and instance ${instanceId} (${instance.zone}) are in different zones`,
+      );
+    }
+    if (volume.state === 'in-use') {
+      throw new FabricError('volume-in-use', `volume ${volumeId} is attached to ${volume.attachment?.instanceId}`);
+    }
+    if (volume.state !== 'available') throw new FabricError('incorrect-state', `volume ${volumeId} is ${volume.state}`);
+    const slot = deviceSlot(device);
+    if (this.devicesInUse(instanceId).some((used) => deviceSlot(used) === slot)) {
+      throw new FabricError('device-in-use', `attachment point ${device} is already in use`);
+    }
+    const attachment: Attachment = {
+      instanceId,
+      device,
+      state: 'attaching',
+      attachTime: new Date(),
+      nodes: [],
+      loopDevice: undefined,
+    };
+    volume.state = 'in-use';
+    volume.attachment = attachment;
+    if (!this.faults.takeStuckAttachment()) {
+      this.#after(volumeId, this.timings.attachMs, () =>
+        this.#enqueue(volumeId, async () => {
+          if (volume.attachment !== attachment || attachment.state !== 'attaching') return;
+          await this.#ensureBackingFile(volume);
+          attachment.loopDevice = await attachLoopDevice(this.#exec, volume.backingFile);
+          attachment.nodes = await this.#directory(instanceId).add(volumeId, device, attachment.loopDevice);
+          if (attachment.state === 'attaching') attachment.state = 'attached';
+        }),
+      );
+    }
+    return attachment;
+  }
+
+  detachVolume(volumeId: string, options: { instanceId?: string | undefined } = {}): Attachment {
+    const volume = this.#require(volumeId);
+    const attachment = volume.attachment;
+    if (attachment === undefined) throw new FabricError('incorrect-state', `volume ${volumeId} is ${volume.state}`);
+    if (options.instanceId !== undefined && options.instanceId !== attachment.instanceId) {
+      throw new FabricError(
+        'attachment-not-found',
+        `volume ${volumeId} is not attached to instance ${options.instanceId}`,
+      );
+    }
+    if (attachment.state === 'detaching') throw new FabricError('incorrect-state', `volume ${volumeId} is detaching`);
+    attachment.state = 'detaching';
+    this.#after(volumeId, this.timings.detachMs, () =>
+      this.#enqueue(volumeId, async () => {
+        await this.#release(attachment);
+        attachment.state = 'detached';
+        volume.attachment = undefined;
+        volume.state = 'available';
+      }),
+    );
+    return attachment;
+  }
+
+  /** Resolves when all device work queued so far has finished. */
+  async settle(): Promise<void> {
+    await Promise.all(this.#work.values());
+  }
+
+  /** Cancels pending transitions, detaches every loop device this fabric made, and removes its state. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    await this.settle();
+    for (const volume of this.#volumes.values()) {
+      if (volume.attachment !== undefined) await this.#release(volume.attachment).catch(() => {});
+    }
+    // Anything left behind by a failed step is found by its backing file, not by this fabric's records.
+    for (const device of await loopDevicesUnder(this.#exec, this.stateDir)) {
+      await detachLoopDevice(this.#exec, device);
+    }
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+
+  // --- internals ---
+
+  #require(id: string): Volume {
+    const volume = this.#volumes.get(id);
+    if (volume === undefined) throw new FabricError('volume-not-found', `no volume ${id}`);
+    return volume;
+  }
+
+  #directory(instanceId: string): DeviceDirectory {
+    const directory = this.#directories.get(instanceId);
+    if (directory === undefined) throw new FabricError('instance-not-found', `no instance ${instanceId}`);
+    return directory;
+  }
+
+  /** One pending transition per volume: a new one (detach during attaching) replaces the old. */
+  #after(volumeId: string, delayMs: number, step: () => void): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timers.get(volumeId));
+    const timer = setTimeout(() => {
+      this.#timers.delete(volumeId);
+      step();
+    }, delayMs);
+    this.#timers.set(volumeId, timer);
+  }
+
+  /** Device work of one volume runs in order, so a detach never overtakes the attach it undoes. */
+  #enqueue(volumeId: string, work: () => Promise<void>): void {
+    const previous = this.#work.get(volumeId) ?? Promise.resolve();
+    const next = previous.then(work).catch((error: unknown) => {
+      this.backgroundErrors.push(error);
+    });
+    this.#work.set(volumeId, next);
+    void next.then(() => {
+      if (this.#work.get(volumeId) === next) this.#work.delete(volumeId);
+    });
+  }
+
+  async #release(attachment: Attachment): Promise<void> {
+    await this.#directories.get(attachment.instanceId)?.remove(attachment.nodes);
+    attachment.nodes = [];
+    if (attachment.loopDevice !== undefined) await detachLoopDevice(this.#exec, attachment.loopDevice);
+    attachment.loopDevice = undefined;
+  }
+
+  async #ensureBackingFile(volume: Volume): Promise<void> {
+    const file = await open(volume.backingFile, 'a');
+    try {
+      // Sparse: the file takes no space until written. Never shrinks data already there.
+      if ((await file.stat()).size === 0) await file.truncate(volume.sizeGiB * GIB);
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+/** `/dev/sdf` and `/dev/xvdf` name the same slot, as the kernel sees them. */
+function deviceSlot(device: string): string {
+  return device.replace(/^\/dev\/(sd|xvd)/, '');
+}
+
+/** An id in EC2's long format: prefix, dash, 17 hex digits. */
+export function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+}
