@@ -1,12 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { hasCode, isUuid, resolveBackend } from '@flockerjs/core-interface';
-import { startVitest } from 'vitest/node';
-import { detachDestroyVolumes } from '../cleanup.js';
+import { createVitest, type Vitest } from 'vitest/node';
 import type { CertifySettings, ManifestEntry } from '../certification/settings.js';
 import { openTarget, type Target, testClusterId } from '../certification/target.js';
+import { detachDestroyVolumes } from '../cleanup.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { capabilityList, firstLine, type Report, summarize, summaryTable, writeReports } from './report.js';
 import { UsageError } from './usage-error.js';
@@ -35,7 +36,8 @@ export async function certify(options: CertifyOptions): Promise<number> {
   try {
     const configPath = options.config === undefined ? await embeddedConfig(work) : resolve(options.config);
     const target = await openTarget(configPath, import.meta.url).catch((error: unknown) => {
-      if (hasCode(error, 'INVALID_CONFIG') || hasCode(error, 'PLUGIN_LOAD')) throw new UsageError((error as Error).message);
+      if (hasCode(error, 'INVALID_CONFIG') || hasCode(error, 'PLUGIN_LOAD'))
+        throw new UsageError((error as Error).message);
       throw error;
     });
     const reportDir = resolve(options.reportDir);
@@ -52,7 +54,9 @@ export async function certify(options: CertifyOptions): Promise<number> {
     await writeFile(settings.logFile, '');
     await writeFile(settings.manifestFile, '');
 
-    out.write(`flocker-certify: certifying backend ${target.backend.name} from ${options.config ?? EMBEDDED}\n`);
+    out.write(
+      `flocker-certify: certifying backend ${target.backend.name} from ${options.config ?? EMBEDDED}\n`,
+    );
     const startedAt = new Date();
     const progress = new ProgressReporter(out);
     const cancelled = await runSuites(settings, options, progress, join(reportDir, 'junit.xml'), work);
@@ -104,18 +108,18 @@ async function runSuites(
   work: string,
 ): Promise<boolean> {
   let cancelled = false;
-  let vitest: Awaited<ReturnType<typeof startVitest>> | undefined;
+  let vitest: Vitest | undefined;
   const onInterrupt = (): void => {
     if (cancelled) process.exit(130);
     cancelled = true;
-    process.stderr.write('\nflocker-certify: interrupted; finishing the current test and its cleanup (Ctrl-C again to abandon)\n');
+    process.stderr.write(
+      '\nflocker-certify: interrupted; finishing the current test and its cleanup (Ctrl-C again to abandon)\n',
+    );
     void vitest?.cancelCurrentRun('keyboard-input');
   };
-  process.on('SIGINT', onInterrupt);
   try {
-    vitest = await startVitest(
+    vitest = await createVitest(
       'test',
-      [],
       {
         config: false,
         root: dirname(SUITE_MODULE),
@@ -131,10 +135,16 @@ async function runSuites(
         ...(options.timeoutSeconds === undefined ? {} : { testTimeout: options.timeoutSeconds * 1000 }),
       },
       { cacheDir: join(work, 'vite-cache'), logLevel: 'silent', server: { fs: { strict: false } } },
+      // Vitest's own chatter ("report written to") stays out of our output; its errors still reach stderr.
+      { stdout: new PassThrough().resume(), stderr: process.stderr },
     );
-    await vitest.close();
+    // Vitest exits the process on SIGINT; ours lets the running test clean up and the reports be written.
+    for (const listener of process.listeners('SIGINT')) process.off('SIGINT', listener);
+    process.on('SIGINT', onInterrupt);
+    await vitest.start();
   } finally {
     process.off('SIGINT', onInterrupt);
+    await vitest?.close();
   }
   return cancelled;
 }
@@ -145,7 +155,9 @@ async function runSuites(
  */
 async function sweepManifest(target: Target, manifestFile: string): Promise<Report['sweep']> {
   const entries = await readManifest(manifestFile);
-  const unique = new Map(entries.map(({ clusterId, scratchDir }) => [`${clusterId}|${scratchDir}`, { clusterId, scratchDir }]));
+  const unique = new Map(
+    entries.map(({ clusterId, scratchDir }) => [`${clusterId}|${scratchDir}`, { clusterId, scratchDir }]),
+  );
   let volumesRemoved = 0;
   const errors: string[] = [];
   for (const entry of unique.values()) {
@@ -155,7 +167,8 @@ async function sweepManifest(target: Target, manifestFile: string): Promise<Repo
       const { remaining, errors: failures } = await detachDestroyVolumes(api, { rounds: 3, intervalMs: 500 });
       volumesRemoved += before - remaining.length;
       errors.push(...failures.map((error) => firstLine(String((error as Error).message ?? error))));
-      if (remaining.length > 0) errors.push(`still left: ${remaining.map((v) => v.blockDeviceId).join(', ')}`);
+      if (remaining.length > 0)
+        errors.push(`still left: ${remaining.map((v) => v.blockDeviceId).join(', ')}`);
     } catch (error) {
       errors.push(firstLine(String((error as Error).message ?? error)));
     }
@@ -182,15 +195,29 @@ async function embeddedConfig(work: string): Promise<string> {
   const root = join(work, 'loopback-root');
   await writeFile(
     path,
-    ['version: 1', 'control-service:', '  hostname: localhost', 'dataset:', '  backend: loopback', `  root_path: ${root}`, ''].join('\n'),
+    [
+      'version: 1',
+      'control-service:',
+      '  hostname: localhost',
+      'dataset:',
+      '  backend: loopback',
+      `  root_path: ${root}`,
+      '',
+    ].join('\n'),
   );
   return path;
 }
 
 /** The npm package the backend came from, found from its module, for the report. */
-async function backendPackage(target: Target, configPath: string): Promise<{ package?: string; version?: string }> {
+async function backendPackage(
+  target: Target,
+  configPath: string,
+): Promise<{ package?: string; version?: string }> {
   try {
-    const url = resolveBackend(target.config.dataset.backend, { configDir: dirname(configPath), alsoFrom: [import.meta.url] });
+    const url = resolveBackend(target.config.dataset.backend, {
+      configDir: dirname(configPath),
+      alsoFrom: [import.meta.url],
+    });
     for (let dir = dirname(fileURLToPath(url)); dir !== dirname(dir); dir = dirname(dir)) {
       const text = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
       if (text === undefined) continue;
@@ -205,7 +232,9 @@ async function backendPackage(target: Target, configPath: string): Promise<{ pac
 }
 
 async function ownVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -219,8 +248,8 @@ function printSummary(out: NodeJS.WritableStream, report: Report): void {
     `capabilities: ${capabilityList(backend.capabilities)}`,
     `reports:      ${dirname(report.files.json)}/{report.json,report.md,junit.xml,run.log.jsonl}`,
   ];
-  if (report.sweep.volumesRemoved > 0) lines.push(`sweep:        removed ${report.sweep.volumesRemoved} leaked volume(s)`);
+  if (report.sweep.volumesRemoved > 0)
+    lines.push(`sweep:        removed ${report.sweep.volumesRemoved} leaked volume(s)`);
   lines.push(`verdict:      ${report.verdict.toUpperCase()}`, '');
   out.write(lines.join('\n'));
 }
-

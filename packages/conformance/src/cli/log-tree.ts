@@ -49,7 +49,13 @@ export function buildLogTree(entries: readonly LogEntry[]): LogNode[] {
         // An action's own entries sit at <prefix>/n; it hangs under the action whose prefix is one shorter.
         const key = level.slice(0, -1).join('/');
         if (entry.action_status === 'started' || !actions.has(key)) {
-          const node: LogNode = { type: entry.action_type, fields: userFields(entry), status: 'started', children: [], order };
+          const node: LogNode = {
+            type: entry.action_type,
+            fields: userFields(entry),
+            status: 'started',
+            children: [],
+            order,
+          };
           attach(level.length >= 2 ? level.slice(0, -2).join('/') : undefined, node);
           actions.set(key, node);
         }
@@ -100,7 +106,10 @@ function describe(node: LogNode): string {
       : node.status === 'started'
         ? '  … (never finished)'
         : `  ${node.status === 'succeeded' ? '✓' : '✗'} ${node.durationMs ?? '?'} ms`;
-  const error = node.error === undefined ? '' : `  ${String(node.error.code ?? node.error.name ?? 'error')}: ${String(node.error.message ?? '')}`;
+  const error =
+    node.error === undefined
+      ? ''
+      : `  ${String(node.error.code ?? node.error.name ?? 'error')}: ${String(node.error.message ?? '')}`;
   return `${node.type}${shown === '' ? '' : `  ${shown}`}${outcome}${error}`;
 }
 

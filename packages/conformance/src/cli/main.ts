@@ -29,7 +29,12 @@ async function main(argv: readonly string[]): Promise<number> {
       },
     });
     if (values.config === undefined) throw new UsageError('sweep: --config PATH is required');
-    return sweep({ config: values.config, clusterId: values['cluster-id'], dryRun: values['dry-run'], force: values.force });
+    return sweep({
+      config: values.config,
+      clusterId: values['cluster-id'],
+      dryRun: values['dry-run'],
+      force: values.force,
+    });
   }
   if (command === 'logs') {
     const { positionals } = parseArgs({ args: argv.slice(1), allowPositionals: true });
@@ -37,7 +42,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return logs(positionals[0] ?? 'certification/run.log.jsonl');
   }
   const { values } = parseArgs({
-    args: [...argv],
+    // `--timeout -3` would otherwise be read as a missing value; the value check below names it.
+    args: argv.map((arg, index) =>
+      argv[index - 1] === '--timeout' && arg.startsWith('-') ? ` ${arg}` : arg,
+    ),
     options: {
       config: { type: 'string' },
       'report-dir': { type: 'string', default: 'certification' },
@@ -58,7 +66,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
-    throw new UsageError(`--timeout: expected a positive number of seconds, got ${JSON.stringify(values.timeout)}`);
+    throw new UsageError(
+      `--timeout: expected a positive number of seconds, got ${JSON.stringify(values.timeout)}`,
+    );
   }
   return certify({
     config: values.config,
@@ -75,7 +85,8 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // parseArgs reports unknown or malformed options with this code.
-  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const usage =
+    error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   process.stderr.write(`flocker-certify: ${(error as Error).message}\n`);
   if (usage) process.stderr.write(`\n${USAGE}`);
   process.exitCode = usage ? 2 : 1;

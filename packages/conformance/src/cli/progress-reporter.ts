@@ -9,13 +9,18 @@ const MARK = { passed: '✓', failed: '✗', skipped: '↓' } as const;
  * scroll above. Collects the results for the reports.
  */
 export class ProgressReporter implements Reporter {
-  readonly results: TestResult[] = [];
+  readonly #results = new Map<string, TestResult>();
   readonly #out: Writable & { isTTY?: boolean };
   #total = 0;
   #current = '';
 
   constructor(out: Writable & { isTTY?: boolean }) {
     this.#out = out;
+  }
+
+  /** One result per test, in the order they finished. */
+  get results(): TestResult[] {
+    return [...this.#results.values()];
   }
 
   onTestModuleCollected(module: TestModule): void {
@@ -44,11 +49,15 @@ export class ProgressReporter implements Reporter {
       ...(error === undefined ? {} : { error: `${error.name ?? 'Error'}: ${error.message ?? ''}` }),
       ...(note === undefined ? {} : { note }),
     };
-    this.results.push(result);
+    // A cancelled run reports the tests it had not finished again, as skipped; a finished outcome stands.
+    const known = this.#results.get(test.id);
+    if (known !== undefined && (known.state !== 'skipped' || state === 'skipped')) return;
+    this.#results.set(test.id, result);
     this.#clearCounter();
     const suffix = state === 'skipped' ? (note ? `  [${note}]` : '') : `  (${durationMs} ms)`;
     this.#out.write(`  ${MARK[state]} ${suite} › ${test.name}${suffix}\n`);
-    if (result.error !== undefined) this.#out.write(`      ${result.error.split('\n').slice(0, 6).join('\n      ')}\n`);
+    if (result.error !== undefined)
+      this.#out.write(`      ${result.error.split('\n').slice(0, 6).join('\n      ')}\n`);
     this.#counter();
   }
 
@@ -58,7 +67,7 @@ export class ProgressReporter implements Reporter {
 
   #counter(): void {
     if (!this.#out.isTTY) return;
-    const done = this.results.length;
+    const done = this.#results.size;
     const failed = this.results.filter((r) => r.state === 'failed').length;
     const line = `[${done}/${this.#total}] ${failed} failed · ${this.#current}`;
     this.#out.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns ?? 100) - 1)}`);

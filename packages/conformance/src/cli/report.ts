@@ -72,11 +72,21 @@ export function summarize(tests: readonly TestResult[]): SuiteSummary[] {
 export function summaryTable(suites: readonly SuiteSummary[]): string[] {
   const rows = [['suite', 'passed', 'failed', 'skipped', 'time']];
   for (const s of suites) {
-    rows.push([s.suite, `${s.passed}`, `${s.failed}`, `${s.skipped}`, `${(s.durationMs / 1000).toFixed(1)} s`]);
+    rows.push([
+      s.suite,
+      `${s.passed}`,
+      `${s.failed}`,
+      `${s.skipped}`,
+      `${(s.durationMs / 1000).toFixed(1)} s`,
+    ]);
   }
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   return rows.map((row) =>
-    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '),
+    row
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  '),
   );
 }
 
@@ -88,7 +98,9 @@ export function capabilityList(capabilities: Readonly<Record<string, boolean>>):
 
 /** report.md: a summary fit to paste into a README or a pull request. */
 export function renderMarkdown(report: Report): string {
-  const verdict = { certified: '✅ certified', failed: '❌ not certified', cancelled: '⚠️ cancelled' }[report.verdict];
+  const verdict = { certified: '✅ certified', failed: '❌ not certified', cancelled: '⚠️ cancelled' }[
+    report.verdict
+  ];
   const backend = report.backend;
   const lines = [
     `# flocker-certify: ${backend.name} — ${verdict}`,
@@ -101,7 +113,8 @@ export function renderMarkdown(report: Report): string {
     '| suite | passed | failed | skipped | time |',
     '| --- | ---: | ---: | ---: | ---: |',
     ...report.suites.map(
-      (s) => `| ${s.suite} | ${s.passed} | ${s.failed} | ${s.skipped} | ${(s.durationMs / 1000).toFixed(1)} s |`,
+      (s) =>
+        `| ${s.suite} | ${s.passed} | ${s.failed} | ${s.skipped} | ${(s.durationMs / 1000).toFixed(1)} s |`,
     ),
   ];
   const failed = report.tests.filter((test) => test.state === 'failed');

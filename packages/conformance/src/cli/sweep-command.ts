@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { isUuid } from '@flockerjs/core-interface';
-import { detachDestroyVolumes } from '../cleanup.js';
 import { openTarget, TEST_CLUSTER_MARKER } from '../certification/target.js';
+import { detachDestroyVolumes } from '../cleanup.js';
 import { UsageError } from './usage-error.js';
 
 export interface SweepOptions {
@@ -27,7 +27,9 @@ export async function sweep(options: SweepOptions): Promise<number> {
       );
     }
     if (!clusterId.endsWith(TEST_CLUSTER_MARKER) && !options.force) {
-      throw new UsageError(`--cluster-id: ${clusterId} is not a test cluster's id; add --force to sweep it anyway`);
+      throw new UsageError(
+        `--cluster-id: ${clusterId} is not a test cluster's id; add --force to sweep it anyway`,
+      );
     }
   } else if (!options.force) {
     throw new UsageError(
@@ -40,7 +42,9 @@ export async function sweep(options: SweepOptions): Promise<number> {
   process.stdout.write(`${volumes.length} volume(s) in ${where}\n`);
   for (const volume of volumes) {
     const state = volume.attachedTo === null ? 'unattached' : `attached to ${volume.attachedTo}`;
-    process.stdout.write(`  ${volume.blockDeviceId}  dataset ${volume.datasetId}  ${volume.size} bytes  ${state}\n`);
+    process.stdout.write(
+      `  ${volume.blockDeviceId}  dataset ${volume.datasetId}  ${volume.size} bytes  ${state}\n`,
+    );
   }
   if (options.dryRun || volumes.length === 0) {
     if (options.dryRun) process.stdout.write('dry run: nothing was changed\n');

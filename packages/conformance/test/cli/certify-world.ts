@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Report, reportSchema } from '../../src/cli/report.js';
+
+export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+export const WORKSPACE = join(PACKAGE_DIR, '..', '..');
+const CLI = join(PACKAGE_DIR, 'dist', 'cli', 'main.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built command as a user would, optionally as `nobody`, and resolves when it exits. */
+export function runCli(
+  args: readonly string[],
+  options: {
+    cwd: string;
+    unprivileged?: boolean;
+    onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
+  },
+): Promise<CliRun> {
+  const [file, argv] = options.unprivileged
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args]]
+    : [process.execPath, [CLI, ...args]];
+  return new Promise((resolve) => {
+    const child = spawn(file, argv, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      options.onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * A directory outside the workspace, as an operator's: third-party backend packages installed in its
+ * node_modules, next to the flockerjs packages they build on.
+ */
+export async function makeWorld(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'flockerjs-certify-world-')));
+  await mkdir(join(dir, 'node_modules', '@flockerjs'), { recursive: true });
+  for (const name of ['core-interface', 'driver-loopback']) {
+    await symlink(join(WORKSPACE, 'packages', name), join(dir, 'node_modules', '@flockerjs', name), 'dir');
+  }
+  for (const name of ['acme-storage', 'acme-broken']) {
+    await cp(join(PACKAGE_DIR, 'test', 'fixtures', name), join(dir, 'node_modules', name), {
+      recursive: true,
+    });
+  }
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Writes an agent.yml for `backend` with extra dataset keys; returns its path. */
+export async function agentYml(dir: string, name: string, dataset: Record<string, string>): Promise<string> {
+  const path = join(dir, name);
+  const keys = Object.entries(dataset).map(([key, value]) => `  ${key}: ${value}`);
+  await writeFile(
+    path,
+    ['version: 1', 'control-service:', '  hostname: control.example.com', 'dataset:', ...keys, ''].join('\n'),
+  );
+  return path;
+}
+
+export async function readReport(dir: string): Promise<Report> {
+  return reportSchema.parse(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')));
+}

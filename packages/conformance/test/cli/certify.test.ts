@@ -1,0 +1,245 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentYml, makeWorld, readReport, runCli, WORKSPACE } from './certify-world.js';
+
+const isRoot = process.getuid?.() === 0;
+let world: Awaited<ReturnType<typeof makeWorld>>;
+let reports: string;
+
+beforeAll(async () => {
+  world = await makeWorld();
+  reports = await mkdtemp(join(tmpdir(), 'flockerjs-certify-reports-'));
+});
+afterAll(async () => {
+  await world.remove();
+  await rm(reports, { recursive: true, force: true });
+});
+
+/** Loop devices whose backing file lies under a certify run's work directory: leaks, if any after a run. */
+async function certifyLoopDevices(): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE']);
+  const list = stdout.trim() === '' ? [] : (JSON.parse(stdout).loopdevices as { 'back-file': string }[]);
+  return list.map((device) => device['back-file']).filter((file) => file.includes('flocker-certify-'));
+}
+
+describe.skipIf(!isRoot)('flocker-certify, as root', () => {
+  it('certifies the embedded loopback default end to end and writes reports that match the run', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = join(reports, 'default');
+    const run = await runCli(['--report-dir', dir], { cwd: WORKSPACE });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('verdict:      CERTIFIED');
+    expect(run.stdout).toMatch(
+      /✓ acceptance › moves a filesystem with its data from node A to node B and back/,
+    );
+
+    const report = await readReport(dir);
+    expect(report).toMatchObject({
+      verdict: 'certified',
+      config: '(embedded loopback default)',
+      backend: { name: 'loopback', package: '@flockerjs/driver-loopback', needsClusterId: false },
+      sweep: { volumesRemoved: 0, errors: [] },
+    });
+    expect(report.backend.capabilities).toEqual({
+      profiles: true,
+      cloudApi: false,
+      startNode: false,
+      resize: false,
+    });
+    expect(report.suites.map((s) => s.suite)).toEqual(['conformance', 'acceptance']);
+    const passed = report.tests.filter((test) => test.state === 'passed').length;
+    expect(passed).toBe(report.suites.reduce((sum, s) => sum + s.passed, 0));
+    expect(report.tests.filter((test) => test.state === 'failed')).toEqual([]);
+
+    const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)?.length).toBe(report.tests.length);
+    expect(await readFile(join(dir, 'report.md'), 'utf8')).toContain(
+      '# flocker-certify: loopback — ✅ certified',
+    );
+
+    const tree = await runCli(['logs', join(dir, 'run.log.jsonl')], { cwd: WORKSPACE });
+    expect(tree.code).toBe(0);
+    expect(tree.stdout).toMatch(/^acceptance:test {2}title=moves a filesystem.*✓ \d+ ms$/m);
+    expect(tree.stdout).toMatch(/^[│ ]*[├└]── acceptance:mkfs/m);
+    expect(await certifyLoopDevices()).toEqual([]);
+  });
+
+  it('loads and certifies a third-party backend package installed outside the workspace', {
+    timeout: 120_000,
+  }, async () => {
+    const config = await agentYml(world.dir, 'acme.yml', { backend: 'acme-storage', root_path: '/unused' });
+    const dir = join(reports, 'acme');
+    const run = await runCli(['--config', config, '--report-dir', dir, '--json'], { cwd: world.dir });
+    expect(run.code, run.stderr).toBe(0);
+    // --json: the report on stdout, progress on stderr.
+    expect(JSON.parse(run.stdout)).toMatchObject({ verdict: 'certified', backend: { name: 'acme' } });
+    expect(run.stderr).toContain('✓ conformance › listVolumes() of a fresh API is empty');
+    expect((await readReport(dir)).backend).toMatchObject({
+      name: 'acme',
+      package: 'acme-storage',
+      version: '1.2.3',
+    });
+  });
+
+  it('fails a broken backend with exit code 1, naming the tests that caught it', {
+    timeout: 120_000,
+  }, async () => {
+    const config = await agentYml(world.dir, 'broken.yml', { backend: 'acme-broken' });
+    const dir = join(reports, 'broken');
+    const run = await runCli(['--config', config, '--report-dir', dir, '--only', 'conformance'], {
+      cwd: world.dir,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain('✗ conformance › destroyVolume(unknown id) rejects with UNKNOWN_VOLUME');
+    expect(run.stdout).toContain('verdict:      FAILED');
+    const report = await readReport(dir);
+    expect(report.verdict).toBe('failed');
+    expect(report.suites.map((s) => s.suite)).toEqual(['conformance']);
+    expect(report.tests.filter((t) => t.state === 'failed').map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'destroyVolume(unknown id) rejects with UNKNOWN_VOLUME',
+        'detachVolume(unknown id) rejects with UNKNOWN_VOLUME',
+      ]),
+    );
+    expect(await readFile(join(dir, 'report.md'), 'utf8')).toContain('## Failed');
+    expect(await certifyLoopDevices()).toEqual([]);
+  });
+
+  it('runs only the tests --grep names', { timeout: 60_000 }, async () => {
+    const dir = join(reports, 'grep');
+    const run = await runCli(['--report-dir', dir, '--only', 'conformance', '--grep', 'getDevicePath'], {
+      cwd: WORKSPACE,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const ran = (await readReport(dir)).tests.filter((t) => t.state !== 'skipped').map((t) => t.name);
+    expect(ran.length).toBeGreaterThan(3);
+    for (const name of ran) expect(name).toContain('getDevicePath');
+  });
+
+  it('on Ctrl-C finishes the running test and its cleanup, sweeps, reports "cancelled" and exits 130', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = join(reports, 'interrupted');
+    let sent = false;
+    const run = await runCli(['--report-dir', dir], {
+      cwd: WORKSPACE,
+      onStdout: (output, child) => {
+        if (!sent && (output.match(/✓/g)?.length ?? 0) >= 5) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toContain('interrupted; finishing the current test and its cleanup');
+    const report = await readReport(dir);
+    expect(report.verdict).toBe('cancelled');
+    // The tests it never ran are reported as such, not passed.
+    expect(report.tests.filter((t) => t.note?.includes('aborted')).length).toBeGreaterThan(3);
+    expect(await certifyLoopDevices()).toEqual([]);
+  });
+
+  it('sweep lists, then removes, what a run left; refuses without --force where there are no cluster ids', {
+    timeout: 60_000,
+  }, async () => {
+    const root = join(world.dir, 'sweep-root');
+    const config = await agentYml(world.dir, 'sweep.yml', {
+      backend: 'loopback',
+      root_path: root,
+      compute_instance_id: 'node-s',
+    });
+    const { LoopbackDriver } = (await import(
+      join(world.dir, 'node_modules/@flockerjs/driver-loopback/dist/index.js')
+    )) as {
+      LoopbackDriver: { open(config: object): Promise<import('@flockerjs/core-interface').IBlockDeviceAPI> };
+    };
+    const api = await LoopbackDriver.open({
+      root_path: root,
+      compute_instance_id: 'node-s',
+      allocation_unit: 1 << 20,
+    });
+    const left = await api.createVolume('00000000-0000-4000-8000-000000000001', 16 << 20);
+    await api.attachVolume(
+      (await api.createVolume('00000000-0000-4000-8000-000000000002', 16 << 20)).blockDeviceId,
+      'node-s',
+    );
+
+    const refused = await runCli(['sweep', '--config', config], { cwd: world.dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('has no cluster ids');
+
+    const dry = await runCli(['sweep', '--config', config, '--force', '--dry-run'], { cwd: world.dir });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('2 volume(s) in backend loopback');
+    expect(dry.stdout).toContain(
+      `${left.blockDeviceId}  dataset ${left.datasetId}  16777216 bytes  unattached`,
+    );
+    expect(dry.stdout).toContain('attached to node-s');
+    expect(await api.listVolumes()).toHaveLength(2);
+
+    const swept = await runCli(['sweep', '--config', config, '--force'], { cwd: world.dir });
+    expect(swept.code, swept.stderr).toBe(0);
+    expect(swept.stdout).toContain('removed 2 volume(s)');
+    expect(await api.listVolumes()).toEqual([]);
+  });
+});
+
+describe('flocker-certify usage and configuration errors: exit 2, naming what is wrong', () => {
+  it.each([
+    [
+      'a missing control-service host name',
+      'control-service.hostname: required key is missing',
+      'version: 1\ncontrol-service: {}\ndataset: {backend: loopback}\n',
+    ],
+    [
+      'a bad backend key',
+      'dataset.root_path: must be an absolute path',
+      'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: loopback, root_path: relative}\n',
+    ],
+    [
+      'an unknown backend',
+      '"no-such-backend": is neither a built-in backend',
+      'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: no-such-backend}\n',
+    ],
+  ])('%s', async (_what, message, yaml) => {
+    const dir = await mkdtemp(join(tmpdir(), 'flockerjs-bad-config-'));
+    try {
+      const config = join(dir, 'agent.yml');
+      await (await import('node:fs/promises')).writeFile(config, yaml);
+      const run = await runCli(['--config', config, '--report-dir', join(dir, 'reports')], {
+        cwd: WORKSPACE,
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(message);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [['--only', 'everything'], '--only: expected conformance or acceptance'],
+    [['--cluster-id', 'not-a-uuid'], '--cluster-id: "not-a-uuid" is not a lowercase UUID'],
+    [['--timeout', '-3'], '--timeout: expected a positive number of seconds'],
+    [['--no-such-option'], "Unknown option '--no-such-option'"],
+    [['sweep'], 'sweep: --config PATH is required'],
+  ])('%j', async (args, message) => {
+    const run = await runCli(args, { cwd: WORKSPACE });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain('Usage:');
+  });
+
+  it.skipIf(!isRoot)('the default run, not as root, says loop devices need root', async () => {
+    const run = await runCli(['--report-dir', '/tmp/flockerjs-never-written'], {
+      cwd: WORKSPACE,
+      unprivileged: true,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('needs root for its loop devices');
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Exec } from './devices/exec.js';
+import { Ec2FrontEnd } from './ec2/ec2-server.js';
+import { Fabric, type NewInstance } from './fabric/fabric.js';
+import { type FaultOptions, Faults } from './fabric/faults.js';
+import type { DeviceMode, Instance, Timings } from './fabric/types.js';
+import { ImdsServer } from './imds/imds-server.js';
+
+export interface CloudEmulatorOptions {
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default the region's `a` and `b` zones */
+  readonly zones?: readonly string[];
+  /** Instances to start with. @default one Nitro instance in the first zone */
+  readonly instances?: readonly NewInstance[];
+  readonly timings?: Partial<Timings>;
+  readonly faults?: FaultOptions;
+  /** Where backing files and device directories go; removed on stop. @default a new directory under tmpdir */
+  readonly stateDir?: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0, any free port */
+  readonly port?: number;
+  readonly exec?: Exec;
+}
+
+/** An emulated instance, as a driver under test needs to see it. */
+export interface EmulatedInstance {
+  readonly id: string;
+  readonly zone: string;
+  readonly deviceMode: DeviceMode;
+  /** Its IMDSv2 endpoint, the stand-in for `http://169.254.169.254`. */
+  readonly imdsUrl: string;
+  /** Its device directory, the stand-in for `/dev`. */
+  readonly deviceRoot: string;
+}
+
+export interface CloudEmulator {
+  /** The EC2 endpoint, for the SDK's `endpoint`. */
+  readonly url: string;
+  readonly region: string;
+  readonly fabric: Fabric;
+  readonly faults: Faults;
+  readonly ec2: Ec2FrontEnd;
+  readonly instances: readonly EmulatedInstance[];
+  addInstance(request?: NewInstance): Promise<EmulatedInstance>;
+  /** Stops the servers, detaches every loop device the emulator made and removes its state directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts the block-storage fabric with its EC2 front end and one IMDS per instance, on free ports. */
+export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Promise<CloudEmulator> {
+  const region = options.region ?? 'us-east-1';
+  const host = options.host ?? '127.0.0.1';
+  const faults = new Faults(options.faults);
+  const fabric = await Fabric.create({
+    stateDir: options.stateDir ?? (await mkdtemp(join(tmpdir(), 'flockerjs-cloud-'))),
+    region,
+    zones: options.zones ?? [`${region}a`, `${region}b`],
+    faults,
+    ...(options.timings === undefined ? {} : { timings: options.timings }),
+    ...(options.exec === undefined ? {} : { exec: options.exec }),
+  });
+  const ec2 = new Ec2FrontEnd(fabric);
+  const server = createServer((request, response) => void ec2.handle(request, response));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
+  const { address, port } = server.address() as AddressInfo;
+  const imdsServers: ImdsServer[] = [];
+  const instances: EmulatedInstance[] = [];
+
+  const addInstance = async (request: NewInstance = {}): Promise<EmulatedInstance> => {
+    const instance: Instance = await fabric.addInstance(request);
+    const imds = await ImdsServer.start(fabric, instance.id, host);
+    imdsServers.push(imds);
+    const emulated = {
+      id: instance.id,
+      zone: instance.zone,
+      deviceMode: instance.deviceMode,
+      imdsUrl: imds.url,
+      deviceRoot: instance.deviceRoot,
+    };
+    instances.push(emulated);
+    return emulated;
+  };
+  for (const request of options.instances ?? [{}]) await addInstance(request);
+
+  return {
+    url: `http://${address}:${port}`,
+    region,
+    fabric,
+    faults,
+    ec2,
+    instances,
+    addInstance,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(imdsServers.map((imds) => imds.stop()));
+      await fabric.stop();
+    },
+  };
+}

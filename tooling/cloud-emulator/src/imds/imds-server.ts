@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Fabric } from '../fabric/fabric.js';
+import { ROOT_DEVICE_NAME } from '../fabric/fabric.js';
+
+/** IMDSv2 token lifetimes allowed, in seconds (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html). */
+export const TOKEN_TTL_SECONDS = { min: 1, max: 21_600 } as const;
+const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
+const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
+
+/**
+ * One instance's metadata service, IMDSv2 only (`HttpTokens: required`): `PUT /latest/api/token` gives a
+ * session token; every `GET /latest/meta-data/...` without a valid one is 401. It answers from the fabric,
+ * so `block-device-mapping/` follows attachments.
+ */
+export class ImdsServer {
+  readonly #fabric: Fabric;
+  readonly #instanceId: string;
+  readonly #tokens = new Map<string, number>();
+  readonly #server: Server;
+
+  private constructor(fabric: Fabric, instanceId: string) {
+    this.#fabric = fabric;
+    this.#instanceId = instanceId;
+    this.#server = createServer((request, response) => this.#handle(request, response));
+  }
+
+  static async start(fabric: Fabric, instanceId: string, host = '127.0.0.1'): Promise<ImdsServer> {
+    const server = new ImdsServer(fabric, instanceId);
+    await new Promise<void>((resolve) => server.#server.listen(0, host, resolve));
+    return server;
+  }
+
+  get url(): string {
+    const { address, port } = this.#server.address() as AddressInfo;
+    return `http://${address}:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #handle(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    if (request.method === 'PUT' && path === '/latest/api/token') {
+      // IMDS refuses token requests that went through a proxy.
+      if (request.headers['x-forwarded-for'] !== undefined) return reply(response, 403, 'Forbidden');
+      const ttl = Number(request.headers[TTL_HEADER]);
+      if (!Number.isInteger(ttl) || ttl < TOKEN_TTL_SECONDS.min || ttl > TOKEN_TTL_SECONDS.max) {
+        return reply(response, 400, 'Bad Request');
+      }
+      const token = randomBytes(32).toString('base64url');
+      this.#tokens.set(token, Date.now() + ttl * 1000);
+      return reply(response, 200, token, { [TTL_HEADER]: String(ttl) });
+    }
+    if (request.method !== 'GET') return reply(response, 405, 'Method Not Allowed');
+    const token = request.headers[TOKEN_HEADER];
+    const expires = typeof token === 'string' ? this.#tokens.get(token) : undefined;
+    if (expires === undefined || expires <= Date.now()) return reply(response, 401, 'Unauthorized');
+    const value = this.#metadata(path.replace(/^\/latest\/meta-data\/?/, ''));
+    if (value === undefined || !path.startsWith('/latest/meta-data')) return reply(response, 404, 'Not Found');
+    return reply(response, 200, value);
+  }
+
+  #metadata(key: string): string | undefined {
+    const instance = this.#fabric.instance(this.#instanceId);
+    if (instance === undefined) return undefined;
+    const attached = this.#fabric
+      .volumes()
+      .filter((volume) => volume.attachment?.instanceId === instance.id)
+      .map((volume) => volume.attachment?.device ?? '');
+    const mapping: Record<string, string> = {
+      ami: ROOT_DEVICE_NAME.slice('/dev/'.length),
+      root: ROOT_DEVICE_NAME,
+      ...Object.fromEntries(attached.map((device, index) => [`ebs${index + 1}`, device.slice('/dev/'.length)])),
+    };
+    const values: Record<string, string> = {
+      '': 'ami-id\nblock-device-mapping/\ninstance-id\ninstance-type\nplacement/',
+      'ami-id': 'ami-0123456789abcdef0',
+      'instance-id': instance.id,
+      'instance-type': instance.instanceType,
+      'placement/': 'availability-zone\nregion',
+      'placement/availability-zone': instance.zone,
+      'placement/region': this.#fabric.region,
+      'block-device-mapping/': Object.keys(mapping).join('\n'),
+      ...Object.fromEntries(Object.entries(mapping).map(([name, device]) => [`block-device-mapping/${name}`, device])),
+    };
+    return values[key];
+  }
+}
+
+function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
+  response.end(body);
+}

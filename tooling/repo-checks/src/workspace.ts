@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/** A package.json as far as these checks read it. */
+export interface Manifest {
+  readonly name: string;
+  readonly version?: string;
+  readonly private?: boolean;
+  readonly description?: string;
+  readonly [field: string]: unknown;
+}
+
+export interface WorkspacePackage {
+  /** Folder relative to the workspace root, with `/` separators: `packages/driver-loopback`. */
+  readonly dir: string;
+  readonly manifest: Manifest;
+}
+
+/** Folder prefix of driver packages: every `packages/driver-*` folder is a driver (style rule 1). */
+export const DRIVER_DIR_PREFIX = 'packages/driver-';
+
+/** Every package of the workspace, from the `packages` globs of pnpm-workspace.yaml (`dir/*` form), by folder. */
+export async function readWorkspacePackages(root: string): Promise<WorkspacePackage[]> {
+  const config = parse(await readFile(join(root, 'pnpm-workspace.yaml'), 'utf8')) as { packages?: string[] };
+  const found: WorkspacePackage[] = [];
+  for (const pattern of config.packages ?? []) {
+    if (!pattern.endsWith('/*') || pattern.slice(0, -2).includes('*')) {
+      throw new Error(`pnpm-workspace.yaml: only "<dir>/*" package globs are understood, got ${pattern}`);
+    }
+    const parent = pattern.slice(0, -2);
+    const entries = await readdir(join(root, parent), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const manifestPath = join(root, parent, entry.name, 'package.json');
+      if (!entry.isDirectory() || !existsSync(manifestPath)) continue;
+      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+      found.push({ dir: `${parent}/${entry.name}`, manifest });
+    }
+  }
+  return found.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+}
+
+/** The driver packages (`packages/driver-*`), the template included. */
+export async function readDriverPackages(root: string): Promise<WorkspacePackage[]> {
+  return (await readWorkspacePackages(root)).filter((pkg) => pkg.dir.startsWith(DRIVER_DIR_PREFIX));
+}
+
+/** The packages published to npm: every one without `"private": true`. */
+export async function readPublishedPackages(root: string): Promise<WorkspacePackage[]> {
+  return (await readWorkspacePackages(root)).filter((pkg) => pkg.manifest.private !== true);
+}
+
+/** `loopback` for `packages/driver-loopback`. */
+export function driverId(pkg: WorkspacePackage): string {
+  return pkg.dir.slice(DRIVER_DIR_PREFIX.length);
+}
