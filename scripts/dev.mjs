@@ -3,7 +3,7 @@
 // only Node and npm: it brings the pinned pnpm, installs the workspace from the lockfile, then runs turbo.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printSummary } from './test-summary.mjs';
 
@@ -13,6 +13,8 @@ const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')
   '@',
 )[1];
 const LOCAL_PNPM_DIR = join(ROOT, '.tooling', 'pnpm');
+/** flocker-certify options whose value is a path. */
+const PATH_OPTIONS = new Set(['--config', '--report-dir']);
 
 const env = {
   ...process.env,
@@ -99,10 +101,20 @@ switch (task) {
   }
   case 'certify': {
     // The default certification is the loopback backend, a root dev dependency, so flocker-certify finds it.
-    run('pnpm', ['turbo', 'run', 'build', '--filter=@flockerjs/conformance', '--filter=@flockerjs/driver-loopback']);
+    run('pnpm', [
+      'turbo',
+      'run',
+      'build',
+      '--filter=@flockerjs/conformance',
+      '--filter=@flockerjs/driver-loopback',
+    ]);
     // Called by path: the workspace's bin link may predate the first build.
     const cli = join(ROOT, 'packages', 'conformance', 'dist', 'cli', 'main.js');
-    process.exit(run(process.execPath, [cli, ...extra], { allowFailure: true }));
+    // npm runs scripts from the root; paths the user typed are relative to where they typed them.
+    const here = process.env.INIT_CWD ?? process.cwd();
+    const args = extra.map((arg, i) => (PATH_OPTIONS.has(extra[i - 1] ?? '') ? resolve(here, arg) : arg));
+    if (!args.includes('--report-dir')) args.push('--report-dir', resolve(here, 'certification'));
+    process.exit(run(process.execPath, [cli, ...args], { allowFailure: true }));
     break;
   }
   default:

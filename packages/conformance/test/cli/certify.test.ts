@@ -32,7 +32,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   }, async () => {
     const dir = join(reports, 'default');
     const run = await runCli(['--report-dir', dir], { cwd: WORKSPACE });
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('verdict:      CERTIFIED');
     expect(run.stdout).toMatch(
       /✓ acceptance › moves a filesystem with its data from node A to node B and back/,
@@ -75,7 +75,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     const config = await agentYml(world.dir, 'acme.yml', { backend: 'acme-storage', root_path: '/unused' });
     const dir = join(reports, 'acme');
     const run = await runCli(['--config', config, '--report-dir', dir, '--json'], { cwd: world.dir });
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     // --json: the report on stdout, progress on stderr.
     expect(JSON.parse(run.stdout)).toMatchObject({ verdict: 'certified', backend: { name: 'acme' } });
     expect(run.stderr).toContain('✓ conformance › listVolumes() of a fresh API is empty');
@@ -115,7 +115,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     const run = await runCli(['--report-dir', dir, '--only', 'conformance', '--grep', 'getDevicePath'], {
       cwd: WORKSPACE,
     });
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     const ran = (await readReport(dir)).tests.filter((t) => t.state !== 'skipped').map((t) => t.name);
     expect(ran.length).toBeGreaterThan(3);
     for (const name of ran) expect(name).toContain('getDevicePath');

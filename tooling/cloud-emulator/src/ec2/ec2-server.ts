@@ -56,6 +56,7 @@ export class Ec2FrontEnd {
         response,
         200,
         `<${action}Response xmlns="${EC2_XMLNS}"><requestId>${requestId}</requestId>${renderXml(result)}</${action}Response>`,
+        requestId,
       );
     } catch (error) {
       const ec2 = error instanceof Ec2Error ? error : internalError();
@@ -63,15 +64,17 @@ export class Ec2FrontEnd {
         response,
         ec2.status,
         `<Response><Errors><Error><Code>${escapeXml(ec2.code)}</Code><Message>${escapeXml(ec2.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+        requestId,
       );
     }
   };
 }
 
-function send(response: ServerResponse, status: number, xml: string): void {
+function send(response: ServerResponse, status: number, xml: string, requestId: string): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
   response.writeHead(status, {
     'content-type': 'text/xml;charset=UTF-8',
+    'x-amzn-requestid': requestId,
     'content-length': Buffer.byteLength(body),
   });
   response.end(body);

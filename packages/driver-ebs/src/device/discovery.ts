@@ -1,0 +1,81 @@
+import { readFile, readlink, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+/** The file-system calls discovery makes, injected so tests can lay out any device tree. */
+export interface DeviceFs {
+  readlink(path: string): Promise<string>;
+  stat(path: string, options: { bigint: true }): Promise<{ isBlockDevice(): boolean; rdev: bigint }>;
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+}
+
+export const nodeDeviceFs: DeviceFs = { readlink, stat, readFile };
+
+/** The link udev makes on Nitro instances for an EBS volume: its id without the dash. */
+export const NVME_BY_ID_PREFIX = 'disk/by-id/nvme-Amazon_Elastic_Block_Store_';
+/** The kernel reports block device sizes in 512-byte sectors, whatever the logical block size. */
+const SECTOR_BYTES = 512n;
+const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
+const EBS_DEVICE = /^\/dev\/(?:sd|xvd)([a-z]{1,2})$/;
+
+export type Discovery =
+  | { readonly found: string }
+  | { readonly missing: string };
+
+/**
+ * Finds the block device of an attached volume under `root` (the node's `/dev`), so that it cannot be another
+ * volume's: first the NVMe by-id link named after the volume id (Nitro), then the requested name and its Xen
+ * form (`/dev/sdf` is `xvdf`). A candidate counts only when it is a block device whose size, read from sysfs,
+ * is exactly the volume's; a wrong size (a stale node, another volume) is reported, never returned.
+ */
+export async function discoverDevice(
+  fs: DeviceFs,
+  options: { root: string; sysfsRoot: string; volumeId: string; requestedDevice: string; sizeBytes: number },
+): Promise<Discovery> {
+  if (!VOLUME_ID.test(options.volumeId)) throw new TypeError(`not a volume id: ${JSON.stringify(options.volumeId)}`);
+  const link = join(options.root, `${NVME_BY_ID_PREFIX}${options.volumeId.replace('-', '')}`);
+  const target = await fs.readlink(link).catch(() => undefined);
+  const candidates =
+    target !== undefined ? [resolve(dirname(link), target)] : namedCandidates(options.root, options.requestedDevice);
+  const seen: string[] = [];
+  for (const candidate of candidates) {
+    const size = await blockDeviceSize(fs, options.sysfsRoot, candidate);
+    if (size === undefined) continue;
+    if (size === BigInt(options.sizeBytes)) return { found: candidate };
+    seen.push(`${candidate} has ${size} bytes, not ${options.sizeBytes}`);
+  }
+  if (seen.length > 0) return { missing: seen.join('; ') };
+  return { missing: `no block device at ${target === undefined ? candidates.join(' or ') : `${link} -> ${target}`}` };
+}
+
+/** Whether no device of the volume is left on this node: no by-id link and no block device at its name. */
+export async function deviceGone(
+  fs: DeviceFs,
+  options: { root: string; volumeId: string; requestedDevice: string },
+): Promise<boolean> {
+  const link = join(options.root, `${NVME_BY_ID_PREFIX}${options.volumeId.replace('-', '')}`);
+  if ((await fs.readlink(link).catch(() => undefined)) !== undefined) return false;
+  for (const candidate of namedCandidates(options.root, options.requestedDevice)) {
+    const info = await fs.stat(candidate, { bigint: true }).catch(() => undefined);
+    if (info?.isBlockDevice()) return false;
+  }
+  return true;
+}
+
+function namedCandidates(root: string, requested: string): string[] {
+  const match = EBS_DEVICE.exec(requested);
+  if (match === null) return [];
+  const name = requested.slice('/dev/'.length);
+  const xen = `xvd${match[1]}`;
+  return name === xen ? [join(root, name)] : [join(root, name), join(root, xen)];
+}
+
+async function blockDeviceSize(fs: DeviceFs, sysfsRoot: string, path: string): Promise<bigint | undefined> {
+  const info = await fs.stat(path, { bigint: true }).catch(() => undefined);
+  if (info === undefined || !info.isBlockDevice()) return undefined;
+  // Linux's dev_t encoding: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31.
+  const major = ((info.rdev >> 8n) & 0xfffn) | ((info.rdev >> 32n) & ~0xfffn);
+  const minor = (info.rdev & 0xffn) | ((info.rdev >> 12n) & ~0xffn);
+  const sectors = await fs.readFile(join(sysfsRoot, 'dev', 'block', `${major}:${minor}`, 'size'), 'utf8').catch(() => undefined);
+  if (sectors === undefined || !/^\d+\s*$/.test(sectors)) return undefined;
+  return BigInt(sectors.trim()) * SECTOR_BYTES;
+}

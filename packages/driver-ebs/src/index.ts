@@ -1,0 +1,51 @@
+import type { BackendDescription } from '@flockerjs/core-interface';
+import { configSchema, type EbsConfig } from './config.js';
+import { AwsEbsDriver, DRIVER_NAME } from './ebs-driver.js';
+
+/** The plugin object agent.yml's `backend: aws` loads. */
+export const FLOCKER_BACKEND = {
+  name: DRIVER_NAME,
+  needsClusterId: true,
+  configSchema,
+  deployerType: 'block',
+  apiFactory: (config, { clusterId, logger }) => AwsEbsDriver.open(config, { clusterId }, { logger }),
+} satisfies BackendDescription<EbsConfig>;
+
+export default FLOCKER_BACKEND;
+
+export {
+  configSchema,
+  DEFAULT_DEVICE_ROOT,
+  DEFAULT_IMDS_ENDPOINT,
+  DEFAULT_PROFILES,
+  type EbsConfig,
+  type EbsConfigInput,
+  type ProfileConfig,
+  VOLUME_TYPES,
+  type VolumeType,
+} from './config.js';
+export { type DeviceFs, type Discovery, discoverDevice, NVME_BY_ID_PREFIX } from './device/discovery.js';
+export { DEVICE_NAMES, DeviceNameAllocator, REFUSED_NAME_MEMORY_MS } from './device/names.js';
+export {
+  AwsEbsDriver,
+  CLUSTER_ID_TAG,
+  clientTokenFor,
+  DATASET_ID_TAG,
+  DRIVER_NAME,
+  type EbsDeps,
+  type EbsSettings,
+  GIB,
+  METADATA_VERSION,
+  METADATA_VERSION_TAG,
+} from './ebs-driver.js';
+export {
+  createSdkEc2Api,
+  type Ec2Api,
+  type Ec2Attachment,
+  Ec2CallError,
+  type Ec2Instance,
+  type Ec2Volume,
+  isTransient,
+} from './ec2-client.js';
+export { imdsMetadata, type InstanceMetadata } from './metadata.js';
+export { FALLBACK_VOLUME_TYPE, type VolumeParameters, volumeParameters } from './profiles.js';

@@ -1,0 +1,6 @@
+import { packageConfig } from '@flockerjs/vitest-config';
+
+// The conformance files attach real loop devices through the emulator; a loaded machine can take seconds.
+export default packageConfig('driver-ebs', {
+  test: { testTimeout: 60_000, hookTimeout: 60_000, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+});

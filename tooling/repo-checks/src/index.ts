@@ -1,0 +1,14 @@
+export { checkDriverPackage, checkManifest, checkReadme, DRIVER_SKELETON, README_SECTIONS } from './conventions.js';
+export { type DriverMatrixEntry, driverMatrix } from './driver-matrix.js';
+export { type DriverSettings, driverSettings, driverSettingsSchema } from './driver-settings.js';
+export { DRIVERS_END, DRIVERS_START, renderDriversTable, replaceDriversTable, updateReadme } from './drivers-table.js';
+export { workspaceRoot } from './paths.js';
+export {
+  DRIVER_DIR_PREFIX,
+  driverId,
+  type Manifest,
+  readDriverPackages,
+  readPublishedPackages,
+  readWorkspacePackages,
+  type WorkspacePackage,
+} from './workspace.js';
