@@ -111,6 +111,7 @@ switch (task) {
     // Called by path: the workspace's bin link may predate the first build.
     const cli = join(ROOT, 'packages', 'conformance', 'dist', 'cli', 'main.js');
     // npm runs scripts from the root; paths the user typed are relative to where they typed them.
+    // biome-ignore lint/suspicious/noUndeclaredEnvVars: this script runs turbo; it is not a turbo task.
     const here = process.env.INIT_CWD ?? process.cwd();
     const args = extra.map((arg, i) => (PATH_OPTIONS.has(extra[i - 1] ?? '') ? resolve(here, arg) : arg));
     if (!args.includes('--report-dir')) args.push('--report-dir', resolve(here, 'certification'));
