@@ -83,6 +83,7 @@ ensureInstalled();
 
 switch (task) {
   case 'build':
+  case 'bench':
   case 'typecheck':
     run('pnpm', ['turbo', 'run', task, ...extra]);
     break;
@@ -119,6 +120,6 @@ switch (task) {
     break;
   }
   default:
-    console.error(`usage: node scripts/dev.mjs build|typecheck|lint|test|certify [args...]`);
+    console.error(`usage: node scripts/dev.mjs build|bench|typecheck|lint|test|certify [args...]`);
     process.exit(2);
 }

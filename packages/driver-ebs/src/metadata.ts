@@ -19,13 +19,14 @@ const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
  */
 export function imdsMetadata(endpoint: string): InstanceMetadata {
   const service = new MetadataService({
-    endpoint,
+    // The service appends request paths to the URL's path ("/"), so it gets the origin and relative paths.
+    endpoint: new URL(endpoint).origin,
     ec2MetadataV1Disabled: true,
     httpOptions: { timeout: IMDS_TIMEOUT_MS },
     retries: IMDS_RETRIES,
     backoff: 0.1,
   });
-  const read = (path: string) => service.request(`/latest/meta-data/${path}`, {});
+  const read = (path: string) => service.request(`latest/meta-data/${path}`, {});
   let instanceId: Promise<string> | undefined;
   let zone: Promise<string> | undefined;
   return {

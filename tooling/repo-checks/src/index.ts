@@ -12,3 +12,4 @@ export {
   readWorkspacePackages,
   type WorkspacePackage,
 } from './workspace.js';
+export { type CopyOptions, copyWorkspace, ROOT_FILES } from './workspace-copy.js';

@@ -1,0 +1,56 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ApiFactory, InspectedVolume } from '@flockerjs/conformance';
+import type { CloudEmulator, EmulatedInstance } from '@flockerjs/cloud-emulator';
+import { AwsEbsDriver, configSchema, DATASET_ID_TAG, type EbsConfigInput, GIB } from '../src/index.js';
+
+/** Transition times of the conformance runs: short, but long enough that every wait really waits. */
+export const TEST_TIMINGS = { createMs: 120, attachMs: 100, detachMs: 80, deleteMs: 60 } as const;
+/** Credentials the emulator accepts (it does not verify signatures); never real ones. */
+export const EMULATOR_CREDENTIALS = { access_key_id: 'AKIAEMULATOR00000000', secret_access_key: 'emulator-secret-key' } as const;
+
+/** The `dataset` section that points the driver at the emulator and one emulated instance. */
+export function emulatorConfig(
+  emulator: CloudEmulator,
+  instance: EmulatedInstance,
+  overrides: Partial<EbsConfigInput> = {},
+): EbsConfigInput {
+  return {
+    region: emulator.region,
+    endpoint: emulator.url,
+    imds_endpoint: instance.imdsUrl,
+    device_root: instance.deviceRoot,
+    ...EMULATOR_CREDENTIALS,
+    timeouts: { create_ms: 20_000, attach_ms: 10_000, detach_ms: 20_000, destroy_ms: 20_000, device_ms: 10_000 },
+    ...overrides,
+  };
+}
+
+/** A factory of drivers on `instance`, each with a cluster id of its own: isolated by tags, as clusters are. */
+export function emulatedFactory(
+  emulator: () => CloudEmulator,
+  instance: () => EmulatedInstance,
+  overrides: Partial<EbsConfigInput> = {},
+): ApiFactory {
+  return () =>
+    AwsEbsDriver.open(configSchema.parse(emulatorConfig(emulator(), instance(), overrides)), { clusterId: randomUUID() });
+}
+
+/** The conformance back door: the fabric's own record of a volume, not what EC2 or the driver says. */
+export function inspectFabric(emulator: () => CloudEmulator) {
+  return async (blockDeviceId: string): Promise<InspectedVolume | undefined> => {
+    const volume = emulator().fabric.volume(blockDeviceId);
+    if (volume === undefined || volume.state === 'deleting' || volume.state === 'deleted') return undefined;
+    return {
+      size: volume.sizeGiB * GIB,
+      attachedTo: volume.attachment?.instanceId ?? null,
+      datasetId: volume.tags.get(DATASET_ID_TAG) ?? '',
+    };
+  };
+}
+
+export const unknownVolumeId = (): string => `vol-${randomBytes(9).toString('hex').slice(0, 17)}`;
+
+/** Loop devices need root; without it every emulator test is skipped with this reason. */
+export const ROOT_REQUIRED =
+  'the EC2 emulator attaches volumes as real loop devices (losetup, mknod), which only root may do';
+export const skipUnlessRoot = (): string | undefined => (process.getuid?.() === 0 ? undefined : ROOT_REQUIRED);

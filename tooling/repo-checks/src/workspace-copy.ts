@@ -1,0 +1,32 @@
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+/** Root files a workspace copy needs to install, lint and version. */
+export const ROOT_FILES = ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', 'README.md', 'biome.json', '.changeset'];
+
+export interface CopyOptions {
+  /** Package folders to copy, relative to the root: `packages/core-interface`. */
+  readonly packages: readonly string[];
+  /** Keep built `dist/` folders (so dependants need not build them again). @default true */
+  readonly withDist?: boolean;
+  /** Package folders whose package.json is replaced by this minimal one (say, to drop their dependencies). */
+  readonly stubs?: Readonly<Record<string, object>>;
+}
+
+/**
+ * A copy of part of the workspace in a new temporary directory, without node_modules or test output, for
+ * tests that install, generate or version things without touching the real tree. Returns its root.
+ */
+export async function copyWorkspace(root: string, options: CopyOptions): Promise<string> {
+  const dest = await mkdtemp(join(tmpdir(), 'flockerjs-workspace-'));
+  const skip = new Set(['node_modules', 'test-results', '.turbo', ...(options.withDist === false ? ['dist'] : [])]);
+  const filter = (source: string) => !skip.has(basename(source)) && !source.endsWith('.tsbuildinfo');
+  for (const file of ROOT_FILES) await cp(join(root, file), join(dest, file), { recursive: true, filter });
+  for (const dir of options.packages) await cp(join(root, dir), join(dest, dir), { recursive: true, filter });
+  for (const [dir, manifest] of Object.entries(options.stubs ?? {})) {
+    await mkdir(join(dest, dir), { recursive: true });
+    await writeFile(join(dest, dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+  return dest;
+}
