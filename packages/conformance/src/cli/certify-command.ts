@@ -6,11 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { hasCode, isUuid, resolveBackend } from '@flockerjs/core-interface';
 import { createVitest, type Vitest } from 'vitest/node';
 import type { CertifySettings, ManifestEntry } from '../certification/settings.js';
-import { openTarget, type Target, testClusterId } from '../certification/target.js';
+import {
+  isolatedEntry,
+  openTarget,
+  recordInManifest,
+  type Target,
+  testClusterId,
+} from '../certification/target.js';
 import { detachDestroyVolumes } from '../cleanup.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { capabilityList, firstLine, type Report, summarize, summaryTable, writeReports } from './report.js';
-import { UsageError } from './usage-error.js';
+import { configError, UsageError } from './usage-error.js';
 
 export interface CertifyOptions {
   readonly config?: string | undefined;
@@ -37,11 +43,13 @@ export async function certify(options: CertifyOptions): Promise<number> {
     const configPath = options.config === undefined ? await embeddedConfig(work) : resolve(options.config);
     const target = await openTarget(configPath, import.meta.url).catch((error: unknown) => {
       if (hasCode(error, 'INVALID_CONFIG') || hasCode(error, 'PLUGIN_LOAD'))
-        throw new UsageError((error as Error).message);
+        throw configError((error as Error).message);
       throw error;
     });
     const reportDir = resolve(options.reportDir);
-    await mkdir(reportDir, { recursive: true });
+    await mkdir(reportDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw configError(`--report-dir: cannot create ${reportDir}: ${error.code ?? error.message}`);
+    });
     const settings: CertifySettings = {
       configPath,
       clusterId: options.clusterId ?? testClusterId(),
@@ -53,6 +61,7 @@ export async function certify(options: CertifyOptions): Promise<number> {
     };
     await writeFile(settings.logFile, '');
     await writeFile(settings.manifestFile, '');
+    await preflight(target, settings);
 
     out.write(
       `flocker-certify: certifying backend ${target.backend.name} from ${options.config ?? EMBEDDED}\n`,
@@ -96,6 +105,20 @@ export async function certify(options: CertifyOptions): Promise<number> {
     return cancelled ? 130 : report.verdict === 'certified' ? 0 : 1;
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes one API before any test runs, so that a backend that cannot work here at all (no privileges, no
+ * credentials, an unreachable endpoint) is one clear message and exit code 2, not a wall of failed tests.
+ */
+async function preflight(target: Target, settings: CertifySettings): Promise<void> {
+  const entry = await isolatedEntry(target, settings.scratchDir);
+  await recordInManifest(settings.manifestFile, entry);
+  try {
+    await (await target.open(entry)).computeInstanceId();
+  } catch (error) {
+    throw configError(`backend ${target.backend.name} cannot start here: ${(error as Error).message}`);
   }
 }
 
@@ -186,7 +209,7 @@ async function readManifest(file: string): Promise<ManifestEntry[]> {
 
 async function embeddedConfig(work: string): Promise<string> {
   if (process.getuid?.() !== 0) {
-    throw new UsageError(
+    throw configError(
       'the default certification runs the loopback backend, which needs root for its loop devices (losetup); ' +
         'run as root, or pass --config with your backend',
     );

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { LogEntry } from '@flockerjs/core-interface';
 import { buildLogTree, renderLogTree } from './log-tree.js';
-import { UsageError } from './usage-error.js';
+import { configError } from './usage-error.js';
 
 /** Prints a structured JSON-lines log as a tree of actions. */
 export async function logs(file: string): Promise<number> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
+    throw configError(`cannot read ${file}: ${error.code ?? error.message}`);
   });
   const entries: LogEntry[] = [];
   text.split('\n').forEach((line, index) => {
@@ -14,7 +14,7 @@ export async function logs(file: string): Promise<number> {
     try {
       entries.push(JSON.parse(line) as LogEntry);
     } catch {
-      throw new UsageError(`${file}:${index + 1}: not a JSON log entry`);
+      throw configError(`${file}:${index + 1}: not a JSON log entry`);
     }
   });
   process.stdout.write(renderLogTree(buildLogTree(entries)));

@@ -85,9 +85,9 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // parseArgs reports unknown or malformed options with this code.
-  const usage =
-    error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+  const usage = error instanceof UsageError || parseError;
   process.stderr.write(`flocker-certify: ${(error as Error).message}\n`);
-  if (usage) process.stderr.write(`\n${USAGE}`);
+  if (parseError || (error instanceof UsageError && error.showUsage)) process.stderr.write(`\n${USAGE}`);
   process.exitCode = usage ? 2 : 1;
 }

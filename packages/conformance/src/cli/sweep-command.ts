@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { isUuid } from '@flockerjs/core-interface';
 import { openTarget, TEST_CLUSTER_MARKER } from '../certification/target.js';
 import { detachDestroyVolumes } from '../cleanup.js';
-import { UsageError } from './usage-error.js';
+import { configError, UsageError } from './usage-error.js';
 
 export interface SweepOptions {
   readonly config: string;
@@ -17,7 +17,7 @@ export interface SweepOptions {
  */
 export async function sweep(options: SweepOptions): Promise<number> {
   const target = await openTarget(resolve(options.config), import.meta.url).catch((error: Error) => {
-    throw new UsageError(error.message);
+    throw configError(error.message);
   });
   const { clusterId } = options;
   if (target.backend.needsClusterId) {
@@ -32,7 +32,7 @@ export async function sweep(options: SweepOptions): Promise<number> {
       );
     }
   } else if (!options.force) {
-    throw new UsageError(
+    throw configError(
       `backend ${target.backend.name} has no cluster ids, so every volume it lists would be swept; add --force if that is what you want`,
     );
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -233,6 +233,32 @@ describe('flocker-certify usage and configuration errors: exit 2, naming what is
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain('Usage:');
   });
+
+  it.skipIf(!isRoot)(
+    'a backend that cannot start here is one message and exit 2, before any test',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'flockerjs-cannot-start-'));
+      try {
+        // nobody reads the config and writes the reports here.
+        await chmod(dir, 0o777);
+        const config = await agentYml(dir, 'agent.yml', {
+          backend: 'loopback',
+          root_path: join(dir, 'root'),
+        });
+        const run = await runCli(['--config', config, '--report-dir', join(dir, 'reports')], {
+          cwd: WORKSPACE,
+          unprivileged: true,
+        });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain('backend loopback cannot start here');
+        expect(run.stderr).toContain('needs root privileges');
+        expect(run.stderr).not.toContain('Usage:');
+        expect(run.stdout).not.toContain('✗');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.skipIf(!isRoot)('the default run, not as root, says loop devices need root', async () => {
     const run = await runCli(['--report-dir', '/tmp/flockerjs-never-written'], {
