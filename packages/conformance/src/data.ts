@@ -31,6 +31,26 @@ export function dataTests(options: ResolvedOptions): void {
       },
     );
 
+    conformanceTest(
+      'each volume keeps its own data: two written through their devices, re-attached one at a time',
+      options,
+      async (h) => {
+        const volumes = [await h.createAttachedVolume(), await h.createAttachedVolume()];
+        const markers = volumes.map(() => randomBytes(4096));
+        for (const [index, volume] of volumes.entries()) {
+          await writeDevice(await h.api.getDevicePath(volume.blockDeviceId), 0, markers[index] as Buffer);
+        }
+        for (const volume of volumes) await h.api.detachVolume(volume.blockDeviceId);
+        // One at a time, so a driver that mixes up devices cannot be right by accident.
+        for (const [index, volume] of volumes.entries()) {
+          await h.api.attachVolume(volume.blockDeviceId, h.thisNode);
+          const read = await readDevice(await h.api.getDevicePath(volume.blockDeviceId), 0, 4096);
+          expect(read.equals(markers[index] as Buffer), `volume ${index + 1} reads its own bytes`).toBe(true);
+          await h.api.detachVolume(volume.blockDeviceId);
+        }
+      },
+    );
+
     conformanceTest('a refused call leaves every volume as it was', options, async (h) => {
       const attached = await h.createAttachedVolume();
       const unattached = await h.createVolume();

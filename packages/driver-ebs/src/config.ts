@@ -19,7 +19,7 @@ const profileSchema = z
       .int()
       .positive()
       .optional()
-      .describe('Provisioned IOPS per GiB of size (io1, io2, gp3); none: the type\'s baseline.'),
+      .describe("Provisioned IOPS per GiB of size (io1, io2, gp3); none: the type's baseline."),
     max_iops: z.int().positive().optional().describe('Upper bound on the provisioned IOPS.'),
   })
   .describe('The volume type and IOPS a storage profile gets.');
@@ -43,15 +43,26 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .describe("Availability zone volumes are created in. Must be this instance's zone. Default: read from IMDS."),
+      .describe(
+        "Availability zone volumes are created in. Must be this instance's zone. Default: read from IMDS.",
+      ),
     access_key_id: z
       .string()
       .min(1)
       .optional()
-      .describe('Access key id. Default: the standard AWS credential chain (environment, profile, instance role).'),
-    secret_access_key: z.string().min(1).optional().describe('Secret access key; required with access_key_id.'),
+      .describe(
+        'Access key id. Default: the standard AWS credential chain (environment, profile, instance role).',
+      ),
+    secret_access_key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Secret access key; required with access_key_id.'),
     session_token: z.string().min(1).optional().describe('Session token of temporary credentials.'),
-    endpoint: z.url().optional().describe('EC2 endpoint URL, for an emulator or a VPC endpoint. Default: the region\'s.'),
+    endpoint: z
+      .url()
+      .optional()
+      .describe("EC2 endpoint URL, for an emulator or a VPC endpoint. Default: the region's."),
     imds_endpoint: z
       .url()
       .default(DEFAULT_IMDS_ENDPOINT)
@@ -66,21 +77,29 @@ export const configSchema = z
       .min(1)
       .max(50)
       .default(10)
-      .describe('Attempts per EC2 call, with the SDK\'s adaptive retry for throttling and 5xx. Default 10.'),
+      .describe("Attempts per EC2 call, with the SDK's adaptive retry for throttling and 5xx. Default 10."),
     timeouts: z
       .strictObject({
         create_ms: ms('Longest wait for a new volume to become available', 300_000),
-        attach_ms: ms('Longest time a volume may stay attaching; past it the attachment is detached and reported', 90_000),
+        attach_ms: ms(
+          'Longest time a volume may stay attaching; past it the attachment is detached and reported',
+          90_000,
+        ),
         detach_ms: ms('Longest wait for a volume to detach', 300_000),
         destroy_ms: ms('Longest wait for a volume to be deleted', 300_000),
-        device_ms: ms('Longest wait for an attached volume\'s device to appear (or go) on this node', 60_000),
+        device_ms: ms("Longest wait for an attached volume's device to appear (or go) on this node", 60_000),
       })
       .prefault({})
       .describe('Bounds on every wait.'),
     polling: z
       .strictObject({
-        interval_ms: ms('First delay between two polls of a volume\'s state', 50),
-        factor: z.number().min(1).max(4).default(1.1).describe('Growth of the delay after each poll. Default 1.1.'),
+        interval_ms: ms("First delay between two polls of a volume's state", 50),
+        factor: z
+          .number()
+          .min(1)
+          .max(4)
+          .default(1.1)
+          .describe('Growth of the delay after each poll. Default 1.1.'),
         max_interval_ms: ms('Longest delay between two polls', 2_000),
       })
       .prefault({})

@@ -16,25 +16,23 @@ import {
   isUuid,
   type Logger,
   MANDATORY_PROFILES,
-  type PollResult,
   silentLogger,
   systemClock,
-  TimeoutError,
   UnattachedVolumeError,
   UnknownVolumeError,
-  waitFor,
   withAttachedTo,
 } from '@flockerjs/core-interface';
 import type { EbsConfig, ProfileConfig } from './config.js';
-import { type DeviceFs, deviceGone, discoverDevice, nodeDeviceFs } from './device/discovery.js';
+import { type DeviceFs, nodeDeviceFs } from './device/discovery.js';
 import { DeviceNameAllocator } from './device/names.js';
-import { createSdkEc2Api, Ec2CallError, type Ec2Api, type Ec2Volume, isTransient } from './ec2-client.js';
-import { imdsMetadata, type InstanceMetadata } from './metadata.js';
+import { createSdkEc2Api, type Ec2Api, Ec2CallError, type Ec2Volume } from './ec2-client.js';
+import { type InstanceMetadata, imdsMetadata } from './metadata.js';
 import { volumeParameters } from './profiles.js';
+import { GIB, ignoreUnknown, VolumeWaits } from './volume-waits.js';
+
+export { GIB };
 
 export const DRIVER_NAME = 'aws';
-/** EBS sizes are whole GiB. */
-export const GIB = 1024 ** 3;
 /** Tags every volume carries from creation, as the original driver named them. */
 export const CLUSTER_ID_TAG = 'flocker-cluster-id';
 export const DATASET_ID_TAG = 'flocker-dataset-id';
@@ -70,12 +68,18 @@ export interface EbsSettings {
 }
 
 export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
-  readonly capabilities: Capabilities = Object.freeze({ profiles: true, cloudApi: true, startNode: false, resize: false });
+  readonly capabilities: Capabilities = Object.freeze({
+    profiles: true,
+    cloudApi: true,
+    startNode: false,
+    resize: false,
+  });
   readonly #settings: EbsSettings;
   readonly #ec2: Ec2Api;
   readonly #deps: EbsDeps;
   readonly #names: DeviceNameAllocator;
   readonly #tokenGenerations = new Map<string, number>();
+  readonly #waits: VolumeWaits;
 
   /** Use {@link AwsEbsDriver.open}, which asks IMDS where this node is. */
   constructor(settings: EbsSettings, deps: EbsDeps) {
@@ -83,6 +87,7 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     this.#ec2 = deps.ec2;
     this.#deps = deps;
     this.#names = new DeviceNameAllocator(() => deps.clock.now());
+    this.#waits = new VolumeWaits({ ...deps, config: settings.config, driverName: DRIVER_NAME });
   }
 
   /**
@@ -94,7 +99,8 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     context: { readonly clusterId: string | undefined },
     deps: Partial<EbsDeps> = {},
   ): Promise<AwsEbsDriver> {
-    if (!isUuid(context.clusterId)) throw new InvalidConfigError([`cluster id: ${DRIVER_NAME} needs the cluster's UUID`]);
+    if (!isUuid(context.clusterId))
+      throw new InvalidConfigError([`cluster id: ${DRIVER_NAME} needs the cluster's UUID`]);
     const logger = deps.logger ?? silentLogger;
     const metadata = deps.metadata ?? imdsMetadata(config.imds_endpoint);
     const [instanceId, zone] = await Promise.all([metadata.instanceId(), metadata.availabilityZone()]);
@@ -104,7 +110,11 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     const credentials =
       config.access_key_id === undefined || config.secret_access_key === undefined
         ? undefined
-        : { accessKeyId: config.access_key_id, secretAccessKey: config.secret_access_key, sessionToken: config.session_token };
+        : {
+            accessKeyId: config.access_key_id,
+            secretAccessKey: config.secret_access_key,
+            sessionToken: config.session_token,
+          };
     const ec2 =
       deps.ec2 ??
       createSdkEc2Api({
@@ -117,7 +127,14 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       });
     return new AwsEbsDriver(
       { clusterId: context.clusterId, instanceId, zone, config },
-      { ec2, metadata, fs: deps.fs ?? nodeDeviceFs, sysfsRoot: deps.sysfsRoot ?? '/sys', logger, clock: deps.clock ?? systemClock },
+      {
+        ec2,
+        metadata,
+        fs: deps.fs ?? nodeDeviceFs,
+        sysfsRoot: deps.sysfsRoot ?? '/sys',
+        logger,
+        clock: deps.clock ?? systemClock,
+      },
     );
   }
 
@@ -133,24 +150,24 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     return this.createVolumeWithProfile(datasetId, size, 'default');
   }
 
-  async createVolumeWithProfile(datasetId: string, size: number, profileName: string): Promise<BlockDeviceVolume> {
+  async createVolumeWithProfile(
+    datasetId: string,
+    size: number,
+    profileName: string,
+  ): Promise<BlockDeviceVolume> {
     assertDatasetId(datasetId);
     checkAllocatableSize(GIB, size);
     const sizeGiB = size / GIB;
     const parameters = volumeParameters(this.#profile(profileName), sizeGiB);
     if (parameters.fallback !== undefined) {
-      this.#deps.logger.message(`${DRIVER_NAME}:profile_fallback`, { datasetId, profileName, reason: parameters.fallback }, 'warn');
+      this.#deps.logger.message(
+        `${DRIVER_NAME}:profile_fallback`,
+        { datasetId, profileName, reason: parameters.fallback },
+        'warn',
+      );
     }
     const created = await this.#createOnce(datasetId, sizeGiB, parameters.volumeType, parameters.iops);
-    await this.#wait(`volume ${created.id} to become available`, this.#timeouts.create_ms, async () => {
-      // Right after creation DescribeVolumes may not know the volume yet: eventual consistency, not absence.
-      const volume = await this.#ec2.describeVolume(created.id).catch((error: unknown) => {
-        if (hasCode(error, 'UNKNOWN_VOLUME')) return undefined;
-        throw error;
-      });
-      if (volume?.state === 'error') throw new Ec2CallError('CreateVolume', { ec2Code: 'VolumeError', message: 'creation failed', ids: [created.id] });
-      return volume?.state === 'available' ? done(volume) : pending(volume?.state ?? 'not yet listed');
-    });
+    await this.#waits.available(created.id);
     return blockDeviceVolume({ blockDeviceId: created.id, size, attachedTo: null, datasetId });
   }
 
@@ -158,12 +175,14 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     const volume = await this.#describeOwn(blockDeviceId);
     const [attachment] = volume.attachments;
     if (attachment !== undefined) throw new AlreadyAttachedError(blockDeviceId, attachment.instanceId);
-    // A delete whose reply was lost and retried finds the volume already gone: that is success.
-    await this.#ec2.deleteVolume(blockDeviceId).catch(ignoreCode('UNKNOWN_VOLUME'));
-    await this.#wait(`volume ${blockDeviceId} to be deleted`, this.#timeouts.destroy_ms, async () => {
-      const now = await this.#ec2.describeVolume(blockDeviceId).catch(ignoreCode('UNKNOWN_VOLUME'));
-      return now === undefined || now.state === 'deleted' ? done(undefined) : pending(now.state);
+    // A delete whose reply was lost and retried finds the volume deleting or gone: that is success.
+    await this.#ec2.deleteVolume(blockDeviceId).catch(async (error: unknown) => {
+      if (hasCode(error, 'UNKNOWN_VOLUME')) return;
+      if (!(error instanceof Ec2CallError && error.ec2Code === 'IncorrectState')) throw error;
+      const now = await this.#ec2.describeVolume(blockDeviceId).catch(ignoreUnknown);
+      if (now !== undefined && !GONE_STATES.has(now.state)) throw error;
     });
+    await this.#waits.deleted(blockDeviceId);
   }
 
   async attachVolume(blockDeviceId: string, attachTo: string): Promise<BlockDeviceVolume> {
@@ -172,15 +191,16 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     if (current !== undefined || volume.state !== 'available') {
       throw new AlreadyAttachedError(blockDeviceId, current?.instanceId ?? null);
     }
-    if (!/^i-[0-9a-f]{8,17}$/.test(attachTo)) throw new InvalidIdError('instance id', attachTo, 'an EC2 instance id');
+    if (!/^i-[0-9a-f]{8,17}$/.test(attachTo))
+      throw new InvalidIdError('instance id', attachTo, 'an EC2 instance id');
     const device = await this.#attachWithFreeName(blockDeviceId, attachTo);
-    await this.#waitAttached(blockDeviceId, attachTo, device);
+    await this.#waits.attached(blockDeviceId, attachTo, device);
     if (attachTo === this.#settings.instanceId) {
       try {
-        await this.#waitForDevice(blockDeviceId, device, volume.sizeGiB);
+        await this.#waits.device(blockDeviceId, device, volume.sizeGiB);
       } catch (error) {
         // A volume without a usable device is not attached in the contract's sense: leave it as it was.
-        await this.#detachAndWait(blockDeviceId).catch(() => {});
+        await this.#waits.detach(blockDeviceId).catch(() => {});
         throw error;
       }
     }
@@ -191,12 +211,9 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     const volume = await this.#describeOwn(blockDeviceId);
     const [attachment] = volume.attachments;
     if (attachment === undefined) throw new UnattachedVolumeError(blockDeviceId);
-    await this.#detachAndWait(blockDeviceId);
+    await this.#waits.detach(blockDeviceId);
     if (attachment.instanceId === this.#settings.instanceId) {
-      const options = { root: this.#config.device_root, volumeId: blockDeviceId, requestedDevice: attachment.device };
-      await this.#wait(`the device of ${blockDeviceId} to go`, this.#timeouts.device_ms, async () =>
-        (await deviceGone(this.#deps.fs, options)) ? done(undefined) : pending('device still present'),
-      );
+      await this.#waits.deviceGone(blockDeviceId, attachment.device);
     }
   }
 
@@ -209,7 +226,11 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       for (const volume of page.items) {
         if (GONE_STATES.has(volume.state)) continue;
         if (!isUuid(volume.tags[DATASET_ID_TAG])) {
-          this.#deps.logger.message(`${DRIVER_NAME}:invalid_dataset_tag`, { volumeId: volume.id, tags: volume.tags }, 'warn');
+          this.#deps.logger.message(
+            `${DRIVER_NAME}:invalid_dataset_tag`,
+            { volumeId: volume.id, tags: volume.tags },
+            'warn',
+          );
           continue;
         }
         volumes.push(toBlockDeviceVolume(volume));
@@ -224,11 +245,15 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     const here = volume.attachments.find((attachment) => attachment.instanceId === this.#settings.instanceId);
     if (here === undefined) {
       const [elsewhere] = volume.attachments;
-      const detail = elsewhere === undefined ? 'is not attached' : `is attached to ${elsewhere.instanceId}, not to this node`;
+      const detail =
+        elsewhere === undefined
+          ? 'is not attached'
+          : `is attached to ${elsewhere.instanceId}, not to this node`;
       throw new UnattachedVolumeError(blockDeviceId, detail);
     }
-    if (here.state !== 'attached') throw new UnattachedVolumeError(blockDeviceId, `is ${here.state} on this node`);
-    return this.#waitForDevice(blockDeviceId, here.device, volume.sizeGiB);
+    if (here.state !== 'attached')
+      throw new UnattachedVolumeError(blockDeviceId, `is ${here.state} on this node`);
+    return this.#waits.device(blockDeviceId, here.device, volume.sizeGiB);
   }
 
   async listLiveNodes(): Promise<readonly string[]> {
@@ -249,22 +274,25 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     return this.#settings.config;
   }
 
-  get #timeouts(): EbsConfig['timeouts'] {
-    return this.#settings.config.timeouts;
-  }
-
   #profile(name: string): ProfileConfig {
     const profiles = this.#config.profiles;
     const key = name === 'default' ? 'bronze' : name;
     if (key === 'gold' || key === 'silver' || key === 'bronze') return profiles[key];
-    throw new InvalidConfigError([`profile: ${JSON.stringify(name)} is not one of ${MANDATORY_PROFILES.join(', ')}`]);
+    throw new InvalidConfigError([
+      `profile: ${JSON.stringify(name)} is not one of ${MANDATORY_PROFILES.join(', ')}`,
+    ]);
   }
 
   /**
    * One CreateVolume, tagged at creation, under a client token derived from the cluster and dataset, so a
    * retried call (by the SDK or by the convergence loop) returns the volume the first one made.
    */
-  async #createOnce(datasetId: string, sizeGiB: number, volumeType: string, iops: number | undefined): Promise<Ec2Volume> {
+  async #createOnce(
+    datasetId: string,
+    sizeGiB: number,
+    volumeType: string,
+    iops: number | undefined,
+  ): Promise<Ec2Volume> {
     const tags = {
       [CLUSTER_ID_TAG]: this.#settings.clusterId,
       [DATASET_ID_TAG]: datasetId,
@@ -275,7 +303,14 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       const generation = this.#tokenGenerations.get(datasetId) ?? 1;
       const clientToken = clientTokenFor(this.#settings.clusterId, datasetId, generation);
       try {
-        return await this.#ec2.createVolume({ zone: this.#settings.zone, sizeGiB, volumeType, iops, tags, clientToken });
+        return await this.#ec2.createVolume({
+          zone: this.#settings.zone,
+          sizeGiB,
+          volumeType,
+          iops,
+          tags,
+          clientToken,
+        });
       } catch (error) {
         if (!(error instanceof Ec2CallError) || error.ec2Code !== 'IdempotentParameterMismatch') throw error;
         // The token was used with other parameters: either this dataset has a volume already, or an earlier
@@ -321,72 +356,21 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
           if (mine !== undefined) return device;
           throw new AlreadyAttachedError(blockDeviceId, now.attachments[0]?.instanceId ?? null);
         }
-        const nameRefused = error instanceof Ec2CallError && error.ec2Code === 'InvalidParameterValue' && /in use/i.test(error.message);
+        const nameRefused =
+          error instanceof Ec2CallError &&
+          error.ec2Code === 'InvalidParameterValue' &&
+          /in use/i.test(error.message);
         if (!nameRefused || attempt >= MAX_DEVICE_NAME_ATTEMPTS) throw error;
         this.#names.refuse(instanceId, device);
-        this.#deps.logger.message(`${DRIVER_NAME}:device_name_refused`, { blockDeviceId, instanceId, device }, 'warn');
+        this.#deps.logger.message(
+          `${DRIVER_NAME}:device_name_refused`,
+          { blockDeviceId, instanceId, device },
+          'warn',
+        );
       } finally {
         this.#names.release(instanceId, device);
       }
     }
-  }
-
-  /** Waits for `attached`; an attachment still `attaching` at the bound is detached and reported. */
-  async #waitAttached(blockDeviceId: string, instanceId: string, device: string): Promise<void> {
-    try {
-      await this.#wait(`volume ${blockDeviceId} to attach to ${instanceId} as ${device}`, this.#timeouts.attach_ms, async () => {
-        const volume = await this.#ec2.describeVolume(blockDeviceId);
-        const attachment = volume.attachments.find((a) => a.instanceId === instanceId);
-        return attachment?.state === 'attached' ? done(undefined) : pending(attachment?.state ?? 'not yet listed');
-      });
-    } catch (error) {
-      if (!(error instanceof TimeoutError)) throw error;
-      // Stuck in attaching: EC2 will not finish it, so undo it and let the next call start clean
-      // (the EBS CSI driver's stuckAttachingTimeout).
-      this.#deps.logger.message(`${DRIVER_NAME}:stuck_attaching`, { blockDeviceId, instanceId, device }, 'error');
-      await this.#detachAndWait(blockDeviceId, true).catch(() => {});
-      throw new TimeoutError(`volume ${blockDeviceId} to attach to ${instanceId} (stuck attaching; detached again)`, error.timeoutMs, error.lastState);
-    }
-  }
-
-  async #detachAndWait(blockDeviceId: string, force = false): Promise<void> {
-    // IncorrectState: already detaching (or detached) after an earlier call or a retried one.
-    await this.#ec2.detachVolume(blockDeviceId, { force }).catch((error: unknown) => {
-      if (!(error instanceof Ec2CallError && error.ec2Code === 'IncorrectState')) throw error;
-    });
-    await this.#wait(`volume ${blockDeviceId} to detach`, this.#timeouts.detach_ms, async () => {
-      const volume = await this.#ec2.describeVolume(blockDeviceId).catch(ignoreCode('UNKNOWN_VOLUME'));
-      if (volume === undefined) return done(undefined);
-      return volume.attachments.length === 0 && volume.state === 'available' ? done(undefined) : pending(volume.attachments[0]?.state ?? volume.state);
-    });
-  }
-
-  async #waitForDevice(blockDeviceId: string, device: string, sizeGiB: number): Promise<string> {
-    const options = {
-      root: this.#config.device_root,
-      sysfsRoot: this.#deps.sysfsRoot,
-      volumeId: blockDeviceId,
-      requestedDevice: device,
-      sizeBytes: sizeGiB * GIB,
-    };
-    return this.#wait(`the device of ${blockDeviceId} (${device}) to appear on this node`, this.#timeouts.device_ms, async () => {
-      const found = await discoverDevice(this.#deps.fs, options);
-      return 'found' in found ? done(found.found) : pending(found.missing);
-    });
-  }
-
-  #wait<T>(what: string, timeoutMs: number, poll: () => Promise<PollResult<T>>): Promise<T> {
-    const { interval_ms, factor, max_interval_ms } = this.#config.polling;
-    return waitFor({
-      what,
-      poll,
-      timeoutMs,
-      intervalMs: interval_ms,
-      factor,
-      maxIntervalMs: max_interval_ms,
-      retryable: isTransient,
-      clock: this.#deps.clock,
-    });
   }
 }
 
@@ -406,19 +390,4 @@ function toBlockDeviceVolume(volume: Ec2Volume): BlockDeviceVolume {
     attachedTo: volume.attachments[0]?.instanceId ?? null,
     datasetId: volume.tags[DATASET_ID_TAG] ?? '',
   });
-}
-
-function done<T>(value: T): PollResult<T> {
-  return { done: true, value };
-}
-
-function pending<T>(state: unknown): PollResult<T> {
-  return { done: false, state };
-}
-
-function ignoreCode(code: 'UNKNOWN_VOLUME') {
-  return (error: unknown): undefined => {
-    if (!hasCode(error, code)) throw error;
-    return undefined;
-  };
 }

@@ -67,11 +67,19 @@ export interface Ec2Api {
   createVolume(input: CreateVolumeInput): Promise<Ec2Volume>;
   deleteVolume(volumeId: string): Promise<void>;
   describeVolume(volumeId: string): Promise<Ec2Volume>;
-  describeVolumes(filters: readonly Ec2Filter[], maxResults: number, nextToken?: string): Promise<Page<Ec2Volume>>;
+  describeVolumes(
+    filters: readonly Ec2Filter[],
+    maxResults: number,
+    nextToken?: string,
+  ): Promise<Page<Ec2Volume>>;
   attachVolume(volumeId: string, instanceId: string, device: string): Promise<void>;
   detachVolume(volumeId: string, options?: { readonly force?: boolean }): Promise<void>;
   describeInstance(instanceId: string): Promise<Ec2Instance>;
-  describeInstances(filters: readonly Ec2Filter[], maxResults: number, nextToken?: string): Promise<Page<Ec2Instance>>;
+  describeInstances(
+    filters: readonly Ec2Filter[],
+    maxResults: number,
+    nextToken?: string,
+  ): Promise<Page<Ec2Instance>>;
 }
 
 /** An EC2 call that failed for a reason other than an unknown volume; `ec2Code` is EC2's error code. */
@@ -82,7 +90,13 @@ export class Ec2CallError extends BackendError {
   readonly ids: readonly string[];
   constructor(
     operation: string,
-    details: { ec2Code: string; message: string; httpStatus?: number | undefined; requestId?: string | undefined; ids: readonly string[] },
+    details: {
+      ec2Code: string;
+      message: string;
+      httpStatus?: number | undefined;
+      requestId?: string | undefined;
+      ids: readonly string[];
+    },
     options?: { cause?: unknown },
   ) {
     const request = details.requestId === undefined ? '' : ` (request ${details.requestId})`;
@@ -108,7 +122,9 @@ export const TRANSIENT_EC2_CODES: ReadonlySet<string> = new Set([
 /** True for an error worth polling through: throttling, 5xx, a network failure. */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Ec2CallError)) return false;
-  return TRANSIENT_EC2_CODES.has(error.ec2Code) || (error.httpStatus ?? 0) >= 500 || error.httpStatus === undefined;
+  return (
+    TRANSIENT_EC2_CODES.has(error.ec2Code) || (error.httpStatus ?? 0) >= 500 || error.httpStatus === undefined
+  );
 }
 
 export interface SdkEc2Options {
@@ -116,7 +132,11 @@ export interface SdkEc2Options {
   readonly endpoint?: string | undefined;
   /** Static credentials; without them the SDK's default chain is used. */
   readonly credentials?:
-    | { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string | undefined }
+    | {
+        readonly accessKeyId: string;
+        readonly secretAccessKey: string;
+        readonly sessionToken?: string | undefined;
+      }
     | undefined;
   readonly maxAttempts: number;
   readonly logger: Logger;
@@ -135,10 +155,17 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
     retryMode: 'adaptive',
   });
   // Messages from EC2 never carry the secret key, but a signature error may quote the access key id.
-  const secrets = [options.credentials?.accessKeyId, options.credentials?.secretAccessKey, options.credentials?.sessionToken].filter(
-    (value): value is string => value !== undefined,
-  );
-  const call = async <T>(operation: string, input: object, ids: readonly string[], send: () => Promise<T>): Promise<T> =>
+  const secrets = [
+    options.credentials?.accessKeyId,
+    options.credentials?.secretAccessKey,
+    options.credentials?.sessionToken,
+  ].filter((value): value is string => value !== undefined);
+  const call = async <T>(
+    operation: string,
+    input: object,
+    ids: readonly string[],
+    send: () => Promise<T>,
+  ): Promise<T> =>
     options.logger.action(`${options.driverName}:ec2:${operation}`, { input }, async () => {
       try {
         return await send();
@@ -156,10 +183,15 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
         ...(input.iops === undefined ? {} : { Iops: input.iops }),
         ClientToken: input.clientToken,
         TagSpecifications: [
-          { ResourceType: 'volume' as const, Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })) },
+          {
+            ResourceType: 'volume' as const,
+            Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+          },
         ],
       };
-      const output = await call('CreateVolume', request, [], () => client.send(new CreateVolumeCommand(request)));
+      const output = await call('CreateVolume', request, [], () =>
+        client.send(new CreateVolumeCommand(request)),
+      );
       return toVolume(output);
     },
     async deleteVolume(volumeId) {
@@ -176,13 +208,21 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
       return toVolume(volume);
     },
     async describeVolumes(filters, maxResults, nextToken) {
-      const request = { Filters: toFilters(filters), MaxResults: maxResults, ...(nextToken === undefined ? {} : { NextToken: nextToken }) };
-      const output = await call('DescribeVolumes', request, [], () => client.send(new DescribeVolumesCommand(request)));
+      const request = {
+        Filters: toFilters(filters),
+        MaxResults: maxResults,
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      };
+      const output = await call('DescribeVolumes', request, [], () =>
+        client.send(new DescribeVolumesCommand(request)),
+      );
       return { items: (output.Volumes ?? []).map(toVolume), nextToken: output.NextToken || undefined };
     },
     async attachVolume(volumeId, instanceId, device) {
       const request = { VolumeId: volumeId, InstanceId: instanceId, Device: device };
-      await call('AttachVolume', request, [volumeId, instanceId, device], () => client.send(new AttachVolumeCommand(request)));
+      await call('AttachVolume', request, [volumeId, instanceId, device], () =>
+        client.send(new AttachVolumeCommand(request)),
+      );
     },
     async detachVolume(volumeId, detachOptions = {}) {
       const request = { VolumeId: volumeId, ...(detachOptions.force ? { Force: true } : {}) };
@@ -206,8 +246,14 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
       return toInstance(instance);
     },
     async describeInstances(filters, maxResults, nextToken) {
-      const request = { Filters: toFilters(filters), MaxResults: maxResults, ...(nextToken === undefined ? {} : { NextToken: nextToken }) };
-      const output = await call('DescribeInstances', request, [], () => client.send(new DescribeInstancesCommand(request)));
+      const request = {
+        Filters: toFilters(filters),
+        MaxResults: maxResults,
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      };
+      const output = await call('DescribeInstances', request, [], () =>
+        client.send(new DescribeInstancesCommand(request)),
+      );
       const instances = (output.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
       return { items: instances.map(toInstance), nextToken: output.NextToken || undefined };
     },
@@ -217,20 +263,39 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
 // --- internals ---
 
 /** EC2 codes that mean the volume does not exist, as far as a caller can tell. */
-const UNKNOWN_VOLUME_CODES: ReadonlySet<string> = new Set(['InvalidVolume.NotFound', 'InvalidVolumeID.Malformed']);
+const UNKNOWN_VOLUME_CODES: ReadonlySet<string> = new Set([
+  'InvalidVolume.NotFound',
+  'InvalidVolumeID.Malformed',
+]);
 
-function translate(operation: string, error: unknown, ids: readonly string[], secrets: readonly string[]): Error {
-  const sdk = error as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number; requestId?: string } };
+function translate(
+  operation: string,
+  error: unknown,
+  ids: readonly string[],
+  secrets: readonly string[],
+): Error {
+  const sdk = error as {
+    name?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+  };
   const code = typeof sdk.name === 'string' ? sdk.name : 'UnknownError';
   const [volumeId] = ids;
-  if (UNKNOWN_VOLUME_CODES.has(code) && volumeId !== undefined) return new UnknownVolumeError(volumeId, { cause: error });
+  if (UNKNOWN_VOLUME_CODES.has(code) && volumeId !== undefined)
+    return new UnknownVolumeError(volumeId, { cause: error });
   const message = secrets.reduce(
     (text, secret) => text.replaceAll(secret, '[REDACTED]'),
     typeof sdk.message === 'string' ? sdk.message : String(error),
   );
   return new Ec2CallError(
     operation,
-    { ec2Code: code, message, httpStatus: sdk.$metadata?.httpStatusCode, requestId: sdk.$metadata?.requestId, ids },
+    {
+      ec2Code: code,
+      message,
+      httpStatus: sdk.$metadata?.httpStatusCode,
+      requestId: sdk.$metadata?.requestId,
+      ids,
+    },
     { cause: error },
   );
 }
@@ -261,6 +326,8 @@ function toInstance(instance: Instance): Ec2Instance {
     id: instance.InstanceId ?? '',
     zone: instance.Placement?.AvailabilityZone ?? '',
     state: instance.State?.Name ?? '',
-    devices: (instance.BlockDeviceMappings ?? []).flatMap((mapping) => (mapping.DeviceName ? [mapping.DeviceName] : [])),
+    devices: (instance.BlockDeviceMappings ?? []).flatMap((mapping) =>
+      mapping.DeviceName ? [mapping.DeviceName] : [],
+    ),
   };
 }

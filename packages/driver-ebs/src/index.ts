@@ -31,6 +31,8 @@ export {
   CLUSTER_ID_TAG,
   clientTokenFor,
   DATASET_ID_TAG,
+  DESCRIBE_INSTANCES_MAX_RESULTS,
+  DESCRIBE_VOLUMES_MAX_RESULTS,
   DRIVER_NAME,
   type EbsDeps,
   type EbsSettings,
@@ -39,6 +41,7 @@ export {
   METADATA_VERSION_TAG,
 } from './ebs-driver.js';
 export {
+  type CreateVolumeInput,
   createSdkEc2Api,
   type Ec2Api,
   type Ec2Attachment,
@@ -47,5 +50,5 @@ export {
   type Ec2Volume,
   isTransient,
 } from './ec2-client.js';
-export { imdsMetadata, type InstanceMetadata } from './metadata.js';
+export { type InstanceMetadata, imdsMetadata } from './metadata.js';
 export { FALLBACK_VOLUME_TYPE, type VolumeParameters, volumeParameters } from './profiles.js';

@@ -33,12 +33,15 @@ export function imdsMetadata(endpoint: string): InstanceMetadata {
     instanceId() {
       instanceId ??= read('instance-id').then(
         (id) => {
-          if (!INSTANCE_ID.test(id.trim())) throw new UnknownInstanceIdError(`IMDS at ${endpoint} answered ${JSON.stringify(id)}`);
+          if (!INSTANCE_ID.test(id.trim()))
+            throw new UnknownInstanceIdError(`IMDS at ${endpoint} answered ${JSON.stringify(id)}`);
           return id.trim();
         },
         (error: unknown) => {
           instanceId = undefined;
-          throw new UnknownInstanceIdError(`IMDS at ${endpoint}: ${(error as Error).message}`, { cause: error });
+          throw new UnknownInstanceIdError(`IMDS at ${endpoint}: ${(error as Error).message}`, {
+            cause: error,
+          });
         },
       );
       return instanceId;
@@ -48,9 +51,12 @@ export function imdsMetadata(endpoint: string): InstanceMetadata {
         (value) => value.trim(),
         (error: unknown) => {
           zone = undefined;
-          throw new UnknownInstanceIdError(`availability zone from IMDS at ${endpoint}: ${(error as Error).message}`, {
-            cause: error,
-          });
+          throw new UnknownInstanceIdError(
+            `availability zone from IMDS at ${endpoint}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
         },
       );
       return zone;

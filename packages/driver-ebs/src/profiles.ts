@@ -40,7 +40,11 @@ export function volumeParameters(profile: ProfileConfig, sizeGiB: number): Volum
   if (limits.iops === undefined || profile.iops_per_gib === undefined) {
     return { volumeType: profile.volume_type, iops: undefined, fallback: undefined };
   }
-  const ceiling = Math.min(limits.iops.max, limits.iops.perGiB * sizeGiB, profile.max_iops ?? Number.POSITIVE_INFINITY);
+  const ceiling = Math.min(
+    limits.iops.max,
+    limits.iops.perGiB * sizeGiB,
+    profile.max_iops ?? Number.POSITIVE_INFINITY,
+  );
   const iops = Math.max(limits.iops.min, Math.min(ceiling, profile.iops_per_gib * sizeGiB));
   return { volumeType: profile.volume_type, iops, fallback: undefined };
 }

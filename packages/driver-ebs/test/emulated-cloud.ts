@@ -1,12 +1,24 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { type CloudEmulator, type EmulatedInstance, loopDevicesUnder } from '@flockerjs/cloud-emulator';
 import type { ApiFactory, InspectedVolume } from '@flockerjs/conformance';
-import type { CloudEmulator, EmulatedInstance } from '@flockerjs/cloud-emulator';
 import { AwsEbsDriver, configSchema, DATASET_ID_TAG, type EbsConfigInput, GIB } from '../src/index.js';
 
 /** Transition times of the conformance runs: short, but long enough that every wait really waits. */
 export const TEST_TIMINGS = { createMs: 120, attachMs: 100, detachMs: 80, deleteMs: 60 } as const;
 /** Credentials the emulator accepts (it does not verify signatures); never real ones. */
-export const EMULATOR_CREDENTIALS = { access_key_id: 'AKIAEMULATOR00000000', secret_access_key: 'emulator-secret-key' } as const;
+export const EMULATOR_CREDENTIALS = {
+  access_key_id: 'AKIAEMULATOR00000000',
+  secret_access_key: 'emulator-secret-key',
+} as const;
+
+/** The emulated instance at `index`; a missing one is a broken test setup. */
+export function instanceOf(emulator: CloudEmulator, index = 0): EmulatedInstance {
+  const instance = emulator.instances[index];
+  if (instance === undefined) throw new TypeError(`the emulator has no instance ${index}`);
+  return instance;
+}
 
 /** The `dataset` section that points the driver at the emulator and one emulated instance. */
 export function emulatorConfig(
@@ -20,7 +32,13 @@ export function emulatorConfig(
     imds_endpoint: instance.imdsUrl,
     device_root: instance.deviceRoot,
     ...EMULATOR_CREDENTIALS,
-    timeouts: { create_ms: 20_000, attach_ms: 10_000, detach_ms: 20_000, destroy_ms: 20_000, device_ms: 10_000 },
+    timeouts: {
+      create_ms: 20_000,
+      attach_ms: 10_000,
+      detach_ms: 20_000,
+      destroy_ms: 20_000,
+      device_ms: 10_000,
+    },
     ...overrides,
   };
 }
@@ -32,7 +50,9 @@ export function emulatedFactory(
   overrides: Partial<EbsConfigInput> = {},
 ): ApiFactory {
   return () =>
-    AwsEbsDriver.open(configSchema.parse(emulatorConfig(emulator(), instance(), overrides)), { clusterId: randomUUID() });
+    AwsEbsDriver.open(configSchema.parse(emulatorConfig(emulator(), instance(), overrides)), {
+      clusterId: randomUUID(),
+    });
 }
 
 /** The conformance back door: the fabric's own record of a volume, not what EC2 or the driver says. */
@@ -53,4 +73,27 @@ export const unknownVolumeId = (): string => `vol-${randomBytes(9).toString('hex
 /** Loop devices need root; without it every emulator test is skipped with this reason. */
 export const ROOT_REQUIRED =
   'the EC2 emulator attaches volumes as real loop devices (losetup, mknod), which only root may do';
-export const skipUnlessRoot = (): string | undefined => (process.getuid?.() === 0 ? undefined : ROOT_REQUIRED);
+export const skipUnlessRoot = (): string | undefined =>
+  process.getuid?.() === 0 ? undefined : ROOT_REQUIRED;
+
+/**
+ * What a run left in the emulator: volumes not being deleted, loop devices backed by its files, failed
+ * background device work. All three must be empty after a suite.
+ */
+export async function leftovers(
+  emulator: CloudEmulator,
+): Promise<{ volumes: string[]; loopDevices: string[]; errors: unknown[] }> {
+  await emulator.fabric.settle();
+  const exec = promisify(execFile);
+  return {
+    volumes: emulator.fabric
+      .volumes()
+      .filter((volume) => volume.state !== 'deleting')
+      .map((volume) => volume.id),
+    loopDevices: await loopDevicesUnder(
+      (file, args) => exec(file, [...args], { encoding: 'utf8' }),
+      emulator.fabric.stateDir,
+    ),
+    errors: [...emulator.fabric.backgroundErrors],
+  };
+}

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { BackendDescription } from '@flockerjs/core-interface';
-import { __DriverName__Driver, DRIVER_NAME } from './__driver_name__-driver.js';
+import { __DriverName__Driver, DRIVER_NAME, MINIMUM_ALLOCATABLE_SIZE } from './__driver_name__-driver.js';
 import { type __DriverName__Config, configSchema } from './config.js';
 
 /** The plugin object agent.yml's `backend: '@flockerjs/driver-__driver_name__'` loads. */
@@ -10,6 +11,12 @@ export const FLOCKER_BACKEND = {
   configSchema,
   deployerType: 'block',
   apiFactory: (config, { clusterId, logger }) => __DriverName__Driver.open(config, { clusterId, logger }),
+  // How flocker-certify runs the suites from an agent.yml. TODO(driver-author): add `node(config, 'a' | 'b')`,
+  // two nodes over the same storage, so that the acceptance run moves data between them instead of skipping.
+  certification: {
+    minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
+    unknownBlockDeviceId: () => `vol-${randomUUID()}`,
+  },
 } satisfies BackendDescription<__DriverName__Config>;
 
 export default FLOCKER_BACKEND;

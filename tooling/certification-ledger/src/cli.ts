@@ -1,13 +1,15 @@
 // flocker-ledger: keeps the nightly certification ledger and renders the status page.
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { appendToLedgerFile, readLedger, renderToDir } from './ledger-file.js';
-import { OUTCOMES, type Outcome, TARGETS, type Target } from './ledger-schema.js';
+import { type LedgerEntryInput, OUTCOMES, type Outcome, TARGETS, type Target } from './ledger-schema.js';
 import { computeStatuses } from './status.js';
 
 export const USAGE = `usage:
   flocker-ledger append <ledger.json> --driver ID --night YYYY-MM-DD --outcome pass|fail
                  --target cloud|emulator|local --run-url URL [--exit-code N] [--commit SHA]
                  [--package NAME] [--version VERSION]
+  flocker-ledger append <ledger.json> --entry result.json   (the same fields as one JSON object)
   flocker-ledger status <ledger.json> [--as-of YYYY-MM-DD] [--json]
   flocker-ledger render <ledger.json> --out DIR [--as-of YYYY-MM-DD]
 
@@ -41,6 +43,7 @@ export async function main(
         'as-of': { type: 'string' },
         json: { type: 'boolean' },
         out: { type: 'string' },
+        entry: { type: 'string' },
       },
     });
     const [ledgerPath, ...extra] = positionals;
@@ -48,6 +51,15 @@ export async function main(
     const asOf = values['as-of'];
     switch (command) {
       case 'append': {
+        if (values.entry !== undefined) {
+          const fields = JSON.parse(await readFile(values.entry, 'utf8')) as Record<string, unknown>;
+          const ledger = await appendToLedgerFile(ledgerPath, {
+            ...(fields as unknown as LedgerEntryInput),
+            recordedAt: new Date().toISOString(),
+          });
+          io.out(`${ledgerPath}: ${ledger.entries.length} entries\n`);
+          return 0;
+        }
         const outcome = oneOf(values.outcome, OUTCOMES, '--outcome') as Outcome;
         const target = oneOf(values.target, TARGETS, '--target') as Target;
         const ledger = await appendToLedgerFile(ledgerPath, {
@@ -80,7 +92,8 @@ export async function main(
         throw new UsageError(command === undefined ? 'missing command' : `unknown command ${command}`);
     }
   } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     io.err(`flocker-ledger: ${(error as Error).message}\n${usage ? `${USAGE}\n` : ''}`);
     return usage ? 2 : 1;
   }

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { appendEntry, emptyLedger, type Ledger, type LedgerEntryInput, parseLedger } from './ledger-schema.js';
+import {
+  appendEntry,
+  emptyLedger,
+  type Ledger,
+  type LedgerEntryInput,
+  parseLedger,
+} from './ledger-schema.js';
 import { BADGES_DIR, badgeJson, renderStatusTable, STATUS_FILE } from './render.js';
 import { computeStatuses } from './status.js';
 

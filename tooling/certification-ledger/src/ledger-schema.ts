@@ -15,14 +15,22 @@ export const DRIVER_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 /** One driver's result in one nightly run. The ledger only ever grows by these. */
 export const ledgerEntrySchema = z
   .strictObject({
-    driver: z.string().regex(DRIVER_ID, 'must be a kebab-case driver id').describe('Driver id, e.g. `loopback`.'),
+    driver: z
+      .string()
+      .regex(DRIVER_ID, 'must be a kebab-case driver id')
+      .describe('Driver id, e.g. `loopback`.'),
     package: z.string().min(1).optional().describe('npm package name, e.g. `@flockerjs/driver-loopback`.'),
     version: z.string().min(1).optional().describe('Version of the package that was certified.'),
     night: z.iso
       .date()
       .describe('The UTC calendar date of the scheduled run (YYYY-MM-DD): the night the result counts for.'),
     outcome: z.enum(OUTCOMES).describe('`pass` when flocker-certify exited 0, `fail` otherwise.'),
-    exitCode: z.int().min(0).max(255).optional().describe("flocker-certify's exit code (2: bad usage or config)."),
+    exitCode: z
+      .int()
+      .min(0)
+      .max(255)
+      .optional()
+      .describe("flocker-certify's exit code (2: bad usage or config)."),
     target: z.enum(TARGETS).describe('`cloud` (real credentials), `emulator`, or `local` (loop devices).'),
     runUrl: z.url().describe('The workflow run (attempt) that produced the result: the evidence.'),
     commit: z
@@ -64,7 +72,9 @@ export function parseLedger(text: string, source = 'ledger'): Ledger {
   }
   const parsed = ledgerSchema.safeParse(json);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
   throw new Error(`${source}: invalid ledger:\n  - ${problems.join('\n  - ')}`);
 }
 
@@ -73,7 +83,14 @@ export function parseLedger(text: string, source = 'ledger'): Ledger {
  * retried upload) replaces the first, so appending is idempotent.
  */
 export function appendEntry(ledger: Ledger, entry: LedgerEntryInput): Ledger {
-  const valid = ledgerEntrySchema.parse(entry);
+  const parsed = ledgerEntrySchema.safeParse(entry);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(entry)'}: ${issue.message}`,
+    );
+    throw new Error(`invalid ledger entry:\n  - ${problems.join('\n  - ')}`);
+  }
+  const valid = parsed.data;
   const others = ledger.entries.filter((e) => !(e.driver === valid.driver && e.runUrl === valid.runUrl));
   return { version: LEDGER_VERSION, entries: [...others, valid] };
 }

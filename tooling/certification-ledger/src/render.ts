@@ -41,13 +41,14 @@ export function badgeJson(status: DriverStatus): {
 
 /** A static shields.io badge URL: dashes and underscores doubled, as its path syntax requires. */
 export function staticBadgeUrl(label: string, message: string, color: string): string {
-  const escape = (text: string) => encodeURIComponent(text.replaceAll('-', '--').replaceAll('_', '__'));
-  return `https://img.shields.io/badge/${escape(label)}-${escape(message)}-${color}`;
+  const part = (text: string) => encodeURIComponent(text.replaceAll('-', '--').replaceAll('_', '__'));
+  return `https://img.shields.io/badge/${part(label)}-${part(message)}-${color}`;
 }
 
 /** `owner/name` of a GitHub repository from a package.json `repository` field, or `undefined`. */
 export function repositorySlug(repository: unknown): string | undefined {
-  const url = typeof repository === 'string' ? repository : (repository as { url?: unknown } | undefined)?.url;
+  const url =
+    typeof repository === 'string' ? repository : (repository as { url?: unknown } | undefined)?.url;
   if (typeof url !== 'string') return undefined;
   return /github\.com[/:]([^/]+\/[^/.]+?)(?:\.git)?$/.exec(url)?.[1];
 }

@@ -8,7 +8,15 @@ export const UNSUPPORTED_AFTER_NIGHTS = 3;
 /** What one night was for one driver: every run passed, every run failed, or both happened (flaky). */
 export type NightResult = 'green' | 'red' | 'flaky';
 
-export const STATUSES = ['certified', 'unsupported', 'passing', 'failing', 'flaky', 'missing', 'untested'] as const;
+export const STATUSES = [
+  'certified',
+  'unsupported',
+  'passing',
+  'failing',
+  'flaky',
+  'missing',
+  'untested',
+] as const;
 export type Status = (typeof STATUSES)[number];
 
 export interface NightEvidence {
@@ -54,7 +62,11 @@ export function computeStatuses(ledger: Ledger, options: { readonly asOf?: strin
   return [...byDriver.keys()].sort().map((driver) => driverStatus(driver, byDriver.get(driver) ?? [], asOf));
 }
 
-function driverStatus(driver: string, entries: readonly LedgerEntry[], asOf: string | undefined): DriverStatus {
+function driverStatus(
+  driver: string,
+  entries: readonly LedgerEntry[],
+  asOf: string | undefined,
+): DriverStatus {
   const nights = new Map<string, NightEvidence>();
   for (const entry of entries) {
     if (asOf !== undefined && entry.night > asOf) continue;
@@ -64,7 +76,14 @@ function driverStatus(driver: string, entries: readonly LedgerEntry[], asOf: str
   const lastNight = [...nights.keys()].sort().at(-1);
   const base = { driver, asOf: asOf ?? '', lastNight };
   if (asOf === undefined || lastNight === undefined) {
-    return { ...base, status: 'untested', greenStreak: 0, redStreak: 0, evidence: [], summary: 'no results yet' };
+    return {
+      ...base,
+      status: 'untested',
+      greenStreak: 0,
+      redStreak: 0,
+      evidence: [],
+      summary: 'no results yet',
+    };
   }
   const tonight = nights.get(asOf);
   if (tonight === undefined) {
@@ -78,7 +97,14 @@ function driverStatus(driver: string, entries: readonly LedgerEntry[], asOf: str
     };
   }
   if (tonight.result === 'flaky') {
-    return { ...base, status: 'flaky', greenStreak: 0, redStreak: 0, evidence: [tonight], summary: `passed and failed on ${asOf}` };
+    return {
+      ...base,
+      status: 'flaky',
+      greenStreak: 0,
+      redStreak: 0,
+      evidence: [tonight],
+      summary: `passed and failed on ${asOf}`,
+    };
   }
   const streak: NightEvidence[] = [];
   for (let night = asOf; ; night = previousNight(night)) {
@@ -109,7 +135,10 @@ function nightResult(runs: readonly { readonly outcome: Outcome }[]): NightResul
 }
 
 function newestNight(entries: readonly LedgerEntry[]): string | undefined {
-  return entries.map((entry) => entry.night).sort().at(-1);
+  return entries
+    .map((entry) => entry.night)
+    .sort()
+    .at(-1);
 }
 
 /** The calendar date before `night` (YYYY-MM-DD, UTC). */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,7 +39,9 @@ const entry = {
 describe('the ledger schema', () => {
   it('refuses another version, naming it', async () => {
     const text = await readFile(new URL('future-version.json', fixtures), 'utf8');
-    expect(() => parseLedger(text, 'future-version.json')).toThrow(/future-version\.json: invalid ledger:\n {2}- version:/);
+    expect(() => parseLedger(text, 'future-version.json')).toThrow(
+      /future-version\.json: invalid ledger:\n {2}- version:/,
+    );
   });
 
   it('lists every problem of a bad entry', async () => {
@@ -105,7 +107,15 @@ describe('rendering', () => {
 describe('flocker-ledger', () => {
   function capture() {
     const io = { stdout: '', stderr: '' };
-    return { io, sinks: { out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) } };
+    const sinks = {
+      out: (text: string) => {
+        io.stdout += text;
+      },
+      err: (text: string) => {
+        io.stderr += text;
+      },
+    };
+    return { io, sinks };
   }
 
   it('append creates the ledger, status reads it, render writes the page and the badges', async () => {
@@ -113,13 +123,33 @@ describe('flocker-ledger', () => {
     const ledger = join(dir, 'ledger.json');
     const args = ['--driver', 'loopback', '--night', '2026-11-25', '--outcome', 'pass', '--target', 'local'];
     const { io, sinks } = capture();
-    expect(await main(['append', ledger, ...args, '--run-url', entry.runUrl, '--exit-code', '0'], sinks)).toBe(0);
+    expect(
+      await main(['append', ledger, ...args, '--run-url', entry.runUrl, '--exit-code', '0'], sinks),
+    ).toBe(0);
     expect((await readLedger(ledger)).entries).toMatchObject([{ driver: 'loopback', exitCode: 0 }]);
     expect(await main(['status', ledger], sinks)).toBe(0);
     expect(io.stdout).toContain('loopback: passing (1/7 green night in a row (2026-11-25))');
     expect(await main(['render', ledger, '--out', dir], sinks)).toBe(0);
-    expect(JSON.parse(await readFile(join(dir, 'badges', 'loopback.json'), 'utf8')).message).toBe('passing 1/7');
+    expect(JSON.parse(await readFile(join(dir, 'badges', 'loopback.json'), 'utf8')).message).toBe(
+      'passing 1/7',
+    );
     expect(await readFile(join(dir, 'STATUS.md'), 'utf8')).toContain('| `loopback` |');
+  });
+
+  it('append --entry takes the fields from the JSON file the nightly job writes, and refuses a bad one', async () => {
+    const dir = await tempDir();
+    const ledger = join(dir, 'ledger.json');
+    const { recordedAt: _recordedAt, ...fields } = entry;
+    await writeFile(join(dir, 'result.json'), JSON.stringify({ ...fields, exitCode: 1, outcome: 'fail' }));
+    const { io, sinks } = capture();
+    expect(await main(['append', ledger, '--entry', join(dir, 'result.json')], sinks)).toBe(0);
+    expect((await readLedger(ledger)).entries).toMatchObject([
+      { driver: 'loopback', outcome: 'fail', exitCode: 1 },
+    ]);
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ ...fields, night: 'tonight' }));
+    expect(await main(['append', ledger, '--entry', join(dir, 'bad.json')], sinks)).toBe(1);
+    expect(io.stderr).toContain('invalid ledger entry:\n  - night:');
+    expect((await readLedger(ledger)).entries).toHaveLength(1);
   });
 
   it('exits 2 on bad usage and 1 on an invalid ledger, without touching it', async () => {

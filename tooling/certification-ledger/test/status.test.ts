@@ -13,7 +13,16 @@ describe('computeStatuses on fixtures/nights.json (as of its newest night, 2026-
   const statuses = byDriver(computeStatuses(await fixture('nights.json')));
 
   it('lists every driver once, sorted', () => {
-    expect(Object.keys(statuses)).toEqual(['alpha', 'beta', 'delta', 'epsilon', 'eta', 'gamma', 'theta', 'zeta']);
+    expect(Object.keys(statuses)).toEqual([
+      'alpha',
+      'beta',
+      'delta',
+      'epsilon',
+      'eta',
+      'gamma',
+      'theta',
+      'zeta',
+    ]);
     expect(new Set(Object.values(statuses).map((s) => s.asOf))).toEqual(new Set(['2026-11-25']));
   });
 

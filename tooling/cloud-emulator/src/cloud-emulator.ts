@@ -1,14 +1,20 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Exec } from './devices/exec.js';
+import { type Exec, execCommand } from './devices/exec.js';
+import { detachLoopDevice, loopDevicesUnder } from './devices/loop-devices.js';
 import { Ec2FrontEnd } from './ec2/ec2-server.js';
 import { Fabric, type NewInstance } from './fabric/fabric.js';
 import { type FaultOptions, Faults } from './fabric/faults.js';
 import type { DeviceMode, Instance, Timings } from './fabric/types.js';
 import { ImdsServer } from './imds/imds-server.js';
+
+/** Default state directories are `<tmpdir>/flockerjs-cloud-XXXXXX`. */
+export const STATE_DIR_PREFIX = 'flockerjs-cloud-';
+/** Holds the pid of the process that owns a default state directory. */
+const OWNER_FILE = 'owner.pid';
 
 export interface CloudEmulatorOptions {
   /** @default 'us-east-1' */
@@ -57,13 +63,22 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const region = options.region ?? 'us-east-1';
   const host = options.host ?? '127.0.0.1';
   const faults = new Faults(options.faults);
+  const exec = options.exec ?? execCommand;
+  let stateDir = options.stateDir;
+  if (stateDir === undefined) {
+    // A run killed before `stop()` (a test runner aborted, Ctrl-C twice) leaves its directory and loop
+    // devices behind; the next start removes those of owners that are gone.
+    await sweepAbandoned(tmpdir(), exec);
+    stateDir = await mkdtemp(join(tmpdir(), STATE_DIR_PREFIX));
+    await writeFile(join(stateDir, OWNER_FILE), `${process.pid}\n`);
+  }
   const fabric = await Fabric.create({
-    stateDir: options.stateDir ?? (await mkdtemp(join(tmpdir(), 'flockerjs-cloud-'))),
+    stateDir,
     region,
     zones: options.zones ?? [`${region}a`, `${region}b`],
     faults,
     ...(options.timings === undefined ? {} : { timings: options.timings }),
-    ...(options.exec === undefined ? {} : { exec: options.exec }),
+    exec,
   });
   const ec2 = new Ec2FrontEnd(fabric);
   const server = createServer((request, response) => void ec2.handle(request, response));
@@ -103,4 +118,27 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       await fabric.stop();
     },
   };
+}
+
+/** Removes default state directories whose owning process has exited, with their loop devices. */
+async function sweepAbandoned(parent: string, exec: Exec): Promise<void> {
+  for (const name of await readdir(parent).catch(() => [])) {
+    if (!name.startsWith(STATE_DIR_PREFIX)) continue;
+    const dir = join(parent, name);
+    const pid = Number((await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
+    if (!Number.isSafeInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    for (const device of await loopDevicesUnder(exec, dir).catch(() => [])) {
+      await detachLoopDevice(exec, device).catch(() => {});
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,4 +1,10 @@
-export { type CloudEmulator, type CloudEmulatorOptions, type EmulatedInstance, startCloudEmulator } from './cloud-emulator.js';
+export {
+  type CloudEmulator,
+  type CloudEmulatorOptions,
+  type EmulatedInstance,
+  STATE_DIR_PREFIX,
+  startCloudEmulator,
+} from './cloud-emulator.js';
 export { EBS_DEVICE_NAME, nvmeByIdName, xenDeviceName } from './devices/device-directory.js';
 export type { Exec } from './devices/exec.js';
 export { loopDevicesUnder } from './devices/loop-devices.js';
@@ -6,7 +12,14 @@ export { DESCRIBE_INSTANCES_PAGE, DESCRIBE_VOLUMES_PAGE } from './ec2/actions.js
 export { CLIENT_TOKEN_MAX_LENGTH, CLIENT_TOKEN_TTL_MS } from './ec2/client-tokens.js';
 export { EC2_XMLNS, Ec2FrontEnd } from './ec2/ec2-server.js';
 export { VOLUME_TYPE_RULES } from './ec2/volume-types.js';
-export { DEFAULT_TIMINGS, Fabric, type NewInstance, type NewVolume, ROOT_DEVICE_NAME } from './fabric/fabric.js';
+export {
+  DEFAULT_TIMINGS,
+  Fabric,
+  type NewInstance,
+  type NewVolume,
+  ROOT_DEVICE_NAME,
+  type Transition,
+} from './fabric/fabric.js';
 export { FABRIC_ERROR_KINDS, FabricError, type FabricErrorKind } from './fabric/fabric-error.js';
 export { type FaultOptions, Faults, type Verdict } from './fabric/faults.js';
 export {
@@ -24,3 +37,13 @@ export {
   type VolumeState,
 } from './fabric/types.js';
 export { ImdsServer, TOKEN_TTL_SECONDS } from './imds/imds-server.js';
+export {
+  CONFIG_DRIVE_LABEL,
+  type EmulatedServer,
+  type InspectedCinderVolume,
+  type NewServer,
+  type OpenStackEmulator,
+  type OpenStackEmulatorOptions,
+  startOpenStackEmulator,
+  virtioByIdName,
+} from './openstack/openstack-emulator.js';

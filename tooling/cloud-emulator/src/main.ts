@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import { startCloudEmulator } from './cloud-emulator.js';
 import { DEVICE_MODES, type DeviceMode } from './fabric/types.js';
 
+// `pnpm start -- --flag` passes the `--` through; it separates nothing here.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     port: { type: 'string', default: '0' },
     region: { type: 'string', default: 'us-east-1' },
@@ -23,7 +26,9 @@ const emulator = await startCloudEmulator({
 });
 console.log(`EC2 endpoint: ${emulator.url} (region ${emulator.region})`);
 for (const instance of emulator.instances) {
-  console.log(`instance ${instance.id} (${instance.zone}, ${instance.deviceMode}): imds ${instance.imdsUrl}, devices ${instance.deviceRoot}`);
+  console.log(
+    `instance ${instance.id} (${instance.zone}, ${instance.deviceMode}): imds ${instance.imdsUrl}, devices ${instance.deviceRoot}`,
+  );
 }
 console.log('Ctrl-C stops it and removes every loop device and file it made.');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { updateReadme } from '@flockerjs/repo-checks';
 import { invalidNameReason, substitute } from './names.js';
 
@@ -34,12 +36,14 @@ export class CreateDriverError extends Error {
  */
 export async function createDriver(root: string, name: string): Promise<CreatedDriver> {
   const reason = invalidNameReason(name);
-  if (reason !== undefined) throw new CreateDriverError(`invalid driver name ${JSON.stringify(name)}: ${reason}`);
+  if (reason !== undefined)
+    throw new CreateDriverError(`invalid driver name ${JSON.stringify(name)}: ${reason}`);
   const dir = `${PACKAGES_DIR}/driver-${name}`;
   const target = join(root, dir);
   if (existsSync(target)) throw new CreateDriverError(`${dir} already exists; refusing to overwrite it`);
   const template = join(root, TEMPLATE_DIR);
-  if (!existsSync(join(template, 'package.json'))) throw new CreateDriverError(`no template at ${TEMPLATE_DIR}`);
+  if (!existsSync(join(template, 'package.json')))
+    throw new CreateDriverError(`no template at ${TEMPLATE_DIR}`);
 
   // Built beside the target and renamed into place, so a failure never leaves half a package behind.
   const staging = join(root, PACKAGES_DIR, `.driver-${name}.${process.pid}.tmp`);
@@ -58,6 +62,7 @@ export async function createDriver(root: string, name: string): Promise<CreatedD
     await rm(staging, { recursive: true, force: true });
   }
 
+  await formatPackage(root, dir);
   const packageName = `@flockerjs/driver-${name}`;
   const changeset = `.changeset/new-driver-${name}.md`;
   await writeFile(
@@ -86,6 +91,16 @@ export function nextSteps(created: CreatedDriver): string {
     '     and replace the in-memory stand-in with your storage system client, one TODO at a time',
     '  4. Read CONTRIBUTING.md, "Writing a driver": the contract, the test plan, certification, publishing.',
   ].join('\n');
+}
+
+/**
+ * Formats the new package and sorts its imports as the repository's Biome settings say: the names replaced the
+ * placeholders, so line breaks and import order may differ from the template's.
+ */
+async function formatPackage(root: string, dir: string): Promise<void> {
+  const biome = join(root, 'node_modules', '.bin', 'biome');
+  if (!existsSync(biome)) return;
+  await promisify(execFile)(biome, ['check', '--write', dir], { cwd: root });
 }
 
 async function templateFiles(template: string, prefix = ''): Promise<string[]> {

@@ -1,6 +1,6 @@
 export {
-  type CreatedDriver,
   CreateDriverError,
+  type CreatedDriver,
   createDriver,
   nextSteps,
   PACKAGES_DIR,
@@ -11,6 +11,7 @@ export {
   CLASS_PLACEHOLDER,
   DRIVER_NAME,
   invalidNameReason,
+  MARKDOWN_NAME_PLACEHOLDER,
   MAX_NAME_LENGTH,
   NAME_PLACEHOLDER,
   pascalCase,

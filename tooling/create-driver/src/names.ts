@@ -1,6 +1,11 @@
 /** The template's placeholders (style rule 21): the driver id and its PascalCase form. */
 export const NAME_PLACEHOLDER = '__driver_name__';
 export const CLASS_PLACEHOLDER = '__DriverName__';
+/**
+ * The name placeholder as Markdown prose must spell it (`\_\_driver_name\_\_`): unescaped, Markdown reads it as
+ * bold, and the formatter would rewrite it to `**driver_name**`. Inside code spans the plain form is used.
+ */
+export const MARKDOWN_NAME_PLACEHOLDER = '\\_\\_driver_name\\_\\_';
 
 /** kebab-case: lowercase letters and digits in dash-separated words, starting with a letter. */
 export const DRIVER_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -37,7 +42,10 @@ export function pascalCase(name: string): string {
     .join('');
 }
 
-/** `text` with both placeholders replaced. */
+/** `text` with both placeholders replaced, the Markdown-escaped spelling of the name included. */
 export function substitute(text: string, name: string): string {
-  return text.replaceAll(NAME_PLACEHOLDER, name).replaceAll(CLASS_PLACEHOLDER, pascalCase(name));
+  return text
+    .replaceAll(MARKDOWN_NAME_PLACEHOLDER, name)
+    .replaceAll(NAME_PLACEHOLDER, name)
+    .replaceAll(CLASS_PLACEHOLDER, pascalCase(name));
 }

@@ -5,27 +5,44 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { checkDriverPackage, copyWorkspace, readDriverPackages, workspaceRoot } from '@flockerjs/repo-checks';
+import {
+  checkDriverPackage,
+  copyWorkspace,
+  readDriverPackages,
+  withWorkspaceDependencies,
+  workspaceRoot,
+} from '@flockerjs/repo-checks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateDriverError, createDriver, nextSteps } from '../src/index.js';
 
 const run = promisify(execFile);
 const root = workspaceRoot(import.meta.dirname);
 const isRoot = process.getuid?.() === 0;
+const env = { ...process.env, CI: '1', TURBO_TELEMETRY_DISABLED: '1' };
+/** Installs the copy from pnpm's store only: the new package's dependencies are the template's. */
+const install = (cwd: string) =>
+  run('pnpm', ['install', '--offline', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'], {
+    cwd,
+    env,
+  });
 let copy = '';
 
 beforeAll(async () => {
   copy = await copyWorkspace(root, {
-    packages: [
-      'packages/core-interface',
-      'packages/conformance',
-      'packages/driver-template',
-      'tooling/tsconfig',
-      'tooling/vitest-config',
-    ],
+    // The template and what it (and the root package.json) depends on.
+    packages: await withWorkspaceDependencies(root, ['packages/driver-template']),
     // The real repo-checks depends on every published package; the copy only needs the list the generator edits.
-    stubs: { 'tooling/repo-checks': { name: '@flockerjs/repo-checks', version: '0.0.0', private: true, devDependencies: {} } },
+    stubs: {
+      'tooling/repo-checks': {
+        name: '@flockerjs/repo-checks',
+        version: '0.0.0',
+        private: true,
+        devDependencies: {},
+      },
+    },
   });
+  // As on a fresh clone: the workspace is installed before `pnpm new-driver` runs.
+  await install(copy);
 });
 afterAll(async () => {
   if (copy !== '') await rm(copy, { recursive: true, force: true });
@@ -44,11 +61,20 @@ async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
 describe('createDriver into a copy of the workspace', () => {
   it('makes packages/driver-acme-san with every placeholder replaced, in contents and file names', async () => {
     const created = await createDriver(copy, 'acme-san');
-    expect(created).toMatchObject({ name: 'acme-san', packageName: '@flockerjs/driver-acme-san', dir: 'packages/driver-acme-san' });
+    expect(created).toMatchObject({
+      name: 'acme-san',
+      packageName: '@flockerjs/driver-acme-san',
+      dir: 'packages/driver-acme-san',
+    });
     const dir = join(copy, created.dir);
     const files = await filesUnder(dir);
     expect(files).toEqual(
-      expect.arrayContaining(['src/acme-san-driver.ts', 'src/acme-san-client.ts', 'test/acme-san-driver.test.ts', 'LICENSE']),
+      expect.arrayContaining([
+        'src/acme-san-driver.ts',
+        'src/acme-san-client.ts',
+        'test/acme-san-driver.test.ts',
+        'LICENSE',
+      ]),
     );
     expect(files.filter((file) => file.includes('dist') || file.endsWith('.tsbuildinfo'))).toEqual([]);
     let todos = 0;
@@ -59,7 +85,9 @@ describe('createDriver into a copy of the workspace', () => {
       todos += text.split('TODO(driver-author)').length - 1;
     }
     expect(todos, 'the TODO(driver-author) markers stay for the vendor').toBeGreaterThan(10);
-    expect(await readFile(join(dir, 'src', 'acme-san-driver.ts'), 'utf8')).toContain('export class AcmeSanDriver implements IBlockDeviceAPI');
+    expect(await readFile(join(dir, 'src', 'acme-san-driver.ts'), 'utf8')).toContain(
+      'export class AcmeSanDriver implements IBlockDeviceAPI',
+    );
 
     const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({ name: '@flockerjs/driver-acme-san', version: '0.0.0' });
@@ -77,32 +105,49 @@ describe('createDriver into a copy of the workspace', () => {
     );
     const pkg = (await readDriverPackages(copy)).find((p) => p.dir === 'packages/driver-acme-san');
     expect(pkg && (await checkDriverPackage(copy, pkg))).toEqual([]);
-    expect(nextSteps({ name: 'acme-san', packageName: '@flockerjs/driver-acme-san', dir: 'packages/driver-acme-san', files: [] })).toContain(
-      'pnpm turbo run test --filter=@flockerjs/driver-acme-san',
-    );
+    expect(
+      nextSteps({
+        name: 'acme-san',
+        packageName: '@flockerjs/driver-acme-san',
+        dir: 'packages/driver-acme-san',
+        files: [],
+      }),
+    ).toContain('pnpm turbo run test --filter=@flockerjs/driver-acme-san');
   });
 
   it('refuses to overwrite the folder, or to take an invalid name, writing nothing', async () => {
     const before = await filesUnder(join(copy, 'packages'));
     await expect(createDriver(copy, 'acme-san')).rejects.toThrow(CreateDriverError);
     await expect(createDriver(copy, 'acme-san')).rejects.toThrow('packages/driver-acme-san already exists');
-    await expect(createDriver(copy, 'Bad_Name')).rejects.toThrow(/invalid driver name "Bad_Name": use kebab-case/);
+    await expect(createDriver(copy, 'Bad_Name')).rejects.toThrow(
+      /invalid driver name "Bad_Name": use kebab-case/,
+    );
     await expect(createDriver(copy, 'loopback')).rejects.toThrow(/reserved/);
     expect(await filesUnder(join(copy, 'packages'))).toEqual(before);
   });
 
   it('the generated package installs offline, type-checks, lints and passes its tests as generated', async () => {
     const env = { ...process.env, CI: '1', TURBO_TELEMETRY_DISABLED: '1', npm_config_offline: 'true' };
-    await run('pnpm', ['install', '--offline', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'], { cwd: copy, env });
+    await run(
+      'pnpm',
+      ['install', '--offline', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'],
+      { cwd: copy, env },
+    );
     const pkg = join(copy, 'packages/driver-acme-san');
     await run('pnpm', ['exec', 'tsc', '-p', 'tsconfig.test.json'], { cwd: pkg, env });
     await run('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, env });
     expect(existsSync(join(pkg, 'dist', 'index.d.ts'))).toBe(true);
-    await run(join(root, 'node_modules/.bin/biome'), ['check', '--error-on-warnings', 'packages/driver-acme-san'], { cwd: copy, env });
+    await run(
+      join(copy, 'node_modules/.bin/biome'),
+      ['check', '--error-on-warnings', 'packages/driver-acme-san'],
+      { cwd: copy, env },
+    );
     await run('pnpm', ['exec', 'vitest', 'run'], { cwd: pkg, env });
     const report = JSON.parse(await readFile(join(pkg, 'test-results/vitest.json'), 'utf8'));
     expect(report.numFailedTests).toBe(0);
-    const conformance = report.testResults.find((file: { name: string }) => file.name.endsWith('conformance.test.ts'));
+    const conformance = report.testResults.find((file: { name: string }) =>
+      file.name.endsWith('conformance.test.ts'),
+    );
     const statuses = conformance.assertionResults.map((test: { status: string }) => test.status);
     if (isRoot) {
       expect(statuses.filter((status: string) => status === 'passed').length).toBeGreaterThanOrEqual(30);

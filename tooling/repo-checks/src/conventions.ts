@@ -4,7 +4,11 @@ import { basename, join } from 'node:path';
 import { driverSettings } from './driver-settings.js';
 import type { Manifest, WorkspacePackage } from './workspace.js';
 
-/** Files every driver package has (style rules 1, 5, 11, 16). CHANGELOG.md is written by changesets on release. */
+/**
+ * Files every driver package has (style rules 1, 5, 11). CHANGELOG.md is written by changesets on release. The
+ * conformance test is `test/conformance.test.ts`, or one `test/conformance-<variant>.test.ts` per variant (say,
+ * per device naming scheme), each calling describeBlockDeviceAPI.
+ */
 export const DRIVER_SKELETON = [
   'package.json',
   'README.md',
@@ -14,8 +18,13 @@ export const DRIVER_SKELETON = [
   'vitest.config.ts',
   'src/index.ts',
   'src/config.ts',
-  'test/conformance.test.ts',
 ] as const;
+
+/** `conformance.test.ts` or `conformance-<variant>.test.ts`. */
+const CONFORMANCE_TEST = /^conformance(?:-[a-z0-9]+)*\.test\.ts$/;
+
+/** The template package, whose README title is the placeholder form of a driver's name. */
+export const TEMPLATE_DIR = 'packages/driver-template';
 
 /** The README's sections, in this order (style rule 23). */
 export const README_SECTIONS = ['Install', 'Configure', 'Capabilities', 'Testing', 'Limitations'] as const;
@@ -37,10 +46,19 @@ export async function checkDriverPackage(root: string, pkg: WorkspacePackage): P
     }
   }
   problems.push(...checkManifest(pkg));
-  if (existsSync(join(dir, 'README.md'))) problems.push(...checkReadme(await readFile(join(dir, 'README.md'), 'utf8'), pkg.manifest.name));
-  const conformance = join(dir, 'test', 'conformance.test.ts');
-  if (existsSync(conformance) && !/\bdescribeBlockDeviceAPI\(/.test(await readFile(conformance, 'utf8'))) {
-    problems.push('test/conformance.test.ts does not call describeBlockDeviceAPI()');
+  if (existsSync(join(dir, 'README.md'))) {
+    // The template's title is its generated packages' name, with the placeholder as Markdown must escape it.
+    const title = pkg.dir === TEMPLATE_DIR ? '@flockerjs/driver-\\_\\_driver_name\\_\\_' : pkg.manifest.name;
+    problems.push(...checkReadme(await readFile(join(dir, 'README.md'), 'utf8'), title));
+  }
+  const conformanceTests = (await readdir(join(dir, 'test')).catch(() => [])).filter((f) =>
+    CONFORMANCE_TEST.test(f),
+  );
+  if (conformanceTests.length === 0) problems.push('missing test/conformance.test.ts');
+  for (const file of conformanceTests) {
+    if (!/\bdescribeBlockDeviceAPI\(/.test(await readFile(join(dir, 'test', file), 'utf8'))) {
+      problems.push(`test/${file} does not call describeBlockDeviceAPI()`);
+    }
   }
   const index = join(dir, 'src', 'index.ts');
   if (existsSync(index)) {
@@ -48,7 +66,8 @@ export async function checkDriverPackage(root: string, pkg: WorkspacePackage): P
     if (!/\}\s*satisfies\s+BackendDescription\b/.test(text)) {
       problems.push('src/index.ts: FLOCKER_BACKEND is not written `satisfies BackendDescription`');
     }
-    if (!/^export default FLOCKER_BACKEND;$/m.test(text)) problems.push('src/index.ts: no `export default FLOCKER_BACKEND;`');
+    if (!/^export default FLOCKER_BACKEND;$/m.test(text))
+      problems.push('src/index.ts: no `export default FLOCKER_BACKEND;`');
   }
   return problems;
 }
@@ -67,7 +86,10 @@ export function checkManifest(pkg: WorkspacePackage): string[] {
   expect(m.sideEffects === false, 'sideEffects must be false');
   const exports = m.exports as Record<string, unknown> | undefined;
   const main = exports?.['.'] as { types?: unknown; default?: unknown } | undefined;
-  expect(main?.types === './dist/index.d.ts' && main?.default === './dist/index.js', 'exports["."] must be { types: ./dist/index.d.ts, default: ./dist/index.js }');
+  expect(
+    main?.types === './dist/index.d.ts' && main?.default === './dist/index.js',
+    'exports["."] must be { types: ./dist/index.d.ts, default: ./dist/index.js }',
+  );
   expect(exports?.['./package.json'] === './package.json', 'exports must include "./package.json"');
   expect(Array.isArray(m.files) && (m.files as unknown[]).includes('dist'), 'files must include "dist"');
   expect(typeof (m.engines as { node?: unknown } | undefined)?.node === 'string', 'engines.node is required');
@@ -76,13 +98,22 @@ export function checkManifest(pkg: WorkspacePackage): string[] {
   for (const field of ['dependencies', 'peerDependencies'] as const) {
     for (const [name, range] of Object.entries((m[field] as Record<string, string> | undefined) ?? {})) {
       if (name.startsWith('@flockerjs/')) {
-        expect(range.startsWith('workspace:^'), `${field}.${name} must be workspace:^ (published as a real range)`);
+        expect(
+          range.startsWith('workspace:^'),
+          `${field}.${name} must be workspace:^ (published as a real range)`,
+        );
       } else {
-        expect(/^\d+\.\d+\.\d+$/.test(range) || field === 'peerDependencies', `${field}.${name} must be pinned exactly`);
+        expect(
+          /^\d+\.\d+\.\d+$/.test(range) || field === 'peerDependencies',
+          `${field}.${name} must be pinned exactly`,
+        );
       }
     }
   }
-  expect(internal(m, 'dependencies').includes('@flockerjs/core-interface'), 'dependencies must include @flockerjs/core-interface');
+  expect(
+    internal(m, 'dependencies').includes('@flockerjs/core-interface'),
+    'dependencies must include @flockerjs/core-interface',
+  );
   try {
     driverSettings(pkg);
   } catch (error) {
@@ -97,7 +128,8 @@ export function checkReadme(text: string, name: string): string[] {
   const lines = text.split('\n');
   if (lines[0] !== `# ${name}`) problems.push(`README.md: first line must be "# ${name}"`);
   const firstText = lines.slice(1).find((line) => line.trim() !== '');
-  if (!firstText?.startsWith('> ')) problems.push('README.md: the H1 must be followed by a one-sentence blockquote');
+  if (!firstText?.startsWith('> '))
+    problems.push('README.md: the H1 must be followed by a one-sentence blockquote');
   const headings = lines.filter((line) => line.startsWith('## ')).map((line) => line.slice(3).trim());
   let from = 0;
   for (const section of README_SECTIONS) {
@@ -109,14 +141,17 @@ export function checkReadme(text: string, name: string): string[] {
 }
 
 function internal(m: Manifest, field: string): string[] {
-  return Object.keys((m[field] as Record<string, string> | undefined) ?? {}).filter((n) => n.startsWith('@flockerjs/'));
+  return Object.keys((m[field] as Record<string, string> | undefined) ?? {}).filter((n) =>
+    n.startsWith('@flockerjs/'),
+  );
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const files: string[] = [];
   for (const entry of entries) {
-    if (entry.isDirectory()) files.push(...(await listFiles(join(dir, entry.name), `${prefix}${entry.name}/`)));
+    if (entry.isDirectory())
+      files.push(...(await listFiles(join(dir, entry.name), `${prefix}${entry.name}/`)));
     else files.push(`${prefix}${entry.name}`);
   }
   return files;

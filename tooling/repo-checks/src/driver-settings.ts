@@ -21,7 +21,9 @@ export const driverSettingsSchema = z
         env: z
           .record(z.string().regex(ENV_NAME, 'must be an upper-case variable name'), z.string())
           .default({})
-          .describe('Extra environment variables for the conformance job, say a flag that selects the emulator.'),
+          .describe(
+            'Extra environment variables for the conformance job, say a flag that selects the emulator.',
+          ),
         timeoutMinutes: z
           .int()
           .min(1)

@@ -18,15 +18,32 @@ export function renderDriversTable(drivers: readonly WorkspacePackage[]): string
       published && slug !== undefined
         ? `![certification](https://img.shields.io/endpoint?url=${encodeURIComponent(badgeEndpointUrl(slug, driverId(pkg)))})`
         : 'not certified (private)';
-    return `| [\`${name}\`](${pkg.dir}) | ${published ? 'published' : 'private'} | ${certification} | ${description.replaceAll('|', '\\|')} |`;
+    return [
+      `[\`${name}\`](${pkg.dir})`,
+      published ? 'published' : 'private',
+      certification,
+      escapeCell(description),
+    ];
   });
-  return [
-    HEADER,
-    '',
-    '| Package | Status | Certification | What it is |',
-    '| --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n');
+  return [HEADER, '', ...alignedTable(['Package', 'Status', 'Certification', 'What it is'], rows)].join('\n');
+}
+
+/** A Markdown table with padded columns, as the repository's formatter (Biome) writes them. */
+export function alignedTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(3, title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${widths.map((width, column) => (cells[column] ?? '').padEnd(width)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+}
+
+/** Escapes what Markdown would read as table syntax, HTML or emphasis, outside code spans. */
+function escapeCell(text: string): string {
+  return text
+    .split('`')
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(/[|<>*_\\]/g, (char) => `\\${char}`)))
+    .join('`');
 }
 
 /**
@@ -43,7 +60,10 @@ export function replaceDriversTable(readme: string, table: string): string {
 }
 
 /** Regenerates the drivers table of `<root>/README.md`; returns whether the file changed. */
-export async function updateReadme(root: string, options: { readonly check?: boolean } = {}): Promise<boolean> {
+export async function updateReadme(
+  root: string,
+  options: { readonly check?: boolean } = {},
+): Promise<boolean> {
   const path = join(root, 'README.md');
   const before = await readFile(path, 'utf8');
   const after = replaceDriversTable(before, renderDriversTable(await readDriverPackages(root)));

@@ -1,7 +1,22 @@
-export { checkDriverPackage, checkManifest, checkReadme, DRIVER_SKELETON, README_SECTIONS } from './conventions.js';
+export { judgeConformance, type VitestCounts } from './conformance-run.js';
+export {
+  checkDriverPackage,
+  checkManifest,
+  checkReadme,
+  DRIVER_SKELETON,
+  README_SECTIONS,
+  TEMPLATE_DIR,
+} from './conventions.js';
 export { type DriverMatrixEntry, driverMatrix } from './driver-matrix.js';
 export { type DriverSettings, driverSettings, driverSettingsSchema } from './driver-settings.js';
-export { DRIVERS_END, DRIVERS_START, renderDriversTable, replaceDriversTable, updateReadme } from './drivers-table.js';
+export {
+  alignedTable,
+  DRIVERS_END,
+  DRIVERS_START,
+  renderDriversTable,
+  replaceDriversTable,
+  updateReadme,
+} from './drivers-table.js';
 export { workspaceRoot } from './paths.js';
 export {
   DRIVER_DIR_PREFIX,
@@ -11,5 +26,6 @@ export {
   readPublishedPackages,
   readWorkspacePackages,
   type WorkspacePackage,
+  withWorkspaceDependencies,
 } from './workspace.js';
 export { type CopyOptions, copyWorkspace, ROOT_FILES } from './workspace-copy.js';

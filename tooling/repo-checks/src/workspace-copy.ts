@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 /** Root files a workspace copy needs to install, lint and version. */
-export const ROOT_FILES = ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', 'README.md', 'biome.json', '.changeset'];
+export const ROOT_FILES = [
+  'package.json',
+  'pnpm-workspace.yaml',
+  'pnpm-lock.yaml',
+  'README.md',
+  'biome.json',
+  '.changeset',
+];
 
 export interface CopyOptions {
   /** Package folders to copy, relative to the root: `packages/core-interface`. */
@@ -20,7 +27,12 @@ export interface CopyOptions {
  */
 export async function copyWorkspace(root: string, options: CopyOptions): Promise<string> {
   const dest = await mkdtemp(join(tmpdir(), 'flockerjs-workspace-'));
-  const skip = new Set(['node_modules', 'test-results', '.turbo', ...(options.withDist === false ? ['dist'] : [])]);
+  const skip = new Set([
+    'node_modules',
+    'test-results',
+    '.turbo',
+    ...(options.withDist === false ? ['dist'] : []),
+  ]);
   const filter = (source: string) => !skip.has(basename(source)) && !source.endsWith('.tsbuildinfo');
   for (const file of ROOT_FILES) await cp(join(root, file), join(dest, file), { recursive: true, filter });
   for (const dir of options.packages) await cp(join(root, dir), join(dest, dir), { recursive: true, filter });

@@ -55,3 +55,32 @@ export async function readPublishedPackages(root: string): Promise<WorkspacePack
 export function driverId(pkg: WorkspacePackage): string {
   return pkg.dir.slice(DRIVER_DIR_PREFIX.length);
 }
+
+/**
+ * `dirs` plus every workspace package they depend on (any dependency field, `workspace:` ranges), transitively,
+ * and those the root package.json depends on: what a partial copy of the workspace needs to install.
+ */
+export async function withWorkspaceDependencies(root: string, dirs: readonly string[]): Promise<string[]> {
+  const all = await readWorkspacePackages(root);
+  const byName = new Map(all.map((pkg) => [pkg.manifest.name, pkg.dir]));
+  const rootManifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Manifest;
+  const wanted = new Set(dirs);
+  const queue: Manifest[] = [
+    rootManifest,
+    ...all.filter((pkg) => wanted.has(pkg.dir)).map((pkg) => pkg.manifest),
+  ];
+  for (let manifest = queue.shift(); manifest !== undefined; manifest = queue.shift()) {
+    for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+      for (const [name, range] of Object.entries(
+        (manifest[field] as Record<string, string> | undefined) ?? {},
+      )) {
+        const dir = byName.get(name);
+        if (!range.startsWith('workspace:') || dir === undefined || wanted.has(dir)) continue;
+        wanted.add(dir);
+        const pkg = all.find((p) => p.dir === dir);
+        if (pkg !== undefined) queue.push(pkg.manifest);
+      }
+    }
+  }
+  return [...wanted].sort();
+}

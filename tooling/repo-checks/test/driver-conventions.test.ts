@@ -1,8 +1,10 @@
 // Style rule 25: every packages/driver-* package keeps the conventions, checked here rather than by review.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { checkDriverPackage, checkReadme, readDriverPackages, workspaceRoot } from '../src/index.js';
 
 const root = workspaceRoot(import.meta.dirname);
@@ -14,7 +16,10 @@ const pluginShape = z.object({
   needsClusterId: z.boolean(),
   configSchema: z.custom<z.ZodType>((value) => value instanceof z.ZodType, 'expected a zod schema'),
   deployerType: z.literal('block'),
-  apiFactory: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', 'expected a function'),
+  apiFactory: z.custom<(...args: unknown[]) => unknown>(
+    (value) => typeof value === 'function',
+    'expected a function',
+  ),
 });
 
 it('finds the loopback driver and the template among the driver packages', () => {
@@ -29,7 +34,10 @@ describe.each(drivers.map((pkg) => [pkg.dir, pkg] as const))('%s', (_dir, pkg) =
   });
 
   it('exports FLOCKER_BACKEND, also as default, with the plugin shape and a documented config schema', async () => {
-    const module = (await import(pathToFileURL(join(root, pkg.dir, 'src', 'index.ts')).href)) as Record<string, unknown>;
+    const module = (await import(pathToFileURL(join(root, pkg.dir, 'src', 'index.ts')).href)) as Record<
+      string,
+      unknown
+    >;
     expect(module.default).toBe(module.FLOCKER_BACKEND);
     const plugin = pluginShape.parse(module.FLOCKER_BACKEND);
     // Rule 9: every key says what it is; the README's options list repeats these descriptions.
@@ -40,6 +48,48 @@ describe.each(drivers.map((pkg) => [pkg.dir, pkg] as const))('%s', (_dir, pkg) =
       .filter(([, property]) => !property.description)
       .map(([key]) => key);
     expect(undocumented, 'config keys without .describe()').toEqual([]);
+  });
+});
+
+describe('checkDriverPackage', () => {
+  it('names every convention a broken driver package breaks', async () => {
+    const fixture = await mkdtemp(join(tmpdir(), 'flockerjs-conventions-'));
+    try {
+      const dir = join(fixture, 'packages', 'driver-broken');
+      await mkdir(join(dir, 'src'), { recursive: true });
+      await mkdir(join(dir, 'test'), { recursive: true });
+      await writeFile(join(dir, 'src', 'index.ts'), 'export const FLOCKER_BACKEND = {};\n');
+      await writeFile(join(dir, 'src', 'MyDriver.ts'), '');
+      await writeFile(join(dir, 'test', 'conformance.test.ts'), "it('is empty', () => {});\n");
+      const manifest = {
+        name: '@flockerjs/driver-broken',
+        type: 'commonjs',
+        dependencies: { '@flockerjs/core-interface': 'workspace:*', zod: '^4.0.0' },
+        flockerjs: { conformance: { needsroot: true } },
+      };
+      const problems = await checkDriverPackage(fixture, { dir: 'packages/driver-broken', manifest });
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          'missing README.md',
+          'missing LICENSE',
+          'src/MyDriver.ts: file names are kebab-case',
+          'package.json: type must be "module" (ESM only)',
+          'package.json: sideEffects must be false',
+          'package.json: files must include "dist"',
+          'package.json: repository.directory must be packages/driver-broken',
+          'package.json: dependencies.@flockerjs/core-interface must be workspace:^ (published as a real range)',
+          'package.json: dependencies.zod must be pinned exactly',
+          'test/conformance.test.ts does not call describeBlockDeviceAPI()',
+          'src/index.ts: FLOCKER_BACKEND is not written `satisfies BackendDescription`',
+          'src/index.ts: no `export default FLOCKER_BACKEND;`',
+        ]),
+      );
+      expect(
+        problems.some((problem) => problem.includes('flockerjs.conformance: Unrecognized key: "needsroot"')),
+      ).toBe(true);
+    } finally {
+      await rm(fixture, { recursive: true, force: true });
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import {
   DRIVERS_START,
   driverMatrix,
   driverSettings,
+  judgeConformance,
   readDriverPackages,
   renderDriversTable,
   replaceDriversTable,
@@ -49,7 +50,10 @@ describe('driverMatrix', () => {
 });
 
 describe('driverSettings (package.json "flockerjs")', () => {
-  const pkg = (flockerjs: unknown) => ({ dir: 'packages/driver-x', manifest: { name: '@flockerjs/driver-x', flockerjs } });
+  const pkg = (flockerjs: unknown) => ({
+    dir: 'packages/driver-x',
+    manifest: { name: '@flockerjs/driver-x', flockerjs },
+  });
 
   it('defaults every key', () => {
     expect(driverSettings(pkg(undefined))).toEqual({
@@ -60,15 +64,27 @@ describe('driverSettings (package.json "flockerjs")', () => {
 
   it('takes explicit settings', () => {
     const settings = driverSettings(
-      pkg({ conformance: { needsRoot: false, env: { FLOCKER_EBS_EMULATOR: '1' } }, certify: { cloud: 'aws', setup: 'certify/setup.sh' } }),
+      pkg({
+        conformance: { needsRoot: false, env: { FLOCKER_EBS_EMULATOR: '1' } },
+        certify: { cloud: 'aws', setup: 'certify/setup.sh' },
+      }),
     );
-    expect(settings.conformance).toEqual({ needsRoot: false, env: { FLOCKER_EBS_EMULATOR: '1' }, timeoutMinutes: 20 });
+    expect(settings.conformance).toEqual({
+      needsRoot: false,
+      env: { FLOCKER_EBS_EMULATOR: '1' },
+      timeoutMinutes: 20,
+    });
     expect(settings.certify).toEqual({ cloud: 'aws', setup: 'certify/setup.sh' });
   });
 
   it('names every bad key, with the package', () => {
     const attempt = () =>
-      driverSettings(pkg({ conformance: { needsroot: true, env: { PATH: '/evil' } }, certify: { setup: '../x.sh', cloud: 'gce' } }));
+      driverSettings(
+        pkg({
+          conformance: { needsroot: true, env: { PATH: '/evil' } },
+          certify: { setup: '../x.sh', cloud: 'gce' },
+        }),
+      );
     expect(attempt).toThrow(/^packages\/driver-x\/package\.json: /);
     expect(attempt).toThrow(/flockerjs\.conformance: Unrecognized key: "needsroot"/);
     expect(attempt).toThrow(/flockerjs\.conformance\.env\.PATH/);
@@ -85,8 +101,8 @@ describe('the README drivers table', () => {
   it('lists every driver package with its status and, when published, a live certification badge', async () => {
     const table = renderDriversTable(await readDriverPackages(root));
     expect(table).toMatch(/^<!-- auto-generated .*do not edit -->$/m);
-    expect(table).toContain(
-      '| [`@flockerjs/driver-template`](packages/driver-template) | private | not certified (private) |',
+    expect(table).toMatch(
+      /^\| \[`@flockerjs\/driver-template`\]\(packages\/driver-template\) +\| private +\| not certified \(private\) +\|/m,
     );
     expect(table).toContain(
       `![certification](https://img.shields.io/endpoint?url=${encodeURIComponent('https://raw.githubusercontent.com/flockerjs/flockerjs/certification-ledger/badges/loopback.json')})`,
@@ -102,5 +118,19 @@ describe('the README drivers table', () => {
   it('sits in README.md under a "Drivers" heading', async () => {
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     expect(readme).toMatch(new RegExp(`## Drivers\\n[^#]*${DRIVERS_START}`));
+  });
+});
+
+describe('judgeConformance', () => {
+  it('passes a run with passes and no failure, and fails a failed or all-skipped one', () => {
+    expect(judgeConformance({ numPassedTests: 35, numFailedTests: 0, numPendingTests: 3 })).toEqual({
+      ok: true,
+      summary: '35 passed, 0 failed, 3 skipped',
+    });
+    expect(judgeConformance({ numPassedTests: 34, numFailedTests: 1, numPendingTests: 3 }).ok).toBe(false);
+    expect(judgeConformance({ numPassedTests: 0, numFailedTests: 0, numPendingTests: 38 })).toEqual({
+      ok: false,
+      summary: '0 passed, 0 failed, 38 skipped: every test was skipped, nothing was proved',
+    });
   });
 });

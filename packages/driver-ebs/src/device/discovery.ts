@@ -17,9 +17,7 @@ const SECTOR_BYTES = 512n;
 const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
 const EBS_DEVICE = /^\/dev\/(?:sd|xvd)([a-z]{1,2})$/;
 
-export type Discovery =
-  | { readonly found: string }
-  | { readonly missing: string };
+export type Discovery = { readonly found: string } | { readonly missing: string };
 
 /**
  * Finds the block device of an attached volume under `root` (the node's `/dev`), so that it cannot be another
@@ -31,11 +29,14 @@ export async function discoverDevice(
   fs: DeviceFs,
   options: { root: string; sysfsRoot: string; volumeId: string; requestedDevice: string; sizeBytes: number },
 ): Promise<Discovery> {
-  if (!VOLUME_ID.test(options.volumeId)) throw new TypeError(`not a volume id: ${JSON.stringify(options.volumeId)}`);
+  if (!VOLUME_ID.test(options.volumeId))
+    throw new TypeError(`not a volume id: ${JSON.stringify(options.volumeId)}`);
   const link = join(options.root, `${NVME_BY_ID_PREFIX}${options.volumeId.replace('-', '')}`);
   const target = await fs.readlink(link).catch(() => undefined);
   const candidates =
-    target !== undefined ? [resolve(dirname(link), target)] : namedCandidates(options.root, options.requestedDevice);
+    target !== undefined
+      ? [resolve(dirname(link), target)]
+      : namedCandidates(options.root, options.requestedDevice);
   const seen: string[] = [];
   for (const candidate of candidates) {
     const size = await blockDeviceSize(fs, options.sysfsRoot, candidate);
@@ -44,7 +45,9 @@ export async function discoverDevice(
     seen.push(`${candidate} has ${size} bytes, not ${options.sizeBytes}`);
   }
   if (seen.length > 0) return { missing: seen.join('; ') };
-  return { missing: `no block device at ${target === undefined ? candidates.join(' or ') : `${link} -> ${target}`}` };
+  return {
+    missing: `no block device at ${target === undefined ? candidates.join(' or ') : `${link} -> ${target}`}`,
+  };
 }
 
 /** Whether no device of the volume is left on this node: no by-id link and no block device at its name. */
@@ -75,7 +78,9 @@ async function blockDeviceSize(fs: DeviceFs, sysfsRoot: string, path: string): P
   // Linux's dev_t encoding: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31.
   const major = ((info.rdev >> 8n) & 0xfffn) | ((info.rdev >> 32n) & ~0xfffn);
   const minor = (info.rdev & 0xffn) | ((info.rdev >> 12n) & ~0xffn);
-  const sectors = await fs.readFile(join(sysfsRoot, 'dev', 'block', `${major}:${minor}`, 'size'), 'utf8').catch(() => undefined);
+  const sectors = await fs
+    .readFile(join(sysfsRoot, 'dev', 'block', `${major}:${minor}`, 'size'), 'utf8')
+    .catch(() => undefined);
   if (sectors === undefined || !/^\d+\s*$/.test(sectors)) return undefined;
   return BigInt(sectors.trim()) * SECTOR_BYTES;
 }

@@ -7,7 +7,9 @@ import { BackendError } from '@flockerjs/core-interface';
  */
 export const DEVICE_NAMES: readonly string[] = [
   ...[...'fghijklmnopqrstuvwxyz'].map((letter) => `/dev/sd${letter}`),
-  ...['b', 'c'].flatMap((first) => [...'abcdefghijklmnopqrstuvwxyz'].map((second) => `/dev/xvd${first}${second}`)),
+  ...['b', 'c'].flatMap((first) =>
+    [...'abcdefghijklmnopqrstuvwxyz'].map((second) => `/dev/xvd${first}${second}`),
+  ),
 ];
 /** How long a name EC2 refused as in use is avoided; it is usually a device no API lists (AMI-attached). */
 export const REFUSED_NAME_MEMORY_MS = 30 * 60 * 1000;

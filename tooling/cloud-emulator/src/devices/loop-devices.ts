@@ -7,7 +7,8 @@ const LOOP_DEVICE = /^\/dev\/loop\d+$/;
 export async function attachLoopDevice(exec: Exec, file: string): Promise<string> {
   const { stdout } = await exec('losetup', ['--find', '--show', '--nooverlap', '--', file]);
   const device = stdout.trim();
-  if (!LOOP_DEVICE.test(device)) throw new Error(`losetup printed ${JSON.stringify(stdout)}, not a loop device`);
+  if (!LOOP_DEVICE.test(device))
+    throw new Error(`losetup printed ${JSON.stringify(stdout)}, not a loop device`);
   return device;
 }
 

@@ -41,19 +41,26 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     const instance = instanceId(params.required('InstanceId'));
     const device = params.required('Device');
     visibleVolume(fabric, id);
-    return attachmentXml(id, fabricCall(() => fabric.attachVolume(id, instance, device)));
+    return attachmentXml(
+      id,
+      fabricCall(() => fabric.attachVolume(id, instance, device)),
+    );
   },
   DetachVolume: (params, { fabric }) => {
     const id = volumeId(params.required('VolumeId'));
     const instance = params.string('InstanceId');
     visibleVolume(fabric, id);
     // Force is accepted: the emulator's devices are never busy, so a forced detach is an ordinary one.
-    return attachmentXml(id, fabricCall(() => fabric.detachVolume(id, { instanceId: instance })));
+    return attachmentXml(
+      id,
+      fabricCall(() => fabric.detachVolume(id, { instanceId: instance })),
+    );
   },
   CreateTags: (params, { fabric }) => {
     const ids = params.list('ResourceId');
     const tags = params.tags('Tag');
-    if (ids.length === 0) throw new Ec2Error('MissingParameter', 'The request must contain the parameter ResourceId');
+    if (ids.length === 0)
+      throw new Ec2Error('MissingParameter', 'The request must contain the parameter ResourceId');
     const targets = ids.map((id) => {
       if (id.startsWith('vol-')) return visibleVolume(fabric, volumeId(id)).tags;
       const instance = fabric.instance(instanceId(id));
@@ -68,7 +75,10 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     const names = params.list('ZoneName');
     for (const name of names) {
       if (!fabric.zones.includes(name)) {
-        throw new Ec2Error('InvalidParameterValue', `The zone '${name}' does not exist in the current region`);
+        throw new Ec2Error(
+          'InvalidParameterValue',
+          `The zone '${name}' does not exist in the current region`,
+        );
       }
     }
     const zones = names.length > 0 ? names : fabric.zones;
@@ -92,7 +102,8 @@ function createVolume(params: QueryParams, { fabric, tokens }: ActionContext): X
   if (replay !== undefined) return replay;
   const zone = params.required('AvailabilityZone');
   const size = params.integer('Size');
-  if (size === undefined) throw new Ec2Error('MissingParameter', 'The request must contain the parameter size');
+  if (size === undefined)
+    throw new Ec2Error('MissingParameter', 'The request must contain the parameter size');
   const type = params.string('VolumeType') ?? DEFAULT_VOLUME_TYPE;
   const iops = checkVolumeType(type, size, params.integer('Iops'));
   const tags = params.tagSpecifications('volume');
@@ -120,7 +131,10 @@ function describeVolumes(params: QueryParams, { fabric }: ActionContext): XmlObj
   } else {
     volumes = fabric.volumes().filter((volume) => fabric.isVisible(volume));
   }
-  const page = paginate(volumes.filter(matches), params, { ...DESCRIBE_VOLUMES_PAGE, idsGiven: ids.length > 0 });
+  const page = paginate(volumes.filter(matches), params, {
+    ...DESCRIBE_VOLUMES_PAGE,
+    idsGiven: ids.length > 0,
+  });
   return { volumeSet: page.items.map(volumeXml), nextToken: page.nextToken };
 }
 

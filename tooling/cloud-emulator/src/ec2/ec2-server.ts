@@ -85,7 +85,8 @@ async function readBody(request: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Ec2Error('RequestEntityTooLarge', 'The request body is too large.', 413);
+    if (size > MAX_BODY_BYTES)
+      throw new Ec2Error('RequestEntityTooLarge', 'The request body is too large.', 413);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -52,7 +52,9 @@ function matcher<T extends { readonly tags: Map<string, string> }>(
     }
     const patterns = filter.values.map(globToRegExp);
     return (item: T) =>
-      candidates(item).some((value) => value !== undefined && patterns.some((pattern) => pattern.test(value)));
+      candidates(item).some(
+        (value) => value !== undefined && patterns.some((pattern) => pattern.test(value)),
+      );
   });
   return (item) => tests.every((test) => test(item));
 }

@@ -46,13 +46,19 @@ export function paginate<T>(
   const end = offset + size;
   return {
     items: items.slice(offset, end),
-    nextToken: end < items.length ? Buffer.from(JSON.stringify({ offset: end, query })).toString('base64url') : undefined,
+    nextToken:
+      end < items.length
+        ? Buffer.from(JSON.stringify({ offset: end, query })).toString('base64url')
+        : undefined,
   };
 }
 
 function decodeToken(token: string): { offset: number; query: string } | undefined {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown; query?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      offset?: unknown;
+      query?: unknown;
+    };
     if (typeof parsed.offset !== 'number' || typeof parsed.query !== 'string') return undefined;
     return { offset: parsed.offset, query: parsed.query };
   } catch {

@@ -19,7 +19,11 @@ interface VolumeTypeRule {
 export const VOLUME_TYPE_RULES: Readonly<Record<string, VolumeTypeRule>> = {
   standard: { minGiB: 1, maxGiB: 1024 },
   gp2: { minGiB: 1, maxGiB: 16384 },
-  gp3: { minGiB: 1, maxGiB: 16384, iops: { min: 3000, max: 16000, perGiB: 500, required: false, default: 3000 } },
+  gp3: {
+    minGiB: 1,
+    maxGiB: 16384,
+    iops: { min: 3000, max: 16000, perGiB: 500, required: false, default: 3000 },
+  },
   io1: { minGiB: 4, maxGiB: 16384, iops: { min: 100, max: 64000, perGiB: 50, required: true } },
   io2: { minGiB: 4, maxGiB: 65536, iops: { min: 100, max: 256000, perGiB: 1000, required: true } },
   st1: { minGiB: 125, maxGiB: 16384 },
@@ -43,12 +47,16 @@ export function checkVolumeType(type: string, sizeGiB: number, iops: number | un
   }
   if (rule.iops === undefined) {
     if (iops !== undefined) {
-      throw new Ec2Error('InvalidParameterCombination', `The parameter iops is not supported for ${type} volumes.`);
+      throw new Ec2Error(
+        'InvalidParameterCombination',
+        `The parameter iops is not supported for ${type} volumes.`,
+      );
     }
     return undefined;
   }
   if (iops === undefined) {
-    if (rule.iops.required) throw new Ec2Error('MissingParameter', 'The request must contain the parameter iops');
+    if (rule.iops.required)
+      throw new Ec2Error('MissingParameter', 'The request must contain the parameter iops');
     return rule.iops.default;
   }
   if (iops < rule.iops.min || iops > rule.iops.max) {

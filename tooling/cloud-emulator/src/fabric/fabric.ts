@@ -6,7 +6,23 @@ import { type Exec, execCommand } from '../devices/exec.js';
 import { attachLoopDevice, detachLoopDevice, loopDevicesUnder } from '../devices/loop-devices.js';
 import { FabricError } from './fabric-error.js';
 import { Faults } from './faults.js';
-import type { Attachment, DeviceMode, Instance, InstanceState, Timings, Volume } from './types.js';
+import type {
+  Attachment,
+  AttachmentState,
+  DeviceMode,
+  Instance,
+  InstanceState,
+  Timings,
+  Volume,
+  VolumeState,
+} from './types.js';
+
+/** A state change as it happened, for tests and benchmarks that time the fabric itself. */
+export interface Transition {
+  readonly volumeId: string;
+  readonly to: VolumeState | AttachmentState;
+  readonly atMs: number;
+}
 
 /** Transition times close to EC2's medians, scaled down so that a test run stays short. */
 export const DEFAULT_TIMINGS: Timings = { createMs: 200, attachMs: 200, detachMs: 200, deleteMs: 100 };
@@ -58,6 +74,7 @@ export class Fabric {
   timings: Timings;
   /** Failures of background device work (losetup, mknod), for tests to assert there were none. */
   readonly backgroundErrors: unknown[] = [];
+  readonly #listeners = new Set<(transition: Transition) => void>();
   readonly #exec: Exec;
   readonly #volumes = new Map<string, Volume>();
   readonly #instances = new Map<string, Instance>();
@@ -168,7 +185,9 @@ export class Fabric {
     };
     this.#volumes.set(id, volume);
     this.#after(id, this.timings.createMs, () => {
-      if (volume.state === 'creating') volume.state = 'available';
+      if (volume.state !== 'creating') return;
+      volume.state = 'available';
+      this.#emit(id, 'available');
     });
     return volume;
   }
@@ -184,6 +203,7 @@ export class Fabric {
       this.#enqueue(id, async () => {
         volume.state = 'deleted';
         this.#volumes.delete(id);
+        this.#emit(id, 'deleted');
         await rm(volume.backingFile, { force: true });
       }),
     );
@@ -207,9 +227,13 @@ export class Fabric {
       );
     }
     if (volume.state === 'in-use') {
-      throw new FabricError('volume-in-use', `volume ${volumeId} is attached to ${volume.attachment?.instanceId}`);
+      throw new FabricError(
+        'volume-in-use',
+        `volume ${volumeId} is attached to ${volume.attachment?.instanceId}`,
+      );
     }
-    if (volume.state !== 'available') throw new FabricError('incorrect-state', `volume ${volumeId} is ${volume.state}`);
+    if (volume.state !== 'available')
+      throw new FabricError('incorrect-state', `volume ${volumeId} is ${volume.state}`);
     const slot = deviceSlot(device);
     if (this.devicesInUse(instanceId).some((used) => deviceSlot(used) === slot)) {
       throw new FabricError('device-in-use', `attachment point ${device} is already in use`);
@@ -231,7 +255,9 @@ export class Fabric {
           await this.#ensureBackingFile(volume);
           attachment.loopDevice = await attachLoopDevice(this.#exec, volume.backingFile);
           attachment.nodes = await this.#directory(instanceId).add(volumeId, device, attachment.loopDevice);
-          if (attachment.state === 'attaching') attachment.state = 'attached';
+          if (attachment.state !== 'attaching') return;
+          attachment.state = 'attached';
+          this.#emit(volumeId, 'attached');
         }),
       );
     }
@@ -241,14 +267,16 @@ export class Fabric {
   detachVolume(volumeId: string, options: { instanceId?: string | undefined } = {}): Attachment {
     const volume = this.#require(volumeId);
     const attachment = volume.attachment;
-    if (attachment === undefined) throw new FabricError('incorrect-state', `volume ${volumeId} is ${volume.state}`);
+    if (attachment === undefined)
+      throw new FabricError('incorrect-state', `volume ${volumeId} is ${volume.state}`);
     if (options.instanceId !== undefined && options.instanceId !== attachment.instanceId) {
       throw new FabricError(
         'attachment-not-found',
         `volume ${volumeId} is not attached to instance ${options.instanceId}`,
       );
     }
-    if (attachment.state === 'detaching') throw new FabricError('incorrect-state', `volume ${volumeId} is detaching`);
+    if (attachment.state === 'detaching')
+      throw new FabricError('incorrect-state', `volume ${volumeId} is detaching`);
     attachment.state = 'detaching';
     this.#after(volumeId, this.timings.detachMs, () =>
       this.#enqueue(volumeId, async () => {
@@ -256,9 +284,16 @@ export class Fabric {
         attachment.state = 'detached';
         volume.attachment = undefined;
         volume.state = 'available';
+        this.#emit(volumeId, 'detached');
       }),
     );
     return attachment;
+  }
+
+  /** Calls `listener` on every state change that ends a transition (`available`, `attached`, ...). */
+  onTransition(listener: (transition: Transition) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Resolves when all device work queued so far has finished. */
@@ -283,6 +318,10 @@ export class Fabric {
   }
 
   // --- internals ---
+
+  #emit(volumeId: string, to: Transition['to']): void {
+    for (const listener of this.#listeners) listener({ volumeId, to, atMs: Date.now() });
+  }
 
   #require(id: string): Volume {
     const volume = this.#volumes.get(id);

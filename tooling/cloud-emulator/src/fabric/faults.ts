@@ -16,10 +16,14 @@ export interface FaultOptions {
     readonly operations?: readonly string[];
   };
   /**
-   * A share (0-1) of calls answered with a server error. Half of them fail before the operation is applied,
-   * half after it (the reply is lost), which is what makes idempotency tokens matter.
+   * A share (0-1) of calls answered with a server error, before the operation is applied or after it (the
+   * reply is lost: what makes idempotency tokens matter). @default when 'either', half and half
    */
-  readonly serverErrors?: { readonly rate: number; readonly operations?: readonly string[] };
+  readonly serverErrors?: {
+    readonly rate: number;
+    readonly operations?: readonly string[];
+    readonly when?: 'before' | 'after' | 'either';
+  };
   /** Extra delay before every answer, per operation name or for all (`*`). */
   readonly latencyMs?: Readonly<Record<string, number>>;
   /** A new volume stays invisible to listings and lookups by id for this long: eventual consistency. */
@@ -70,7 +74,9 @@ export class Faults {
     }
     const errors = this.#options.serverErrors;
     if (errors !== undefined && applies(errors.operations, operation) && this.#random() < errors.rate) {
-      return this.#count(this.#random() < 0.5 ? 'fail-before' : 'fail-after');
+      const when = errors.when ?? 'either';
+      const after = when === 'either' ? this.#random() < 0.5 : when === 'after';
+      return this.#count(after ? 'fail-after' : 'fail-before');
     }
     return 'proceed';
   }

@@ -43,25 +43,36 @@ export class ImdsServer {
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
+    const { status, body, headers } = this.#answer(request);
+    response.writeHead(status, {
+      'content-type': 'text/plain',
+      'content-length': Buffer.byteLength(body),
+      ...headers,
+    });
+    response.end(body);
+  }
+
+  #answer(request: IncomingMessage): { status: number; body: string; headers?: Record<string, string> } {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (request.method === 'PUT' && path === '/latest/api/token') {
       // IMDS refuses token requests that went through a proxy.
-      if (request.headers['x-forwarded-for'] !== undefined) return reply(response, 403, 'Forbidden');
+      if (request.headers['x-forwarded-for'] !== undefined) return { status: 403, body: 'Forbidden' };
       const ttl = Number(request.headers[TTL_HEADER]);
       if (!Number.isInteger(ttl) || ttl < TOKEN_TTL_SECONDS.min || ttl > TOKEN_TTL_SECONDS.max) {
-        return reply(response, 400, 'Bad Request');
+        return { status: 400, body: 'Bad Request' };
       }
       const token = randomBytes(32).toString('base64url');
       this.#tokens.set(token, Date.now() + ttl * 1000);
-      return reply(response, 200, token, { [TTL_HEADER]: String(ttl) });
+      return { status: 200, body: token, headers: { [TTL_HEADER]: String(ttl) } };
     }
-    if (request.method !== 'GET') return reply(response, 405, 'Method Not Allowed');
+    if (request.method !== 'GET') return { status: 405, body: 'Method Not Allowed' };
     const token = request.headers[TOKEN_HEADER];
     const expires = typeof token === 'string' ? this.#tokens.get(token) : undefined;
-    if (expires === undefined || expires <= Date.now()) return reply(response, 401, 'Unauthorized');
-    const value = this.#metadata(path.replace(/^\/latest\/meta-data\/?/, ''));
-    if (value === undefined || !path.startsWith('/latest/meta-data')) return reply(response, 404, 'Not Found');
-    return reply(response, 200, value);
+    if (expires === undefined || expires <= Date.now()) return { status: 401, body: 'Unauthorized' };
+    const value = path.startsWith('/latest/meta-data')
+      ? this.#metadata(path.replace(/^\/latest\/meta-data\/?/, ''))
+      : undefined;
+    return value === undefined ? { status: 404, body: 'Not Found' } : { status: 200, body: value };
   }
 
   #metadata(key: string): string | undefined {
@@ -74,7 +85,9 @@ export class ImdsServer {
     const mapping: Record<string, string> = {
       ami: ROOT_DEVICE_NAME.slice('/dev/'.length),
       root: ROOT_DEVICE_NAME,
-      ...Object.fromEntries(attached.map((device, index) => [`ebs${index + 1}`, device.slice('/dev/'.length)])),
+      ...Object.fromEntries(
+        attached.map((device, index) => [`ebs${index + 1}`, device.slice('/dev/'.length)]),
+      ),
     };
     const values: Record<string, string> = {
       '': 'ami-id\nblock-device-mapping/\ninstance-id\ninstance-type\nplacement/',
@@ -85,13 +98,10 @@ export class ImdsServer {
       'placement/availability-zone': instance.zone,
       'placement/region': this.#fabric.region,
       'block-device-mapping/': Object.keys(mapping).join('\n'),
-      ...Object.fromEntries(Object.entries(mapping).map(([name, device]) => [`block-device-mapping/${name}`, device])),
+      ...Object.fromEntries(
+        Object.entries(mapping).map(([name, device]) => [`block-device-mapping/${name}`, device]),
+      ),
     };
     return values[key];
   }
-}
-
-function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
-  response.end(body);
 }

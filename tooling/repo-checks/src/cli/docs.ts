@@ -7,7 +7,9 @@ import { workspaceRoot } from '../paths.js';
 const check = process.argv.includes('--check');
 const changed = await updateReadme(workspaceRoot(), { check });
 if (check && changed) {
-  console.error('README.md: the drivers table is out of date; run pnpm exec tsx tooling/repo-checks/src/cli/docs.ts');
+  console.error(
+    'README.md: the drivers table is out of date; run pnpm exec tsx tooling/repo-checks/src/cli/docs.ts',
+  );
   process.exit(1);
 }
 console.log(changed ? 'README.md: drivers table regenerated' : 'README.md: drivers table up to date');

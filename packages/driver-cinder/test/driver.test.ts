@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { OpenStackEmulator } from '@flockerjs/cloud-emulator';
+import { createLogger, type LogEntry } from '@flockerjs/core-interface';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CinderDriver, CLUSTER_ID_LABEL, configSchema, GIB, VOLUME_NAME_PREFIX } from '../src/index.js';
+import {
+  configFor,
+  openDriver,
+  serverAt,
+  skipUnlessRoot,
+  startEmulator,
+  stopAndCheck,
+} from './emulated-openstack.js';
+
+// Driver behaviour beyond the conformance suite, against the emulator through real pkgcloud and HTTP.
+let emulator: OpenStackEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({
+    servers: [
+      { name: 'node-a', addresses: ['192.0.2.10'] },
+      { name: 'node-b', addresses: ['192.0.2.11', '2001:db8::11'] },
+      { name: 'node-c', configDrive: true },
+    ],
+  });
+});
+afterAll(async () => {
+  await stopAndCheck(emulator);
+});
+const server = (index: number) => serverAt(emulator, index);
+
+describe.skipIf(skipUnlessRoot !== undefined)('openstack driver (emulated)', () => {
+  it('createVolume() sends metadata and name in the create request itself', async () => {
+    const api = await openDriver(emulator, server(0));
+    const datasetId = randomUUID();
+    const volume = await api.createVolume(datasetId, GIB);
+    expect(emulator.describeVolume(volume.blockDeviceId)).toMatchObject({
+      name: `${VOLUME_NAME_PREFIX}${datasetId}`,
+      metadata: { 'flocker-dataset-id': datasetId, [CLUSTER_ID_LABEL]: expect.any(String) },
+    });
+    await api.destroyVolume(volume.blockDeviceId);
+  });
+
+  it('a create whose reply was lost is found, not made twice', async () => {
+    const clusterId = randomUUID();
+    const api = await openDriver(emulator, server(0), { clusterId });
+    // Seed 3 makes the first create fail after Cinder applied it (a 500 with the volume made).
+    emulator.faults.set({ seed: 3, serverErrors: { rate: 1, operations: ['cinder:CreateVolume'] } });
+    try {
+      const volume = await api.createVolume(randomUUID(), GIB);
+      expect(emulator.faults.injected.get('fail-after')).toBe(1);
+      expect(await api.listVolumes()).toEqual([volume]);
+      await api.destroyVolume(volume.blockDeviceId);
+    } finally {
+      emulator.faults.set({});
+    }
+  });
+
+  it('a volume stuck in creating ends the wait with TIMEOUT within create_ms', async () => {
+    const api = await openDriver(emulator, server(0), { config: { timeouts: { create_ms: 600 } } });
+    emulator.holdCreating(1);
+    const started = Date.now();
+    await expect(api.createVolume(randomUUID(), GIB)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    emulator.releaseStuckVolumes();
+    const [stuck] = await api.listVolumes();
+    await api.destroyVolume(stuck?.blockDeviceId ?? '');
+  });
+
+  it('honours Retry-After on 429 and re-authenticates after a 401', async () => {
+    const api = await openDriver(emulator, server(0));
+    await api.listVolumes();
+    emulator.faults.set({
+      throttle: { capacity: 1, refillPerSecond: 1, operations: ['cinder:ListVolumes'] },
+    });
+    try {
+      const lists = emulator.count('cinder:ListVolumes');
+      await api.listVolumes(); // takes the only token
+      const started = Date.now();
+      await api.listVolumes(); // 429, Retry-After: 1, then served
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(emulator.count('cinder:ListVolumes') - lists).toBe(3);
+    } finally {
+      emulator.faults.set({});
+    }
+    const tokens = emulator.count('keystone:CreateToken');
+    emulator.revokeTokens();
+    expect(await api.listVolumes()).toEqual([]);
+    const volume = await api.createVolume(randomUUID(), GIB); // pkgcloud's own requests re-authenticate too
+    emulator.revokeTokens();
+    await api.destroyVolume(volume.blockDeviceId);
+    expect(emulator.count('keystone:CreateToken') - tokens).toBe(2);
+  });
+
+  it('listVolumes() pages through every volume of the cluster and no other', async () => {
+    const clusterId = randomUUID();
+    const api = await openDriver(emulator, server(0), { clusterId });
+    const token = await authenticate(emulator);
+    const make = (cluster: string) =>
+      cinder(emulator, token, 'POST', '/volumes', {
+        volume: {
+          size: 1,
+          name: 'bulk',
+          metadata: { [CLUSTER_ID_LABEL]: cluster, 'flocker-dataset-id': randomUUID() },
+        },
+      });
+    const ids: string[] = [];
+    for (let batch = 0; batch < 21; batch += 1) {
+      const created = await Promise.all(
+        Array.from({ length: 50 }, (_, index) =>
+          make(index % 5 === 0 && batch < 2 ? randomUUID() : clusterId),
+        ),
+      );
+      ids.push(...created.map((body) => (body as { volume: { id: string } }).volume.id));
+    }
+    const before = emulator.count('cinder:ListVolumes');
+    const listed = await api.listVolumes();
+    expect(listed).toHaveLength(1050 - 20);
+    expect(emulator.count('cinder:ListVolumes') - before).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let index = 0; index < ids.length; index += 50) {
+      await Promise.all(
+        ids.slice(index, index + 50).map((id) => cinder(emulator, token, 'DELETE', `/volumes/${id}`)),
+      );
+    }
+  });
+
+  it('computeInstanceId() reads the config drive, the metadata service, or matches addresses', async () => {
+    const byDrive = await openDriver(emulator, server(2), {
+      config: { instance_id_sources: ['config-drive'] },
+    });
+    expect(await byDrive.computeInstanceId()).toBe(server(2).id);
+    const byAddress = await openDriver(emulator, server(1), {
+      config: {
+        instance_id_sources: ['config-drive', 'metadata-service', 'nova-addresses'],
+        metadata_url: 'http://127.0.0.1:9',
+      },
+      deps: { localAddresses: () => ['127.0.0.1', '2001:db8::11'] },
+    });
+    expect(await byAddress.computeInstanceId()).toBe(server(1).id);
+    const nobody = await openDriver(emulator, server(0), {
+      config: { instance_id_sources: ['nova-addresses'] },
+      deps: { localAddresses: () => ['198.51.100.1'] },
+    });
+    await expect(nobody.computeInstanceId()).rejects.toMatchObject({
+      code: 'UNKNOWN_INSTANCE_ID',
+      message: expect.stringContaining('none of 3 ACTIVE servers'),
+    });
+    const ambiguous = await openDriver(emulator, server(0), {
+      config: { instance_id_sources: ['nova-addresses'] },
+      deps: { localAddresses: () => ['192.0.2.10', '192.0.2.11'] },
+    });
+    await expect(ambiguous.computeInstanceId()).rejects.toMatchObject({ code: 'UNKNOWN_INSTANCE_ID' });
+  });
+
+  it('listLiveNodes() lists the ACTIVE servers only', async () => {
+    const api = await openDriver(emulator, server(0));
+    emulator.fabric.setInstanceState(server(2).id, 'stopped');
+    try {
+      expect([...(await api.listLiveNodes())].sort()).toEqual([server(0).id, server(1).id].sort());
+    } finally {
+      emulator.fabric.setInstanceState(server(2).id, 'running');
+    }
+  });
+
+  it('no password, secret or token reaches a log entry or an error', async () => {
+    const entries: LogEntry[] = [];
+    const logger = createLogger({ sink: (entry) => entries.push(entry) });
+    const wrong = await CinderDriver.open(
+      configFor(emulator, server(0), { password: 'wrong-password-123' }),
+      {
+        clusterId: randomUUID(),
+        logger,
+      },
+    );
+    const error = await wrong.listVolumes().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'BACKEND', message: expect.stringContaining('401') });
+    const api = await openDriver(emulator, server(0), { logger });
+    emulator.revokeTokens();
+    const volume = await api.createVolume(randomUUID(), GIB);
+    await api.destroyVolume(volume.blockDeviceId);
+    const text = `${JSON.stringify(entries)}\n${inspect(error, { depth: 10 })}`;
+    for (const secret of ['wrong-password-123', 'secret', 'gAAAAA']) expect(text).not.toContain(secret);
+    expect(entries.length).toBeGreaterThan(5);
+  });
+
+  it('the config refuses incomplete credentials, naming the keys', () => {
+    const parsed = configSchema.safeParse({
+      region: 'RegionOne',
+      auth_url: 'http://127.0.0.1:5000/v3',
+      username: 'u',
+    });
+    expect(parsed.success).toBe(false);
+    const paths = parsed.error?.issues.map((issue) => issue.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['password', 'project_name']));
+    expect(
+      configSchema.safeParse({
+        region: 'RegionOne',
+        auth_url: 'http://127.0.0.1:5000/v3',
+        application_credential_id: 'id',
+        application_credential_secret: 's',
+      }).success,
+    ).toBe(true);
+  });
+
+  it('authenticates with an application credential', async () => {
+    const emulated = await startEmulator({
+      servers: [{}],
+      applicationCredentials: [{ id: 'app-1', secret: 'app-secret', user: 'demo' }],
+    });
+    try {
+      const config = configFor(emulated, serverAt(emulated, 0), {
+        username: undefined,
+        password: undefined,
+        project_name: undefined,
+        application_credential_id: 'app-1',
+        application_credential_secret: 'app-secret',
+      });
+      const api = await CinderDriver.open(config, { clusterId: randomUUID() });
+      expect(await api.listVolumes()).toEqual([]);
+      expect(await api.listLiveNodes()).toEqual([serverAt(emulated, 0).id]);
+    } finally {
+      await stopAndCheck(emulated);
+    }
+  });
+});
+
+async function authenticate(emulator: OpenStackEmulator): Promise<string> {
+  const response = await fetch(`${emulator.authUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'demo', password: 'secret', domain: { name: 'Default' } } },
+        },
+        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+      },
+    }),
+  });
+  return response.headers.get('x-subject-token') ?? '';
+}
+
+async function cinder(
+  emulator: OpenStackEmulator,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const base = emulator.authUrl.replace('/identity/v3', `/volume/v3/${emulator.projectId}`);
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-auth-token': token, 'content-type': 'application/json', connection: 'close' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return text === '' ? undefined : JSON.parse(text);
+}

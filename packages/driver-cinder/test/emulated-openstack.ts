@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type EmulatedServer,
+  type OpenStackEmulator,
+  type OpenStackEmulatorOptions,
+  startOpenStackEmulator,
+} from '@flockerjs/cloud-emulator';
+import type { InspectedVolume } from '@flockerjs/conformance';
+import type { Logger } from '@flockerjs/core-interface';
+import { expect } from 'vitest';
+import {
+  type CinderConfig,
+  type CinderDeps,
+  CinderDriver,
+  configSchema,
+  DATASET_ID_LABEL,
+  GIB,
+} from '../src/index.js';
+
+/** Profiles map to these types in the emulator, as tooling/openstack-real's setup.sh makes them in real Cinder. */
+export const PROFILE_TYPES = {
+  gold: 'flockerjs-gold',
+  silver: 'flockerjs-silver',
+  bronze: 'flockerjs-bronze',
+};
+
+/** Short transitions keep the suite quick; every one is still a real state change with a real loop device. */
+export const FAST_TIMINGS = { createMs: 50, attachMs: 60, detachMs: 60, deleteMs: 30 } as const;
+
+export async function startEmulator(options: OpenStackEmulatorOptions = {}): Promise<OpenStackEmulator> {
+  return startOpenStackEmulator({
+    servers: [{ name: 'node-a' }, { name: 'node-b' }],
+    volumeTypes: Object.values(PROFILE_TYPES),
+    timings: FAST_TIMINGS,
+    ...options,
+  });
+}
+
+/** The agent.yml keys of a node that is `server`, as its operator would write them. */
+export function configFor(
+  emulator: OpenStackEmulator,
+  server: EmulatedServer,
+  overrides: Partial<Record<string, unknown>> = {},
+): CinderConfig {
+  return configSchema.parse({
+    region: emulator.region,
+    auth_url: emulator.authUrl,
+    username: 'demo',
+    password: 'secret',
+    project_name: 'demo',
+    volume_types: PROFILE_TYPES,
+    metadata_url: server.metadataUrl,
+    device_root: server.deviceRoot,
+    instance_id_sources: ['metadata-service'],
+    timeouts: {
+      create_ms: 20_000,
+      attach_ms: 20_000,
+      detach_ms: 20_000,
+      destroy_ms: 20_000,
+      device_ms: 10_000,
+    },
+    ...overrides,
+  });
+}
+
+export async function openDriver(
+  emulator: OpenStackEmulator,
+  server: EmulatedServer,
+  options: {
+    clusterId?: string;
+    config?: Partial<Record<string, unknown>>;
+    logger?: Logger;
+    deps?: Partial<CinderDeps>;
+  } = {},
+): Promise<CinderDriver> {
+  return CinderDriver.open(configFor(emulator, server, options.config), {
+    clusterId: options.clusterId ?? randomUUID(),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.deps === undefined ? {} : { deps: options.deps }),
+  });
+}
+
+/** The conformance back door: the volume as the emulator holds it, without the driver. */
+export function inspector(emulator: OpenStackEmulator): (id: string) => Promise<InspectedVolume | undefined> {
+  return async (id) => {
+    const volume = emulator.describeVolume(id);
+    if (volume === undefined || volume.status === 'deleting') return undefined;
+    return {
+      size: volume.sizeGiB * GIB,
+      attachedTo: volume.status === 'in-use' ? volume.serverId : null,
+      datasetId: volume.metadata[DATASET_ID_LABEL] ?? '',
+    };
+  };
+}
+
+export const ROOT_REQUIRED =
+  'the emulator attaches volumes with real loop devices (losetup, mknod), which only root may make';
+export const skipUnlessRoot = process.getuid?.() === 0 ? undefined : ROOT_REQUIRED;
+
+/**
+ * Stops the emulator after checking that the suite left nothing behind: no volume (deleted ones aside), no
+ * failed background device work. The emulator's stop then removes its loop devices; any left would be its bug.
+ */
+export async function stopAndCheck(emulator: OpenStackEmulator | undefined): Promise<void> {
+  if (emulator === undefined) return;
+  await emulator.fabric.settle();
+  const left = emulator.fabric
+    .volumes()
+    .filter((volume) => volume.state !== 'deleted' && volume.state !== 'deleting');
+  const errors = [...emulator.fabric.backgroundErrors];
+  await emulator.stop();
+  expect(
+    left.map((volume) => `${volume.id} (${volume.state})`),
+    'volumes left in the emulator',
+  ).toEqual([]);
+  expect(errors, 'failed device work in the emulator').toEqual([]);
+}
+
+/** The emulator's `index`-th server; a test asking for one that does not exist is a bug in the test. */
+export function serverAt(emulator: OpenStackEmulator, index: number): EmulatedServer {
+  const server = emulator.servers[index];
+  if (server === undefined) throw new Error(`the emulator has no server ${index}`);
+  return server;
+}

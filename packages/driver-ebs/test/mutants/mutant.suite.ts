@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { type CloudEmulator, startCloudEmulator } from '@flockerjs/cloud-emulator';
+import { describeBlockDeviceAPI } from '@flockerjs/conformance';
+import { afterAll, beforeAll } from 'vitest';
+import { AwsEbsDriver, configSchema, createSdkEc2Api, GIB } from '../../src/index.js';
+import {
+  emulatorConfig,
+  inspectFabric,
+  instanceOf,
+  TEST_TIMINGS,
+  unknownVolumeId,
+} from '../emulated-cloud.js';
+import { MUTANTS, type Mutant } from './mutants.js';
+
+// Run by suite-catches-bugs.test.ts in a vitest of its own: every mutant, one describe block each.
+const LOSSY = { seed: 5, serverErrors: { rate: 0.5, operations: ['CreateVolume'] } };
+let plain: CloudEmulator;
+let lossy: CloudEmulator;
+beforeAll(async () => {
+  [plain, lossy] = await Promise.all([
+    startCloudEmulator({ timings: TEST_TIMINGS }),
+    startCloudEmulator({ timings: TEST_TIMINGS, faults: LOSSY }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([plain?.stop(), lossy?.stop()]);
+});
+
+for (const [name, mutant] of Object.entries(MUTANTS) as [string, Mutant][]) {
+  const emulator = () => (mutant.lossy ? lossy : plain);
+  describeBlockDeviceAPI({
+    name: `mutant ${name}`,
+    factory: async () => {
+      const config = configSchema.parse(emulatorConfig(emulator(), instanceOf(emulator(), 0)));
+      const sdk = createSdkEc2Api({
+        region: config.region,
+        endpoint: config.endpoint,
+        credentials: {
+          accessKeyId: config.access_key_id ?? '',
+          secretAccessKey: config.secret_access_key ?? '',
+        },
+        maxAttempts: config.max_attempts,
+        logger: { action: (_type, _fields, fn) => fn(), message: () => {} },
+        driverName: 'aws',
+      });
+      const api = await AwsEbsDriver.open(
+        config,
+        { clusterId: randomUUID() },
+        { ec2: mutant.ec2?.(sdk) ?? sdk },
+      );
+      return mutant.api?.(api) ?? api;
+    },
+    minimumAllocatableSize: GIB,
+    unknownBlockDeviceId: unknownVolumeId,
+    inspect: inspectFabric(emulator),
+  });
+}

@@ -1,0 +1,122 @@
+import type { Fabric } from '../fabric/fabric.js';
+import type { Volume } from '../fabric/types.js';
+import { cinderTime } from './http.js';
+import type { VirtioDevices } from './virtio-devices.js';
+
+/** What Cinder knows of a volume beyond the fabric's record: its UUID, name and description. */
+export interface CinderVolume {
+  readonly id: string;
+  readonly fabricId: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly userId: string;
+  bootable: boolean;
+  /** Held in `creating` by fault injection until released. */
+  stuck: boolean;
+}
+
+/** What Nova knows of a server beyond the fabric's instance. */
+export interface NovaServer {
+  readonly id: string;
+  readonly name: string;
+  readonly addresses: readonly string[];
+  readonly created: Date;
+  readonly devices: VirtioDevices;
+  /** Device letter (`b` for `/dev/vdb`) of each attached Cinder volume id. */
+  readonly letters: Map<string, string>;
+}
+
+/** The OpenStack front end's records over the shared fabric. */
+export class OpenStackState {
+  readonly fabric: Fabric;
+  readonly volumes = new Map<string, CinderVolume>();
+  readonly byFabricId = new Map<string, CinderVolume>();
+  readonly servers = new Map<string, NovaServer>();
+  readonly volumeTypes: readonly string[];
+  /** Volumes created from now on that stay in `creating` until {@link releaseStuck}. */
+  stuckCreatingLeft = 0;
+
+  constructor(fabric: Fabric, volumeTypes: readonly string[]) {
+    this.fabric = fabric;
+    this.volumeTypes = volumeTypes;
+  }
+
+  /** The fabric volume behind a Cinder id, when both exist. */
+  fabricVolume(record: CinderVolume): Volume | undefined {
+    return this.fabric.volume(record.fabricId);
+  }
+
+  /** Cinder's status for a volume, mapped from the fabric's volume and attachment states. */
+  status(record: CinderVolume, volume: Volume): string {
+    if (record.stuck) return 'creating';
+    if (volume.state !== 'in-use') return volume.state;
+    const attachment = volume.attachment;
+    if (attachment === undefined) return 'in-use';
+    // Real Cinder under Nova's attach flow shows `reserved` until the connection is made, then `in-use`.
+    if (attachment.state === 'attaching') return 'reserved';
+    if (attachment.state === 'detaching') return 'detaching';
+    const server = this.servers.get(attachment.instanceId);
+    return server === undefined || server.devices.present(attachment) ? 'in-use' : 'attaching';
+  }
+
+  /** A volume as Cinder v3's `volumes/detail` and `volumes/{id}` show it. */
+  volumeJson(record: CinderVolume, volume: Volume, base: string, projectId: string): Record<string, unknown> {
+    const status = this.status(record, volume);
+    const attachment = volume.attachment;
+    const server = attachment === undefined ? undefined : this.servers.get(attachment.instanceId);
+    const shown = attachment !== undefined && (status === 'in-use' || status === 'detaching');
+    return {
+      id: record.id,
+      status,
+      size: volume.sizeGiB,
+      availability_zone: volume.zone,
+      created_at: cinderTime(volume.createTime),
+      updated_at: cinderTime(volume.createTime),
+      name: record.name,
+      description: record.description,
+      volume_type: volume.volumeType,
+      snapshot_id: null,
+      source_volid: null,
+      metadata: Object.fromEntries(volume.tags),
+      links: [
+        { rel: 'self', href: `${base}/v3/${projectId}/volumes/${record.id}` },
+        { rel: 'bookmark', href: `${base}/${projectId}/volumes/${record.id}` },
+      ],
+      user_id: record.userId,
+      bootable: String(record.bootable),
+      encrypted: false,
+      replication_status: null,
+      consistencygroup_id: null,
+      multiattach: false,
+      attachments: shown
+        ? [
+            {
+              id: record.id,
+              attachment_id: `${record.id.slice(0, 24)}${attachment.instanceId.slice(-12)}`,
+              volume_id: record.id,
+              server_id: attachment.instanceId,
+              host_name: 'emulated-compute',
+              device: `/dev/vd${server?.letters.get(record.id) ?? 'b'}`,
+              attached_at: cinderTime(attachment.attachTime),
+            },
+          ]
+        : [],
+      migration_status: null,
+      'os-vol-tenant-attr:tenant_id': projectId,
+      'os-vol-host-attr:host': 'emulated@fabric#fabric',
+    };
+  }
+
+  /** Makes the virtio devices of every attachment the fabric finished; runs before each answer and on a timer. */
+  async syncDevices(): Promise<void> {
+    for (const volume of this.fabric.volumes()) {
+      const attachment = volume.attachment;
+      if (attachment?.state !== 'attached') continue;
+      const server = this.servers.get(attachment.instanceId);
+      const record = this.byFabricId.get(volume.id);
+      const letter = record === undefined ? undefined : server?.letters.get(record.id);
+      if (server === undefined || record === undefined || letter === undefined) continue;
+      await server.devices.materialize(attachment, record.id, letter);
+    }
+  }
+}

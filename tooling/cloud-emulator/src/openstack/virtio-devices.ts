@@ -1,0 +1,75 @@
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Exec } from '../devices/exec.js';
+import { deviceNumbers } from '../devices/loop-devices.js';
+import type { Attachment } from '../fabric/types.js';
+
+/** udev's by-id name for a virtio disk: the serial Nova sets is the volume id, cut to 20 characters. */
+export function virtioByIdName(volumeId: string): string {
+  return `virtio-${volumeId.slice(0, 20)}`;
+}
+
+interface Materialized {
+  nodes: string[];
+  /** Set once detach began: the device must not come back however the fabric's timers fall. */
+  removed: boolean;
+}
+
+/**
+ * One server's `/dev` as a KVM guest's kernel and udev fill it: `vdX` block nodes with the loop device's numbers
+ * and `disk/by-id/virtio-<id[:20]>` links. It is composed over the fabric's attachments: a device appears once
+ * the fabric's attachment is `attached` (its loop device exists) and goes at the start of a detach, before the
+ * fabric releases the loop device, as a hot-unplugged virtio disk does.
+ */
+export class VirtioDevices {
+  readonly root: string;
+  readonly #exec: Exec;
+  readonly #made = new WeakMap<Attachment, Materialized>();
+
+  constructor(root: string, exec: Exec) {
+    this.root = root;
+    this.#exec = exec;
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(join(this.root, 'disk', 'by-id'), { recursive: true });
+    await mkdir(join(this.root, 'disk', 'by-label'), { recursive: true });
+  }
+
+  /** Whether the guest sees the device of this attachment. */
+  present(attachment: Attachment): boolean {
+    const made = this.#made.get(attachment);
+    return made !== undefined && !made.removed && made.nodes.length > 0;
+  }
+
+  /** Makes the nodes of an attached attachment that has none yet; `letter` is the slot Nova reported. */
+  async materialize(attachment: Attachment, volumeId: string, letter: string): Promise<void> {
+    if (attachment.state !== 'attached' || attachment.loopDevice === undefined) return;
+    if (this.#made.has(attachment)) return;
+    const made: Materialized = { nodes: [], removed: false };
+    this.#made.set(attachment, made);
+    const { major, minor } = await deviceNumbers(attachment.loopDevice);
+    if (made.removed) return;
+    const node = join(this.root, `vd${letter}`);
+    await rm(node, { force: true });
+    await this.#exec('mknod', ['--mode=0660', '--', node, 'b', String(major), String(minor)]);
+    const link = join(this.root, 'disk', 'by-id', virtioByIdName(volumeId));
+    await rm(link, { force: true });
+    await symlink(`../../vd${letter}`, link);
+    made.nodes = [link, node];
+    if (made.removed) await this.#removeNodes(made);
+  }
+
+  /** Removes the guest's view of the attachment, for good. */
+  async unplug(attachment: Attachment): Promise<void> {
+    const made = this.#made.get(attachment) ?? { nodes: [], removed: true };
+    made.removed = true;
+    this.#made.set(attachment, made);
+    await this.#removeNodes(made);
+  }
+
+  async #removeNodes(made: Materialized): Promise<void> {
+    for (const node of made.nodes) await rm(node, { force: true });
+    made.nodes = [];
+  }
+}

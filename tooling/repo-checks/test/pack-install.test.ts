@@ -1,0 +1,250 @@
+// The test that proves "npm install of individual drivers" works: every published package is packed with
+// pnpm (which turns workspace:^ into real ranges), installed with plain npm into an empty directory outside the
+// workspace, and used from there: the loopback driver through an agent.yml, on real loop devices.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startCloudEmulator } from '@flockerjs/cloud-emulator';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Manifest, readPublishedPackages, workspaceRoot } from '../src/index.js';
+
+const run = promisify(execFile);
+const root = workspaceRoot(import.meta.dirname);
+const isRoot = process.getuid?.() === 0;
+const published = await readPublishedPackages(root);
+const versions = new Map(published.map((pkg) => [pkg.manifest.name, pkg.manifest.version ?? '']));
+const work = await mkdtemp(join(tmpdir(), 'flockerjs-pack-'));
+const tarballs = new Map<string, string>();
+
+afterAll(async () => {
+  // Whatever a failed lifecycle left attached under the work directory is detached before it is removed.
+  const { stdout } = await run('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE']).catch(() => ({
+    stdout: '',
+  }));
+  const devices =
+    stdout.trim() === '' ? [] : (JSON.parse(stdout).loopdevices as { name: string; 'back-file': string }[]);
+  for (const device of devices) {
+    if (device['back-file']?.startsWith(`${work}/`)) await run('losetup', ['--detach', device.name]);
+  }
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The internal packages `name` needs at run time, itself included: what must be installed together. */
+function withInternalDependencies(name: string, seen = new Set<string>()): string[] {
+  if (seen.has(name)) return [];
+  seen.add(name);
+  const manifest = published.find((pkg) => pkg.manifest.name === name)?.manifest;
+  const deps = Object.keys({
+    ...(manifest?.dependencies as object),
+    ...(manifest?.peerDependencies as object),
+  });
+  return [
+    name,
+    ...deps.filter((dep) => versions.has(dep)).flatMap((dep) => withInternalDependencies(dep, seen)),
+  ];
+}
+
+/** npm-installs the tarballs of `names` (and their internal dependencies) plus `extra` into a new directory. */
+async function npmInstall(
+  label: string,
+  names: readonly string[],
+  extra: readonly string[] = [],
+): Promise<string> {
+  const dir = join(work, label);
+  await mkdir(dir);
+  await writeFile(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n');
+  const files = [...new Set(names.flatMap((name) => withInternalDependencies(name)))].map((name) => {
+    const file = tarballs.get(name);
+    if (file === undefined) throw new Error(`${name} was not packed`);
+    return file;
+  });
+  await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files, ...extra],
+    {
+      cwd: dir,
+    },
+  );
+  return dir;
+}
+
+describe.each(published.map((pkg) => [pkg.manifest.name, pkg] as const))('pnpm pack %s', (name, pkg) => {
+  it('packs dist, README and LICENSE, with internal dependencies as real ranges', async () => {
+    const { stdout } = await run('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, pkg.dir) });
+    const file = stdout.trim().split('\n').at(-1) ?? '';
+    expect(existsSync(file), `pnpm pack printed ${stdout}`).toBe(true);
+    tarballs.set(name, file);
+    const listing = (await run('tar', ['-tzf', file])).stdout.split('\n');
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        'package/LICENSE',
+        'package/README.md',
+        'package/dist/index.js',
+        'package/dist/index.d.ts',
+      ]),
+    );
+    expect(listing.filter((entry) => /^package\/(src|test)\//.test(entry))).toEqual([]);
+    const manifest = JSON.parse(
+      (await run('tar', ['-xOzf', file, 'package/package.json'])).stdout,
+    ) as Manifest;
+    expect(JSON.stringify(manifest)).not.toContain('workspace:');
+    for (const field of ['dependencies', 'peerDependencies'] as const) {
+      for (const [dep, range] of Object.entries(
+        (manifest[field] as Record<string, string> | undefined) ?? {},
+      )) {
+        if (!versions.has(dep)) continue;
+        const declared = (pkg.manifest[field] as Record<string, string>)[dep] ?? '';
+        // workspace:^ becomes ^<the version in the workspace>; workspace:^0 becomes ^0.
+        const expected =
+          declared === 'workspace:^' ? `^${versions.get(dep)}` : declared.replace('workspace:', '');
+        expect(range, `${field}.${dep}`).toBe(expected);
+      }
+    }
+  });
+});
+
+// The installs are independent (one directory each) and mostly wait on npm: they run side by side.
+describe.concurrent('installed with npm outside the workspace', () => {
+  it.skipIf(!published.some((pkg) => pkg.manifest.name === '@flockerjs/conformance'))(
+    '@flockerjs/conformance installs with vitest and exports describeBlockDeviceAPI',
+    async ({ expect }) => {
+      const dir = await npmInstall('conformance', ['@flockerjs/conformance'], ['vitest@4.1.12']);
+      const { stdout } = await run(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          "const m = await import('@flockerjs/conformance'); console.log(typeof m.describeBlockDeviceAPI)",
+        ],
+        { cwd: dir },
+      );
+      expect(stdout.trim()).toBe('function');
+    },
+  );
+
+  const drivers = published.filter((pkg) => pkg.dir.startsWith('packages/driver-'));
+  it.for(drivers.map((pkg) => pkg.manifest.name))(
+    '%s installs alone and loads through the backend loader',
+    async (name, { expect }) => {
+      const dir = await npmInstall(name.replace('@flockerjs/', ''), [name]);
+      const script = `import { loadBackend } from '@flockerjs/core-interface';
+const backend = await loadBackend(${JSON.stringify(name)}, { configDir: process.cwd() });
+console.log(JSON.stringify({ name: backend.name, url: import.meta.resolve(${JSON.stringify(name)}) }));`;
+      const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: dir });
+      const loaded = JSON.parse(stdout) as { name: string; url: string };
+      expect(loaded.url.startsWith(`file://${dir}/node_modules/`), loaded.url).toBe(true);
+      expect(loaded.name).not.toBe('');
+    },
+  );
+
+  it.skipIf(!isRoot)(
+    '@flockerjs/driver-loopback: agent.yml → openBackend → create, attach, write/read, detach, destroy',
+    async ({ expect }) => {
+      const dir = await npmInstall('loopback-lifecycle', ['@flockerjs/driver-loopback']);
+      const volumes = join(dir, 'volumes');
+      const result = await lifecycle(dir, '@flockerjs/driver-loopback', {
+        backend: 'loopback',
+        root_path: volumes,
+        compute_instance_id: 'pack-test',
+      });
+      expect(result).toMatchObject({ backend: 'loopback', node: 'pack-test', attachedTo: 'pack-test' });
+      expect(result.device).toMatch(/^\/dev\/loop\d+$/);
+      const { stdout: left } = await run('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE']);
+      expect(left.split('\n').filter((line) => line.includes(volumes))).toEqual([]);
+    },
+  );
+
+  it.skipIf(!isRoot || !versions.has('@flockerjs/driver-ebs'))(
+    '@flockerjs/driver-ebs: the same lifecycle against the EC2 emulator',
+    async ({ expect }) => {
+      const dir = await npmInstall('ebs-lifecycle', ['@flockerjs/driver-ebs']);
+      const emulator = await startCloudEmulator({
+        timings: { createMs: 120, attachMs: 100, detachMs: 80, deleteMs: 60 },
+      });
+      try {
+        const [instance] = emulator.instances;
+        if (instance === undefined) throw new Error('the emulator started no instance');
+        const result = await lifecycle(dir, '@flockerjs/driver-ebs', {
+          backend: 'aws',
+          region: emulator.region,
+          endpoint: emulator.url,
+          imds_endpoint: instance.imdsUrl,
+          device_root: instance.deviceRoot,
+          // Credentials the emulator accepts; it does not verify signatures.
+          access_key_id: 'AKIAEMULATOR00000000',
+          secret_access_key: 'emulator-secret-key',
+        });
+        expect(result).toMatchObject({ node: instance.id, attachedTo: instance.id });
+        expect(result.device.startsWith(instance.deviceRoot)).toBe(true);
+      } finally {
+        await emulator.stop();
+      }
+    },
+  );
+});
+
+/**
+ * Writes an agent.yml with `dataset` into the install directory and runs the lifecycle script there with plain
+ * node, where only what npm installed can be imported; checks what every backend must do and returns the rest.
+ */
+async function lifecycle(
+  dir: string,
+  packageName: string,
+  dataset: Record<string, string>,
+): Promise<{ backend: string; node: string; attachedTo: string; device: string }> {
+  const yaml = Object.entries(dataset)
+    .map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`)
+    .join('\n');
+  await writeFile(
+    join(dir, 'agent.yml'),
+    `version: 1\ncontrol-service:\n  hostname: localhost\ndataset:\n${yaml}\n`,
+  );
+  await writeFile(join(dir, 'lifecycle.mjs'), LIFECYCLE);
+  const { stdout } = await run('node', ['lifecycle.mjs', join(dir, 'agent.yml'), packageName, randomUUID()], {
+    cwd: dir,
+  });
+  const result = JSON.parse(stdout);
+  expect(result).toMatchObject({
+    readBack: true,
+    detachedListing: [{ attachedTo: null }],
+    destroyedListing: [],
+  });
+  expect(result.loadedFrom.startsWith(`file://${dir}/node_modules/${packageName}/`), result.loadedFrom).toBe(
+    true,
+  );
+  return result;
+}
+
+/** lifecycle.mjs <agent.yml> <package> <cluster id>: create, attach, write and read the device, detach, destroy. */
+const LIFECYCLE = `import { randomBytes, randomUUID } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { openBackend } from '@flockerjs/core-interface';
+
+const [config, packageName, clusterId] = process.argv.slice(2);
+const { api, backend } = await openBackend(config, { clusterId });
+const node = await api.computeInstanceId();
+const volume = await api.createVolume(randomUUID(), Math.max(16 * 1024 * 1024, await api.allocationUnit()));
+const attached = await api.attachVolume(volume.blockDeviceId, node);
+const device = await api.getDevicePath(volume.blockDeviceId);
+const marker = randomBytes(64 * 1024);
+const writer = await open(device, 'r+');
+await writer.write(marker, 0, marker.length, 4096);
+await writer.datasync();
+await writer.close();
+const reader = await open(device, 'r');
+const back = Buffer.alloc(marker.length);
+await reader.read(back, 0, back.length, 4096);
+await reader.close();
+await api.detachVolume(volume.blockDeviceId);
+const detachedListing = await api.listVolumes();
+await api.destroyVolume(volume.blockDeviceId);
+const destroyedListing = await api.listVolumes();
+console.log(JSON.stringify({
+  backend: backend.name, node, attachedTo: attached.attachedTo, device, readBack: back.equals(marker),
+  detachedListing, destroyedListing, loadedFrom: import.meta.resolve(packageName),
+}));
+`;
