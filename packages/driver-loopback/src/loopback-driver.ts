@@ -10,14 +10,17 @@ import {
   type Capabilities,
   checkAllocatableSize,
   DatasetExistsError,
+  hasCode,
   InvalidConfigError,
   InvalidIdError,
   type IProfiledBlockDeviceAPI,
   type Logger,
   silentLogger,
+  type TimeoutError,
   UnattachedVolumeError,
   UnknownInstanceIdError,
   UnknownVolumeError,
+  waitFor,
   withAttachedTo,
 } from '@flockerjs/core-interface';
 import { type LoopbackConfig, NODE_ID_PATTERN } from './config.js';
@@ -41,6 +44,8 @@ export const MINIMUM_ALLOCATABLE_SIZE = 16 * 1024 * 1024;
 export const ROOT_REQUIRED =
   'the loopback backend needs root privileges: it attaches volumes with losetup, which only root may run';
 const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+/** How long a detached loop device may stay busy before the volume counts as in use; readers let go in ms. */
+export const DETACH_SETTLE_MS = 2000;
 
 export interface LoopbackDeps {
   /** Runs losetup. */
@@ -189,14 +194,24 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     const { volume, path } = await this.#locate(blockDeviceId);
     if (volume.attachedTo === null) throw new UnattachedVolumeError(blockDeviceId);
     for (const device of await this.#devicesOf(path)) await detachLoopDevice(this.#exec, device);
-    // losetup --detach on a busy (mounted) device only schedules the detach; the volume stays attached then.
-    const busy = await this.#devicesOf(path);
-    if (busy.length > 0) {
+    // losetup --detach on a busy device only schedules the detach. A mount keeps it busy for good; a reader
+    // that opened the device a moment ago (any process on the host may) lets go soon, so give it that moment.
+    await waitFor({
+      what: `the loop device of ${blockDeviceId} to go`,
+      timeoutMs: DETACH_SETTLE_MS,
+      intervalMs: 50,
+      poll: async () => {
+        const busy = await this.#devicesOf(path);
+        return busy.length === 0 ? { done: true, value: undefined } : { done: false, state: busy };
+      },
+    }).catch((error: unknown) => {
+      if (!hasCode(error, 'TIMEOUT')) throw error;
+      const busy = (error as TimeoutError).lastState as string[];
       throw new BackendError(
         'detachVolume',
         `${busy.join(', ')} still in use (mounted?); ${blockDeviceId} stays attached`,
       );
-    }
+    });
     await rename(path, join(volumeDir(this.#root, null), volumeFileName(blockDeviceId, volume.size)));
   }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hasCode, type IBlockDeviceAPI } from '@flockerjs/core-interface';
 import { type LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE } from '../../src/index.js';
-import { execCommand } from '../../src/os/exec.js';
-import { attachLoopDevice } from '../../src/os/losetup.js';
 
 /**
  * Broken variants of the loopback driver, each with a bug real drivers have had. The conformance suite must
@@ -17,13 +17,14 @@ export const MUTANTS = {
       destroyVolume: (id) => api.destroyVolume(id).catch(ignore('UNKNOWN_VOLUME')),
       detachVolume: (id) => api.detachVolume(id).catch(ignore('UNKNOWN_VOLUME')),
     }),
-  /** Reports a detach while the device still serves the volume's data. */
+  /** Reports a detach while the device still serves the volume's data: it moves the file, keeps the device. */
   'stale-device': (api, root) =>
     override(api, {
       async detachVolume(id) {
-        await api.detachVolume(id);
         const volume = (await api.listVolumes()).find((v) => v.blockDeviceId === id);
-        if (volume) await attachLoopDevice(execCommand, `${root}/unattached/${id}_${volume.size}`);
+        if (volume?.attachedTo == null) return api.detachVolume(id);
+        const name = `${id}_${volume.size}`;
+        await rename(join(root, 'attached', volume.attachedTo, name), join(root, 'unattached', name));
       },
     }),
   /** Hands out the same device for every volume: the data-loss bug. */
