@@ -54,7 +54,7 @@ it.skipIf(skipUnlessRoot() !== undefined)(
   'the faults were really injected, and nothing was left behind',
   async () => {
     const injected = Object.fromEntries(emulator.faults.injected);
-    expect(injected).toMatchObject({
+    expect(injected, JSON.stringify(injected)).toMatchObject({
       throttle: expect.any(Number),
       'fail-before': expect.any(Number),
       'fail-after': expect.any(Number),

@@ -96,10 +96,17 @@ describe('state transitions', () => {
       const detach = await ec2.send(new DetachVolumeCommand({ VolumeId }));
       expect(detach.State).toBe('detaching');
       await until(VolumeId, 'available');
-      await ec2.send(new DeleteVolumeCommand({ VolumeId }));
-      expect(await stateOf(VolumeId)).toBe('deleting');
-      await sleep(TIMINGS.deleteMs + 30);
-      expect(await ec2Failure(stateOf(VolumeId))).toEqual({ code: 'InvalidVolume.NotFound', status: 400 });
+      // Long enough that a slow request on a loaded machine still sees `deleting`.
+      const deleteMs = 1000;
+      emulator.fabric.timings = { ...TIMINGS, deleteMs };
+      try {
+        await ec2.send(new DeleteVolumeCommand({ VolumeId }));
+        expect(await stateOf(VolumeId)).toBe('deleting');
+        await sleep(deleteMs + 50);
+        expect(await ec2Failure(stateOf(VolumeId))).toEqual({ code: 'InvalidVolume.NotFound', status: 400 });
+      } finally {
+        emulator.fabric.timings = TIMINGS;
+      }
     },
   );
 });
