@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type Report, reportSchema } from '../../src/cli/report.js';
 
 export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,7 +58,26 @@ export async function makeWorld(): Promise<{ dir: string; remove(): Promise<void
       recursive: true,
     });
   }
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    async remove() {
+      // Whatever a failed test left attached under this directory must not outlive it.
+      const { stdout } = await promisify(execFile)('losetup', [
+        '--list',
+        '--json',
+        '--output',
+        'NAME,BACK-FILE',
+      ]);
+      const devices =
+        stdout.trim() === '' ? [] : (JSON.parse(stdout).loopdevices as Record<string, string>[]);
+      for (const device of devices) {
+        if (device['back-file']?.startsWith(`${dir}/`) && device.name) {
+          await promisify(execFile)('losetup', ['--detach', device.name]);
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Writes an agent.yml for `backend` with extra dataset keys; returns its path. */
