@@ -39,6 +39,7 @@ export {
   UnknownInstanceIdError,
   UnknownVolumeError,
 } from './errors.js';
+export { COMMAND_TIMEOUT_MS, type Exec, type ExecResult, execCommand } from './exec.js';
 export { formatIssues, issueMessages } from './issues.js';
 export { type LoadResult, loadAgentConfig, parseAgentConfig } from './load-config.js';
 export {

@@ -10,6 +10,8 @@ import {
   type Clock,
   checkAllocatableSize,
   DatasetExistsError,
+  type Exec,
+  execCommand,
   hasCode,
   type ICloudAPI,
   InvalidConfigError,
@@ -31,7 +33,6 @@ import { discoverInstanceId, hostAddresses } from './instance-id.js';
 import { type NovaClient, PkgcloudNovaClient } from './nova-client.js';
 import { isRetryable, mayHaveApplied, OpenStackCallError } from './openstack-error.js';
 import { OpenStackSession } from './openstack-session.js';
-import { type Exec, execCommand } from './os/exec.js';
 
 export const DRIVER_NAME = 'openstack';
 /** Cinder sizes volumes in whole GiB (its API says GB; every backend means GiB). */

@@ -20,6 +20,7 @@ export const FLOCKER_BACKEND = {
 
 export default FLOCKER_BACKEND;
 
+export type { Exec, ExecResult } from '@flockerjs/core-interface';
 export {
   type CinderAttachment,
   type CinderClient,
@@ -62,4 +63,3 @@ export { CONFIG_DRIVE_LABEL, discoverInstanceId, hostAddresses } from './instanc
 export { type NovaClient, type NovaServer, PkgcloudNovaClient } from './nova-client.js';
 export { OpenStackCallError } from './openstack-error.js';
 export { MAX_ATTEMPTS, OpenStackSession } from './openstack-session.js';
-export type { Exec, ExecResult } from './os/exec.js';

@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rmdir, stat } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Logger, UnknownInstanceIdError } from '@flockerjs/core-interface';
+import { type Exec, type Logger, UnknownInstanceIdError } from '@flockerjs/core-interface';
 import type { CinderConfig, InstanceIdSource } from './config.js';
 import type { HttpSend, TlsOptions } from './http.js';
 import type { NovaClient } from './nova-client.js';
-import type { Exec } from './os/exec.js';
 import { mountReadOnly, unmount } from './os/mount.js';
 
 /** The filesystem label Nova gives a config drive. */

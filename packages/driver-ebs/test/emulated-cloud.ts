@@ -1,8 +1,19 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { type CloudEmulator, type EmulatedInstance, loopDevicesUnder } from '@flockerjs/cloud-emulator';
-import type { ApiFactory, InspectedVolume } from '@flockerjs/conformance';
+import {
+  type CloudEmulator,
+  type EmulatedInstance,
+  loopDevicesUnder,
+  startCloudEmulator,
+} from '@flockerjs/cloud-emulator';
+import {
+  type ApiFactory,
+  type ConformanceOptions,
+  describeBlockDeviceAPI,
+  type InspectedVolume,
+} from '@flockerjs/conformance';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AwsEbsDriver, configSchema, DATASET_ID_TAG, type EbsConfigInput, GIB } from '../src/index.js';
 
 /** Transition times of the conformance runs: short, but long enough that every wait really waits. */
@@ -96,4 +107,40 @@ export async function leftovers(
     ),
     errors: [...emulator.fabric.backgroundErrors],
   };
+}
+
+/**
+ * Runs the whole conformance suite on one emulated instance, then checks that the run left nothing behind.
+ * Returns the emulator, for checks a file adds after the suite.
+ */
+export function describeEmulatedConformance(
+  name: string,
+  options: Parameters<typeof startCloudEmulator>[0],
+  extra: Pick<ConformanceOptions, 'consistency'> = {},
+): () => CloudEmulator {
+  let emulator: CloudEmulator | undefined;
+  const running = (): CloudEmulator => {
+    if (emulator === undefined) throw new TypeError('the emulator is not running');
+    return emulator;
+  };
+  beforeAll(async () => {
+    if (skipUnlessRoot() === undefined) emulator = await startCloudEmulator(options);
+  });
+  afterAll(() => emulator?.stop());
+  describeBlockDeviceAPI({
+    name,
+    factory: emulatedFactory(running, () => instanceOf(running(), 0)),
+    minimumAllocatableSize: GIB,
+    unknownBlockDeviceId: unknownVolumeId,
+    inspect: inspectFabric(running),
+    skip: skipUnlessRoot(),
+    ...extra,
+  });
+  it.skipIf(skipUnlessRoot() !== undefined)(
+    `${name} leaves no volume, loop device or failed device work behind`,
+    async () => {
+      expect(await leftovers(running())).toEqual({ volumes: [], loopDevices: [], errors: [] });
+    },
+  );
+  return running;
 }

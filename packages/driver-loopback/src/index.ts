@@ -25,6 +25,7 @@ export const FLOCKER_BACKEND = {
 
 export default FLOCKER_BACKEND;
 
+export type { Exec, ExecResult } from '@flockerjs/core-interface';
 export {
   configSchema,
   DEFAULT_ALLOCATION_UNIT,
@@ -40,4 +41,3 @@ export {
   MINIMUM_ALLOCATABLE_SIZE,
   ROOT_REQUIRED,
 } from './loopback-driver.js';
-export type { Exec, ExecResult } from './os/exec.js';

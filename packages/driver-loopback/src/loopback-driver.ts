@@ -10,6 +10,8 @@ import {
   type Capabilities,
   checkAllocatableSize,
   DatasetExistsError,
+  type Exec,
+  execCommand,
   hasCode,
   InvalidConfigError,
   InvalidIdError,
@@ -35,7 +37,6 @@ import {
   volumeDir,
   volumeFileName,
 } from './layout.js';
-import { type Exec, execCommand } from './os/exec.js';
 import { attachLoopDevice, detachLoopDevice, fileId, listLoopDevices } from './os/losetup.js';
 
 export const DRIVER_NAME = 'loopback';

@@ -1,8 +1,9 @@
 // The narrow interface of the storage system's API: exactly the calls the driver makes, and nothing else. The
 // driver depends on this interface only, so tests can hand it a fake or an emulator-pointed client.
+
+import type { Exec } from '@flockerjs/core-interface';
 import type { __DriverName__Config } from './config.js';
 import { InMemoryStorage } from './in-memory-storage.js';
-import type { Exec } from './os/exec.js';
 
 /** A volume as the storage system's API returns it. */
 export interface RemoteVolume {

@@ -6,6 +6,8 @@ import {
   blockDeviceVolume,
   type Capabilities,
   checkAllocatableSize,
+  type Exec,
+  execCommand,
   type IBlockDeviceAPI,
   InvalidConfigError,
   InvalidIdError,
@@ -24,7 +26,6 @@ import {
 } from './__driver_name__-client.js';
 import { type __DriverName__Config, INSTANCE_ID_PATTERN } from './config.js';
 import { findDevicePath } from './device/device-path.js';
-import { type Exec, execCommand } from './os/exec.js';
 
 /** The backend's name in messages and logs. */
 export const DRIVER_NAME = '__driver_name__';

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import {
   AlreadyAttachedError,
   BackendError,
+  type Exec,
+  execCommand,
   hasCode,
   type TimeoutError,
   UnattachedVolumeError,
@@ -13,7 +15,6 @@ import {
   waitFor,
 } from '@flockerjs/core-interface';
 import type { __DriverName__Client, CreateVolumeRequest, RemoteVolume } from './__driver_name__-client.js';
-import { type Exec, execCommand } from './os/exec.js';
 import { attachLoopDevice, detachLoopDevice, listLoopDevices } from './os/losetup.js';
 
 /** How long a detached loop device may stay busy before the disk counts as in use; readers let go in ms. */

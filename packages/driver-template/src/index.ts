@@ -21,6 +21,7 @@ export const FLOCKER_BACKEND = {
 
 export default FLOCKER_BACKEND;
 
+export type { Exec, ExecResult } from '@flockerjs/core-interface';
 export {
   type __DriverName__Client,
   type CreateVolumeRequest,
@@ -46,4 +47,3 @@ export {
   INSTANCE_ID_PATTERN,
 } from './config.js';
 export { InMemoryStorage, type InMemoryStorageOptions, ROOT_REQUIRED } from './in-memory-storage.js';
-export type { Exec, ExecResult } from './os/exec.js';

@@ -1,7 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, waitFor } from '@flockerjs/core-interface';
-import type { Exec } from '../os/exec.js';
+import { type Clock, type Exec, waitFor } from '@flockerjs/core-interface';
 import { deviceSize } from '../os/lsblk.js';
 
 /** Serial numbers are cut to 20 characters on virtio-blk, so udev's link carries only that much of the id. */

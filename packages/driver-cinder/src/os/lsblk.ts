@@ -1,4 +1,4 @@
-import type { Exec } from './exec.js';
+import type { Exec } from '@flockerjs/core-interface';
 
 /** Device paths handed to commands: absolute, no shell syntax, no `..`. */
 const DEVICE_PATH = /^\/[A-Za-z0-9._:\-/]+$/;

@@ -1,4 +1,4 @@
-import type { Exec } from './exec.js';
+import type { Exec } from '@flockerjs/core-interface';
 import { checkedDevicePath } from './lsblk.js';
 
 /** argv of a read-only mount of `device` at `dir`, filesystem type detected (iso9660, vfat, ...). */

@@ -1,4 +1,4 @@
-import type { Exec } from './exec.js';
+import type { Exec } from '@flockerjs/core-interface';
 
 /** One loop device and the file behind it. */
 export interface LoopDevice {

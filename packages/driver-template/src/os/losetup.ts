@@ -1,6 +1,6 @@
 // The stand-in storage system presents volumes to this host as loop devices. TODO(driver-author): a real
 // backend presents its disks itself (iSCSI, NVMe, virtio); delete this file unless you need losetup.
-import type { Exec } from './exec.js';
+import type { Exec } from '@flockerjs/core-interface';
 
 /** One loop device and the file behind it. */
 export interface LoopDevice {
