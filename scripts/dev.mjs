@@ -14,7 +14,7 @@ const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')
 )[1];
 const LOCAL_PNPM_DIR = join(ROOT, '.tooling', 'pnpm');
 /** flocker-certify options whose value is a path. */
-const PATH_OPTIONS = new Set(['--config', '--report-dir']);
+const PATH_OPTIONS = new Set(['--config', '--peer-config', '--report-dir']);
 
 const env = {
   ...process.env,

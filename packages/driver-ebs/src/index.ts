@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { BackendDescription } from '@flockerjs/core-interface';
 import { configSchema, type EbsConfig } from './config.js';
-import { AwsEbsDriver, DRIVER_NAME } from './ebs-driver.js';
+import { AwsEbsDriver, DRIVER_NAME, GIB } from './ebs-driver.js';
 
 /** The plugin object agent.yml's `backend: aws` loads. */
 export const FLOCKER_BACKEND = {
@@ -9,6 +10,11 @@ export const FLOCKER_BACKEND = {
   configSchema,
   deployerType: 'block',
   apiFactory: (config, { clusterId, logger }) => AwsEbsDriver.open(config, { clusterId }, { logger }),
+  // Node B of an acceptance run is another instance: its own agent.yml, given to flocker-certify --peer-config.
+  certification: {
+    minimumAllocatableSize: GIB,
+    unknownBlockDeviceId: () => `vol-${randomBytes(9).toString('hex').slice(0, 17)}`,
+  },
 } satisfies BackendDescription<EbsConfig>;
 
 export default FLOCKER_BACKEND;

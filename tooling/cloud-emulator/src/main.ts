@@ -1,4 +1,6 @@
 // Standalone emulator: `pnpm --filter @flockerjs/cloud-emulator start -- --instances 2 --mode xen`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCloudEmulator } from './cloud-emulator.js';
 import { DEVICE_MODES, type DeviceMode } from './fabric/types.js';
@@ -13,6 +15,7 @@ const { values } = parseArgs({
     instances: { type: 'string', default: '1' },
     mode: { type: 'string', default: 'nitro' },
     'transition-ms': { type: 'string', default: '200' },
+    'agent-yml-dir': { type: 'string' },
   },
 });
 const mode = values.mode as DeviceMode;
@@ -30,9 +33,41 @@ for (const instance of emulator.instances) {
     `instance ${instance.id} (${instance.zone}, ${instance.deviceMode}): imds ${instance.imdsUrl}, devices ${instance.deviceRoot}`,
   );
 }
+// One agent.yml per instance (agent-a.yml, agent-b.yml, ...): what flocker-certify --config and --peer-config take.
+if (values['agent-yml-dir'] !== undefined) {
+  const dir = values['agent-yml-dir'];
+  await mkdir(dir, { recursive: true });
+  for (const [index, instance] of emulator.instances.entries()) {
+    const file = join(dir, `agent-${String.fromCharCode(97 + index)}.yml`);
+    await writeFile(file, agentYml(emulator, instance));
+    console.log(`wrote ${file}`);
+  }
+}
 console.log('Ctrl-C stops it and removes every loop device and file it made.');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void emulator.stop().then(() => process.exit(0));
   });
+}
+
+function agentYml(
+  emulator: { url: string; region: string },
+  instance: { imdsUrl: string; deviceRoot: string; zone: string },
+): string {
+  return [
+    'version: 1',
+    'control-service:',
+    '  hostname: localhost',
+    'dataset:',
+    '  backend: aws',
+    `  region: ${emulator.region}`,
+    `  zone: ${instance.zone}`,
+    `  endpoint: ${emulator.url}`,
+    `  imds_endpoint: ${instance.imdsUrl}`,
+    `  device_root: ${instance.deviceRoot}`,
+    // The emulator takes any credentials; these are not real ones.
+    '  access_key_id: AKIAEMULATOR00000000',
+    '  secret_access_key: emulator-secret-key',
+    '',
+  ].join('\n');
 }

@@ -1,7 +1,9 @@
 /** What the certify command hands the suite module it runs in vitest (through `provide`/`inject`). */
 export interface CertifySettings {
-  /** The agent.yml whose backend is certified. */
+  /** The agent.yml whose backend is certified: node A's. */
   readonly configPath: string;
+  /** Node B's agent.yml for the acceptance run, where the backend has no `certification.node`. */
+  readonly peerConfigPath?: string | undefined;
   /** Cluster id of the acceptance run (conformance tests each get a fresh one). */
   readonly clusterId: string;
   /** Where per-test backends (loopback roots, mount points) are made; removed after the run. */

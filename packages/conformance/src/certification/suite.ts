@@ -8,7 +8,7 @@ import type { ManifestEntry } from './settings.js';
 import { isolatedEntry, openTarget, recordInManifest } from './target.js';
 
 const settings = inject('flockerjs:certify');
-const target = await openTarget(settings.configPath, settings.resolveFrom);
+const target = await openTarget(settings.configPath, settings.resolveFrom, settings.peerConfigPath);
 const logger = createLogger({
   sink: jsonLinesSink(createWriteStream(settings.logFile, { flags: 'a' })),
   secrets: secretValues(target.config.dataset),
@@ -55,9 +55,8 @@ if (settings.only !== 'conformance') {
     },
     minimumAllocatableSize,
     logger,
-    skip:
-      hints.node === undefined
-        ? `backend ${name} does not describe two nodes (certification.node), so data cannot move between them here`
-        : undefined,
+    skip: target.hasTwoNodes
+      ? undefined
+      : `backend ${name} describes no second node (certification.node), and no --peer-config names node B's agent.yml`,
   });
 }

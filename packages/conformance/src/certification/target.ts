@@ -31,6 +31,8 @@ export interface Target {
   readonly backend: BackendDescription;
   readonly backendConfig: unknown;
   readonly hints: CertificationHints;
+  /** Whether the acceptance run has a node B: from `certification.node` or a peer agent.yml. */
+  readonly hasTwoNodes: boolean;
   /** Opens an API: with `scratchDir`, an isolated one (backends without cluster ids); as `node` for acceptance. */
   open(options: ManifestEntry, logger?: Logger): Promise<IBlockDeviceAPI>;
 }
@@ -39,7 +41,7 @@ export interface Target {
  * Loads the agent.yml and its backend.
  * @throws `INVALID_CONFIG` naming every bad key; `PLUGIN_LOAD`.
  */
-export async function openTarget(configPath: string, resolveFrom?: string): Promise<Target> {
+export async function openTarget(configPath: string, resolveFrom?: string, peerConfigPath?: string): Promise<Target> {
   const loaded = await loadAgentConfig(configPath);
   if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, configPath);
   const configDir = dirname(configPath);
@@ -49,14 +51,16 @@ export async function openTarget(configPath: string, resolveFrom?: string): Prom
   });
   const backendConfig = parseBackendConfig(backend, loaded.config.dataset);
   const hints = backend.certification ?? {};
+  const peerConfig = peerConfigPath === undefined ? undefined : await loadPeer(peerConfigPath, loaded.config.dataset.backend, backend);
   return {
     config: loaded.config,
     configDir,
     backend,
     backendConfig,
     hints,
+    hasTwoNodes: hints.node !== undefined || peerConfig !== undefined,
     async open({ clusterId, scratchDir, node }, logger = silentLogger) {
-      let config = backendConfig;
+      let config = node === 'b' && peerConfig !== undefined ? peerConfig : backendConfig;
       if (scratchDir !== undefined && hints.isolate !== undefined) config = hints.isolate(config, scratchDir);
       if (node !== undefined && hints.node !== undefined) config = hints.node(config, node);
       return instantiateBackend(backend, config, {
@@ -66,6 +70,19 @@ export async function openTarget(configPath: string, resolveFrom?: string): Prom
       });
     },
   };
+}
+
+/** Node B's configuration: another agent.yml of the same backend, as a second node of the cluster has. */
+async function loadPeer(path: string, backendName: string, backend: BackendDescription): Promise<unknown> {
+  const loaded = await loadAgentConfig(path);
+  if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, path);
+  if (loaded.config.dataset.backend !== backendName) {
+    throw new InvalidConfigError(
+      [`dataset.backend: ${JSON.stringify(loaded.config.dataset.backend)}, but node A's is ${JSON.stringify(backendName)}`],
+      path,
+    );
+  }
+  return parseBackendConfig(backend, loaded.config.dataset);
 }
 
 /** Records an API in the manifest before it is made, so a crash after that still gets it swept. */

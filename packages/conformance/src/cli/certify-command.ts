@@ -20,6 +20,7 @@ import { configError, UsageError } from './usage-error.js';
 
 export interface CertifyOptions {
   readonly config?: string | undefined;
+  readonly peerConfig?: string | undefined;
   readonly reportDir: string;
   readonly only?: 'conformance' | 'acceptance' | undefined;
   readonly grep?: string | undefined;
@@ -41,7 +42,8 @@ export async function certify(options: CertifyOptions): Promise<number> {
   const work = await mkdtemp(join(tmpdir(), 'flocker-certify-'));
   try {
     const configPath = options.config === undefined ? await embeddedConfig(work) : resolve(options.config);
-    const target = await openTarget(configPath, import.meta.url).catch((error: unknown) => {
+    const peerConfigPath = options.peerConfig === undefined ? undefined : resolve(options.peerConfig);
+    const target = await openTarget(configPath, import.meta.url, peerConfigPath).catch((error: unknown) => {
       if (hasCode(error, 'INVALID_CONFIG') || hasCode(error, 'PLUGIN_LOAD'))
         throw configError((error as Error).message);
       throw error;
@@ -52,6 +54,7 @@ export async function certify(options: CertifyOptions): Promise<number> {
     });
     const settings: CertifySettings = {
       configPath,
+      peerConfigPath,
       clusterId: options.clusterId ?? testClusterId(),
       scratchDir: join(work, 'scratch'),
       manifestFile: join(work, 'manifest.jsonl'),

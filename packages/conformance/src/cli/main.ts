@@ -6,13 +6,14 @@ import { sweep } from './sweep-command.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
-  flocker-certify [--config PATH] [--report-dir DIR] [--only conformance|acceptance] [--grep PATTERN]
-                  [--timeout SECONDS] [--cluster-id ID] [--json]
+  flocker-certify [--config PATH] [--peer-config PATH] [--report-dir DIR] [--only conformance|acceptance]
+                  [--grep PATTERN] [--timeout SECONDS] [--cluster-id ID] [--json]
   flocker-certify sweep --config PATH [--cluster-id ID] [--dry-run] [--force]
   flocker-certify logs [FILE]
 
 Certifies the backend an agent.yml names: the conformance suite, then acceptance (data moved between two
-nodes). Without --config, the loopback backend in a fresh temporary root (needs root).
+nodes; node B is --peer-config's agent.yml where the backend cannot describe it). Without --config, the
+loopback backend in a fresh temporary root (needs root).
 Exit codes: 0 certified, 1 a test failed, 2 bad usage or configuration, 130 interrupted.
 `;
 
@@ -48,6 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ),
     options: {
       config: { type: 'string' },
+      'peer-config': { type: 'string' },
       'report-dir': { type: 'string', default: 'certification' },
       only: { type: 'string' },
       grep: { type: 'string' },
@@ -72,6 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   return certify({
     config: values.config,
+    peerConfig: values['peer-config'],
     reportDir: values['report-dir'],
     only: values.only,
     grep: values.grep,

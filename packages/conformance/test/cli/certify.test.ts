@@ -221,6 +221,22 @@ describe('flocker-certify usage and configuration errors: exit 2, naming what is
     }
   });
 
+  it('a peer agent.yml for another backend is refused, naming both', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flockerjs-peer-'));
+    try {
+      const a = await agentYml(dir, 'a.yml', { backend: 'loopback', root_path: join(dir, 'root') });
+      const b = await agentYml(dir, 'b.yml', { backend: 'aws', region: 'us-east-1' });
+      const run = await runCli(['--config', a, '--peer-config', b, '--report-dir', join(dir, 'r')], {
+        cwd: WORKSPACE,
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`invalid configuration in ${b}`);
+      expect(run.stderr).toContain('dataset.backend: "aws", but node A\'s is "loopback"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [['--only', 'everything'], '--only: expected conformance or acceptance'],
     [['--cluster-id', 'not-a-uuid'], '--cluster-id: "not-a-uuid" is not a lowercase UUID'],
