@@ -56,7 +56,7 @@ export async function checkDriverPackage(root: string, pkg: WorkspacePackage): P
   );
   if (conformanceTests.length === 0) problems.push('missing test/conformance.test.ts');
   for (const file of conformanceTests) {
-    if (!/\bdescribeBlockDeviceAPI\(/.test(await readFile(join(dir, 'test', file), 'utf8'))) {
+    if (!(await callsSuite(join(dir, 'test'), file))) {
       problems.push(`test/${file} does not call describeBlockDeviceAPI()`);
     }
   }
@@ -155,4 +155,18 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     else files.push(`${prefix}${entry.name}`);
   }
   return files;
+}
+
+/**
+ * Whether a test file runs the suite: it calls describeBlockDeviceAPI(), or a helper of its own folder does
+ * (one file per variant of a shared runner, as driver-ebs has for its device modes).
+ */
+async function callsSuite(testDir: string, file: string): Promise<boolean> {
+  const source = await readFile(join(testDir, file), 'utf8');
+  if (/\bdescribeBlockDeviceAPI\(/.test(source)) return true;
+  for (const [, helper] of source.matchAll(/from '\.\/([\w.-]+)\.js'/g)) {
+    const helperSource = await readFile(join(testDir, `${helper}.ts`), 'utf8').catch(() => '');
+    if (/\bdescribeBlockDeviceAPI\(/.test(helperSource)) return true;
+  }
+  return false;
 }

@@ -106,8 +106,10 @@ describe('nightly.yml', () => {
     expect(aws?.with?.['role-to-assume']).toBe(gh('secrets.AWS_CERTIFY_ROLE_ARN'));
     const run = certify?.steps.find((step) => step.run?.includes('flocker-certify'))?.run ?? '';
     expect(run).toMatch(
-      /flocker-certify --config "\$FLOCKER_CERTIFY_CONFIG" \\\n\s+--report-dir "\$REPORT_DIR" --json/,
+      /flocker-certify --config "\$FLOCKER_CERTIFY_CONFIG" "\$\{peer\[@\]\}" \\\n\s+--report-dir "\$REPORT_DIR" --json/,
     );
+    // A set-up that makes a second node (the EC2 emulator's instance B) hands it over as peer.yml.
+    expect(run).toContain('--peer-config "$REPORT_DIR/peer.yml"');
     expect(certify?.steps.some((step) => step.uses?.startsWith('actions/upload-artifact@'))).toBe(true);
   });
 
