@@ -1,73 +1,120 @@
-// Standalone emulator: `pnpm --filter @flockerjs/cloud-emulator start -- --instances 2 --mode xen`.
+// Standalone emulator, left running for drivers or flocker-certify to use:
+//   pnpm --filter @flockerjs/cloud-emulator start -- --instances 2 --mode xen
+//   pnpm --filter @flockerjs/cloud-emulator start -- --cloud openstack --instances 2 --agent-yml-dir /tmp/os
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCloudEmulator } from './cloud-emulator.js';
 import { DEVICE_MODES, type DeviceMode } from './fabric/types.js';
+import { startOpenStackEmulator } from './openstack/openstack-emulator.js';
 
 // `pnpm start -- --flag` passes the `--` through; it separates nothing here.
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
+    cloud: { type: 'string', default: 'aws' },
     port: { type: 'string', default: '0' },
-    region: { type: 'string', default: 'us-east-1' },
+    region: { type: 'string' },
     instances: { type: 'string', default: '1' },
     mode: { type: 'string', default: 'nitro' },
     'transition-ms': { type: 'string', default: '200' },
     'agent-yml-dir': { type: 'string' },
   },
 });
-const mode = values.mode as DeviceMode;
-if (!DEVICE_MODES.includes(mode)) throw new Error(`--mode must be one of ${DEVICE_MODES.join(', ')}`);
 const transition = Number(values['transition-ms']);
-const emulator = await startCloudEmulator({
-  port: Number(values.port),
-  region: values.region,
-  instances: Array.from({ length: Number(values.instances) }, () => ({ deviceMode: mode })),
-  timings: { createMs: transition, attachMs: transition, detachMs: transition, deleteMs: transition },
-});
-console.log(`EC2 endpoint: ${emulator.url} (region ${emulator.region})`);
-for (const instance of emulator.instances) {
+const timings = { createMs: transition, attachMs: transition, detachMs: transition, deleteMs: transition };
+const count = Number(values.instances);
+/** One agent.yml per node (agent-a.yml, agent-b.yml, ...): what flocker-certify --config and --peer-config take. */
+const agentYmls: string[] = [];
+let stop: () => Promise<void>;
+
+if (values.cloud === 'aws') {
+  const mode = values.mode as DeviceMode;
+  if (!DEVICE_MODES.includes(mode)) throw new Error(`--mode must be one of ${DEVICE_MODES.join(', ')}`);
+  const emulator = await startCloudEmulator({
+    port: Number(values.port),
+    region: values.region ?? 'us-east-1',
+    instances: Array.from({ length: count }, () => ({ deviceMode: mode })),
+    timings,
+  });
+  stop = () => emulator.stop();
+  console.log(`EC2 endpoint: ${emulator.url} (region ${emulator.region})`);
+  for (const instance of emulator.instances) {
+    console.log(
+      `instance ${instance.id} (${instance.zone}, ${instance.deviceMode}): imds ${instance.imdsUrl}, devices ${instance.deviceRoot}`,
+    );
+    agentYmls.push(
+      agentYml('aws', {
+        region: emulator.region,
+        zone: instance.zone,
+        endpoint: emulator.url,
+        imds_endpoint: instance.imdsUrl,
+        device_root: instance.deviceRoot,
+        // The emulator takes any credentials; these are not real ones.
+        access_key_id: 'AKIAEMULATOR00000000',
+        secret_access_key: 'emulator-secret-key',
+      }),
+    );
+  }
+} else if (values.cloud === 'openstack') {
+  const emulator = await startOpenStackEmulator({
+    region: values.region ?? 'RegionOne',
+    servers: Array.from({ length: count }, (_, index) => ({
+      name: `node-${String.fromCharCode(97 + index)}`,
+    })),
+    timings,
+  });
+  stop = () => emulator.stop();
   console.log(
-    `instance ${instance.id} (${instance.zone}, ${instance.deviceMode}): imds ${instance.imdsUrl}, devices ${instance.deviceRoot}`,
+    `Keystone: ${emulator.authUrl} (region ${emulator.region}; user demo, password secret, project demo)`,
   );
+  for (const server of emulator.servers) {
+    console.log(
+      `server ${server.id} (${server.name}): metadata ${server.metadataUrl}, devices ${server.deviceRoot}`,
+    );
+    agentYmls.push(
+      agentYml('openstack', {
+        region: emulator.region,
+        auth_url: emulator.authUrl,
+        username: 'demo',
+        password: 'secret',
+        project_name: 'demo',
+        metadata_url: server.metadataUrl,
+        device_root: server.deviceRoot,
+        instance_id_sources: '[metadata-service]',
+      }),
+    );
+  }
+} else {
+  throw new Error(`--cloud must be aws or openstack, got ${JSON.stringify(values.cloud)}`);
 }
-// One agent.yml per instance (agent-a.yml, agent-b.yml, ...): what flocker-certify --config and --peer-config take.
+
 if (values['agent-yml-dir'] !== undefined) {
   const dir = values['agent-yml-dir'];
   await mkdir(dir, { recursive: true });
-  for (const [index, instance] of emulator.instances.entries()) {
+  for (const [index, text] of agentYmls.entries()) {
     const file = join(dir, `agent-${String.fromCharCode(97 + index)}.yml`);
-    await writeFile(file, agentYml(emulator, instance));
+    await writeFile(file, text);
     console.log(`wrote ${file}`);
   }
 }
 console.log('Ctrl-C stops it and removes every loop device and file it made.');
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void emulator.stop().then(() => process.exit(0));
+    void stop().then(() => process.exit(0));
   });
 }
 
-function agentYml(
-  emulator: { url: string; region: string },
-  instance: { imdsUrl: string; deviceRoot: string; zone: string },
-): string {
+function agentYml(backend: string, keys: Readonly<Record<string, string>>): string {
+  const dataset = Object.entries(keys).map(([key, value]) => `  ${key}: ${value}`);
   return [
     'version: 1',
     'control-service:',
     '  hostname: localhost',
     'dataset:',
-    '  backend: aws',
-    `  region: ${emulator.region}`,
-    `  zone: ${instance.zone}`,
-    `  endpoint: ${emulator.url}`,
-    `  imds_endpoint: ${instance.imdsUrl}`,
-    `  device_root: ${instance.deviceRoot}`,
-    // The emulator takes any credentials; these are not real ones.
-    '  access_key_id: AKIAEMULATOR00000000',
-    '  secret_access_key: emulator-secret-key',
+    `  backend: ${backend}`,
+    ...dataset,
     '',
   ].join('\n');
 }
