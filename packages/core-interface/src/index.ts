@@ -57,6 +57,18 @@ export {
   silentLogger,
 } from './log.js';
 export {
+  attachLoopDevice,
+  DETACH_SETTLE_MS,
+  detachLoopDevice,
+  detachLoopDevicesOf,
+  deviceNumbers,
+  fileId,
+  LIST_ARGS,
+  type LoopDevice,
+  listLoopDevices,
+  parseLoopDevices,
+} from './loop-devices.js';
+export {
   type BackendContext,
   type BackendDescription,
   BUILTIN_BACKENDS,

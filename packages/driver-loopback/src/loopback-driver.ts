@@ -4,25 +4,26 @@ import { join } from 'node:path';
 import {
   AlreadyAttachedError,
   assertDatasetId,
+  attachLoopDevice,
   BackendError,
   type BlockDeviceVolume,
   blockDeviceVolume,
   type Capabilities,
   checkAllocatableSize,
   DatasetExistsError,
+  detachLoopDevicesOf,
   type Exec,
   execCommand,
-  hasCode,
+  fileId,
   InvalidConfigError,
   InvalidIdError,
   type IProfiledBlockDeviceAPI,
   type Logger,
+  listLoopDevices,
   silentLogger,
-  type TimeoutError,
   UnattachedVolumeError,
   UnknownInstanceIdError,
   UnknownVolumeError,
-  waitFor,
   withAttachedTo,
 } from '@flockerjs/core-interface';
 import { type LoopbackConfig, NODE_ID_PATTERN } from './config.js';
@@ -37,7 +38,6 @@ import {
   volumeDir,
   volumeFileName,
 } from './layout.js';
-import { attachLoopDevice, detachLoopDevice, fileId, listLoopDevices } from './os/losetup.js';
 
 export const DRIVER_NAME = 'loopback';
 /** 16 MiB: enough for an ext4 journal, as the original's LOOPBACK_MINIMUM_ALLOCATABLE_SIZE. */
@@ -45,8 +45,6 @@ export const MINIMUM_ALLOCATABLE_SIZE = 16 * 1024 * 1024;
 export const ROOT_REQUIRED =
   'the loopback backend needs root privileges: it attaches volumes with losetup, which only root may run';
 const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-/** How long a detached loop device may stay busy before the volume counts as in use; readers let go in ms. */
-export const DETACH_SETTLE_MS = 2000;
 
 export interface LoopbackDeps {
   /** Runs losetup. */
@@ -194,25 +192,7 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
   async detachVolume(blockDeviceId: string): Promise<void> {
     const { volume, path } = await this.#locate(blockDeviceId);
     if (volume.attachedTo === null) throw new UnattachedVolumeError(blockDeviceId);
-    for (const device of await this.#devicesOf(path)) await detachLoopDevice(this.#exec, device);
-    // losetup --detach on a busy device only schedules the detach. A mount keeps it busy for good; a reader
-    // that opened the device a moment ago (any process on the host may) lets go soon, so give it that moment.
-    await waitFor({
-      what: `the loop device of ${blockDeviceId} to go`,
-      timeoutMs: DETACH_SETTLE_MS,
-      intervalMs: 50,
-      poll: async () => {
-        const busy = await this.#devicesOf(path);
-        return busy.length === 0 ? { done: true, value: undefined } : { done: false, state: busy };
-      },
-    }).catch((error: unknown) => {
-      if (!hasCode(error, 'TIMEOUT')) throw error;
-      const busy = (error as TimeoutError).lastState as string[];
-      throw new BackendError(
-        'detachVolume',
-        `${busy.join(', ')} still in use (mounted?); ${blockDeviceId} stays attached`,
-      );
-    });
+    await detachLoopDevicesOf(this.#exec, () => this.#devicesOf(path), blockDeviceId);
     await rename(path, join(volumeDir(this.#root, null), volumeFileName(blockDeviceId, volume.size)));
   }
 

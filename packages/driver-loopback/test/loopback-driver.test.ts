@@ -4,7 +4,13 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readDevice, writeDevice } from '@flockerjs/conformance';
-import { execCommand, hasCode, openBackend, parseBackendConfig } from '@flockerjs/core-interface';
+import {
+  detachLoopDevice,
+  execCommand,
+  hasCode,
+  openBackend,
+  parseBackendConfig,
+} from '@flockerjs/core-interface';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   configSchema,
@@ -13,7 +19,6 @@ import {
   MINIMUM_ALLOCATABLE_SIZE,
   ROOT_REQUIRED,
 } from '../src/index.js';
-import { detachLoopDevice } from '../src/os/losetup.js';
 import { makeTestRoots } from './loopback-fixtures.js';
 
 const run = promisify(execFile);

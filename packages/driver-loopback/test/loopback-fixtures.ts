@@ -2,8 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InspectedVolume } from '@flockerjs/conformance';
-import { execCommand } from '@flockerjs/core-interface';
-import { detachLoopDevice, listLoopDevices } from '../src/os/losetup.js';
+import { detachLoopDevice, execCommand, listLoopDevices } from '@flockerjs/core-interface';
 
 /** Per-test root directories under one parent, so the back door can find any test's volume. */
 export function makeTestRoots(): {

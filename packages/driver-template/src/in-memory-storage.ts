@@ -5,20 +5,17 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AlreadyAttachedError,
+  attachLoopDevice,
   BackendError,
+  detachLoopDevice,
+  detachLoopDevicesOf,
   type Exec,
   execCommand,
-  hasCode,
-  type TimeoutError,
+  listLoopDevices,
   UnattachedVolumeError,
   UnknownVolumeError,
-  waitFor,
 } from '@flockerjs/core-interface';
 import type { __DriverName__Client, CreateVolumeRequest, RemoteVolume } from './__driver_name__-client.js';
-import { attachLoopDevice, detachLoopDevice, listLoopDevices } from './os/losetup.js';
-
-/** How long a detached loop device may stay busy before the disk counts as in use; readers let go in ms. */
-const DETACH_SETTLE_MS = 2000;
 
 /** Why the stand-in needs root: it presents disks to this host as loop devices. */
 export const ROOT_REQUIRED =
@@ -107,25 +104,7 @@ export class InMemoryStorage implements __DriverName__Client {
     const volume = await this.getVolume(id);
     if (volume.attachedTo === null) throw new UnattachedVolumeError(id);
     if (volume.attachedTo === this.#host) {
-      for (const device of await this.#devicesOf(id)) await detachLoopDevice(this.#exec, device);
-      // losetup --detach on a busy device only schedules the detach. A mount keeps it busy; a reader that
-      // opened it a moment ago (any process on the host may) lets go soon, so give it that moment.
-      await waitFor({
-        what: `the loop device of ${id} to go`,
-        timeoutMs: DETACH_SETTLE_MS,
-        intervalMs: 50,
-        poll: async () => {
-          const busy = await this.#devicesOf(id);
-          return busy.length === 0 ? { done: true, value: undefined } : { done: false, state: busy };
-        },
-      }).catch((error: unknown) => {
-        if (!hasCode(error, 'TIMEOUT')) throw error;
-        const busy = (error as TimeoutError).lastState as string[];
-        throw new BackendError(
-          'detachVolume',
-          `${busy.join(', ')} still in use (mounted?); ${id} stays attached`,
-        );
-      });
+      await detachLoopDevicesOf(this.#exec, () => this.#devicesOf(id), id);
     }
     return this.#update({ ...volume, attachedTo: null });
   }

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Exec, execCommand } from './devices/exec.js';
+import { type Exec, execCommand } from '@flockerjs/core-interface';
 import { detachLoopDevice, loopDevicesUnder } from './devices/loop-devices.js';
 import { Ec2FrontEnd } from './ec2/ec2-server.js';
 import { Fabric, type NewInstance } from './fabric/fabric.js';

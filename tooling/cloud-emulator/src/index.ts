@@ -1,3 +1,4 @@
+export type { Exec } from '@flockerjs/core-interface';
 export {
   type CloudEmulator,
   type CloudEmulatorOptions,
@@ -6,7 +7,6 @@ export {
   startCloudEmulator,
 } from './cloud-emulator.js';
 export { EBS_DEVICE_NAME, nvmeByIdName, xenDeviceName } from './devices/device-directory.js';
-export type { Exec } from './devices/exec.js';
 export { loopDevicesUnder } from './devices/loop-devices.js';
 export { DESCRIBE_INSTANCES_PAGE, DESCRIBE_VOLUMES_PAGE } from './ec2/actions.js';
 export { CLIENT_TOKEN_MAX_LENGTH, CLIENT_TOKEN_TTL_MS } from './ec2/client-tokens.js';

@@ -1,8 +1,8 @@
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Exec } from '@flockerjs/core-interface';
 import type { DeviceMode } from '../fabric/types.js';
-import type { Exec } from './exec.js';
-import { deviceNumbers } from './loop-devices.js';
+import { deviceNumbersOf } from './loop-devices.js';
 
 /** The link udev makes for an EBS volume on Nitro: the volume id without its dash. */
 export const NVME_BY_ID_PREFIX = 'nvme-Amazon_Elastic_Block_Store_';
@@ -44,7 +44,7 @@ export class DeviceDirectory {
 
   /** Makes the nodes for `volumeId` served by `loopDevice`; returns their paths, the device node first. */
   async add(volumeId: string, requested: string, loopDevice: string): Promise<string[]> {
-    const { major, minor } = await deviceNumbers(loopDevice);
+    const { major, minor } = await deviceNumbersOf(loopDevice);
     const name = this.#mode === 'nitro' ? `nvme${this.#nextNvme()}n1` : xenDeviceName(requested);
     const node = join(this.root, name);
     await rm(node, { force: true });

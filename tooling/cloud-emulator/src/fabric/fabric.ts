@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Exec, execCommand } from '@flockerjs/core-interface';
 import { DeviceDirectory, EBS_DEVICE_NAME } from '../devices/device-directory.js';
-import { type Exec, execCommand } from '../devices/exec.js';
 import { attachLoopDevice, detachLoopDevice, loopDevicesUnder } from '../devices/loop-devices.js';
 import { FabricError } from './fabric-error.js';
 import { Faults } from './faults.js';

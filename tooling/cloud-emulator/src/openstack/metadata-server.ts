@@ -2,8 +2,8 @@ import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Exec } from '../devices/exec.js';
-import { attachLoopDevice, deviceNumbers } from '../devices/loop-devices.js';
+import type { Exec } from '@flockerjs/core-interface';
+import { attachLoopDevice, deviceNumbersOf } from '../devices/loop-devices.js';
 
 /** The label Nova gives a config drive; guests find it as `/dev/disk/by-label/config-2`. */
 export const CONFIG_DRIVE_LABEL = 'config-2';
@@ -85,7 +85,7 @@ export async function makeConfigDrive(
   await truncate(image, CONFIG_DRIVE_BYTES);
   await exec('mkfs.ext4', ['-q', '-F', '-L', CONFIG_DRIVE_LABEL, '-d', tree, '--', image]);
   const loop = await attachLoopDevice(exec, image);
-  const { major, minor } = await deviceNumbers(loop);
+  const { major, minor } = await deviceNumbersOf(loop);
   const node = join(deviceRoot, 'sr0');
   await exec('mknod', ['--mode=0440', '--', node, 'b', String(major), String(minor)]);
   await symlink('../../sr0', join(deviceRoot, 'disk', 'by-label', CONFIG_DRIVE_LABEL));

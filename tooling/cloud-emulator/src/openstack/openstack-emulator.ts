@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Exec, execCommand } from '../devices/exec.js';
+import { type Exec, execCommand } from '@flockerjs/core-interface';
 import { Fabric } from '../fabric/fabric.js';
 import { type FaultOptions, Faults } from '../fabric/faults.js';
 import type { Timings } from '../fabric/types.js';

@@ -1,7 +1,7 @@
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Exec } from '../devices/exec.js';
-import { deviceNumbers } from '../devices/loop-devices.js';
+import type { Exec } from '@flockerjs/core-interface';
+import { deviceNumbersOf } from '../devices/loop-devices.js';
 import type { Attachment } from '../fabric/types.js';
 
 /** udev's by-id name for a virtio disk: the serial Nova sets is the volume id, cut to 20 characters. */
@@ -48,7 +48,7 @@ export class VirtioDevices {
     if (this.#made.has(attachment)) return;
     const made: Materialized = { nodes: [], removed: false };
     this.#made.set(attachment, made);
-    const { major, minor } = await deviceNumbers(attachment.loopDevice);
+    const { major, minor } = await deviceNumbersOf(attachment.loopDevice);
     if (made.removed) return;
     const node = join(this.root, `vd${letter}`);
     await rm(node, { force: true });

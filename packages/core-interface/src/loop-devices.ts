@@ -1,4 +1,6 @@
-import type { Exec } from '@flockerjs/core-interface';
+import { BackendError, hasCode, type TimeoutError } from './errors.js';
+import type { Exec } from './exec.js';
+import { waitFor } from './wait.js';
 
 /** One loop device and the file behind it. */
 export interface LoopDevice {
@@ -35,12 +37,19 @@ export function parseLoopDevices(output: string): LoopDevice[] {
   });
 }
 
+/** Major and minor numbers of a Linux `dev_t` (a file's `dev`, a device node's `rdev`). */
+export function deviceNumbers(dev: number | bigint): { major: bigint; minor: bigint } {
+  // Linux's dev_t encoding: the major number is bits 8-19 and 32-43, the minor bits 0-7 and 20-31.
+  const value = BigInt(dev);
+  return {
+    major: ((value >> 8n) & 0xfffn) | ((value >> 32n) & ~0xfffn),
+    minor: (value & 0xffn) | ((value >> 12n) & ~0xffn),
+  };
+}
+
 /** The identity {@link LoopDevice.backingId} of a file from its `stat`. */
 export function fileId(stat: { readonly dev: number; readonly ino: number }): string {
-  // Linux's dev_t encoding: the major number is bits 8-19 and 32-43, the minor bits 0-7 and 20-31.
-  const dev = BigInt(stat.dev);
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  const { major, minor } = deviceNumbers(stat.dev);
   return `${major}:${minor}/${stat.ino}`;
 }
 
@@ -63,4 +72,38 @@ export async function attachLoopDevice(exec: Exec, file: string): Promise<string
 export async function detachLoopDevice(exec: Exec, device: string): Promise<void> {
   if (!LOOP_DEVICE.test(device)) throw new TypeError(`not a loop device: ${JSON.stringify(device)}`);
   await exec('losetup', ['--detach', device]);
+}
+
+/** How long a detached loop device may stay busy before it counts as in use: a reader lets go in ms. */
+export const DETACH_SETTLE_MS = 2000;
+
+/**
+ * Detaches the loop devices `find` names and waits until it names none. `losetup --detach` on a busy device
+ * only schedules the detach: a mount keeps it busy for good, while a reader elsewhere on the host (any
+ * process may open a device node) lets go soon, so busy devices get {@link DETACH_SETTLE_MS} first.
+ * @throws `BACKEND` naming the devices still in use and saying that `what` stays attached.
+ */
+export async function detachLoopDevicesOf(
+  exec: Exec,
+  find: () => Promise<readonly string[]>,
+  what: string,
+  settleMs = DETACH_SETTLE_MS,
+): Promise<void> {
+  for (const device of await find()) await detachLoopDevice(exec, device);
+  await waitFor({
+    what: `the loop devices of ${what} to go`,
+    timeoutMs: settleMs,
+    intervalMs: 50,
+    poll: async () => {
+      const busy = await find();
+      return busy.length === 0 ? { done: true, value: undefined } : { done: false, state: busy };
+    },
+  }).catch((error: unknown) => {
+    if (!hasCode(error, 'TIMEOUT')) throw error;
+    const busy = (error as TimeoutError).lastState as string[];
+    throw new BackendError(
+      'detachVolume',
+      `${busy.join(', ')} still in use (mounted?); ${what} stays attached`,
+    );
+  });
 }

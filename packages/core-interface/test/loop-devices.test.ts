@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileId, LIST_ARGS, parseLoopDevices } from '../src/os/losetup.js';
+import { fileId, LIST_ARGS, parseLoopDevices } from '../src/index.js';
 
 // Recorded from util-linux 2.38 `losetup --list --json --output NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN`.
 const RECORDED = `{
