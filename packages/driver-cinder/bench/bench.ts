@@ -2,8 +2,8 @@
 // Runs against the emulator (real loop devices: needs root); not part of npm test.
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { startOpenStackEmulator } from '@flockerjs/cloud-emulator';
-import { CinderDriver, CLUSTER_ID_LABEL, configSchema, GIB } from '../src/index.js';
+import { cinderAsDemo, startOpenStackEmulator } from '@flockerjs/cloud-emulator';
+import { CinderDriver, CLUSTER_ID_LABEL, configSchema, DATASET_ID_LABEL, GIB } from '../src/index.js';
 
 const TRANSITION_MS = 200;
 const ROUNDS = 5;
@@ -46,36 +46,19 @@ try {
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
   // 5,000 volumes, 500 of them this cluster's, made straight through Cinder's API.
-  const token = await fetch(`${emulator.authUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'demo', password: 'secret', domain: { name: 'Default' } } },
-        },
-        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
-      },
-    }),
-  }).then((response) => response.headers.get('x-subject-token') ?? '');
-  const cinder = emulator.authUrl.replace('/identity/v3', `/volume/v3/${emulator.projectId}`);
+  const cinder = await cinderAsDemo(emulator);
   for (let index = 0; index < TOTAL_VOLUMES; index += 100) {
     await Promise.all(
       Array.from({ length: 100 }, (_, offset) =>
-        fetch(`${cinder}/volumes`, {
-          method: 'POST',
-          headers: { 'x-auth-token': token, 'content-type': 'application/json', connection: 'close' },
-          body: JSON.stringify({
-            volume: {
-              size: 1,
-              metadata: {
-                [CLUSTER_ID_LABEL]: (index + offset) % 10 === 0 ? clusterId : randomUUID(),
-                'flocker-dataset-id': randomUUID(),
-              },
+        cinder('POST', '/volumes', {
+          volume: {
+            size: 1,
+            metadata: {
+              [CLUSTER_ID_LABEL]: (index + offset) % 10 === 0 ? clusterId : randomUUID(),
+              [DATASET_ID_LABEL]: randomUUID(),
             },
-          }),
-        }).then((response) => response.text()),
+          },
+        }),
       ),
     );
   }

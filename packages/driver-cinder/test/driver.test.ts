@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { OpenStackEmulator } from '@flockerjs/cloud-emulator';
+import { cinderAsDemo, type OpenStackEmulator } from '@flockerjs/cloud-emulator';
 import { createLogger, type LogEntry } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CinderDriver, CLUSTER_ID_LABEL, configSchema, GIB, VOLUME_NAME_PREFIX } from '../src/index.js';
@@ -95,9 +95,9 @@ describe.skipIf(skipUnlessRoot !== undefined)('openstack driver (emulated)', () 
   it('listVolumes() pages through every volume of the cluster and no other', async () => {
     const clusterId = randomUUID();
     const api = await openDriver(emulator, server(0), { clusterId });
-    const token = await authenticate(emulator);
+    const cinder = await cinderAsDemo(emulator);
     const make = (cluster: string) =>
-      cinder(emulator, token, 'POST', '/volumes', {
+      cinder('POST', '/volumes', {
         volume: {
           size: 1,
           name: 'bulk',
@@ -119,9 +119,7 @@ describe.skipIf(skipUnlessRoot !== undefined)('openstack driver (emulated)', () 
     expect(emulator.count('cinder:ListVolumes') - before).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (let index = 0; index < ids.length; index += 50) {
-      await Promise.all(
-        ids.slice(index, index + 50).map((id) => cinder(emulator, token, 'DELETE', `/volumes/${id}`)),
-      );
+      await Promise.all(ids.slice(index, index + 50).map((id) => cinder('DELETE', `/volumes/${id}`)));
     }
   });
 
@@ -224,37 +222,3 @@ describe.skipIf(skipUnlessRoot !== undefined)('openstack driver (emulated)', () 
     }
   });
 });
-
-async function authenticate(emulator: OpenStackEmulator): Promise<string> {
-  const response = await fetch(`${emulator.authUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'demo', password: 'secret', domain: { name: 'Default' } } },
-        },
-        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  return response.headers.get('x-subject-token') ?? '';
-}
-
-async function cinder(
-  emulator: OpenStackEmulator,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<unknown> {
-  const base = emulator.authUrl.replace('/identity/v3', `/volume/v3/${emulator.projectId}`);
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, 'content-type': 'application/json', connection: 'close' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return text === '' ? undefined : JSON.parse(text);
-}

@@ -5,9 +5,9 @@ import {
   type OpenStackEmulatorOptions,
   startOpenStackEmulator,
 } from '@flockerjs/cloud-emulator';
-import type { InspectedVolume } from '@flockerjs/conformance';
+import { describeBlockDeviceAPI, type InspectedVolume } from '@flockerjs/conformance';
 import type { Logger } from '@flockerjs/core-interface';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   type CinderConfig,
   type CinderDeps,
@@ -15,6 +15,7 @@ import {
   configSchema,
   DATASET_ID_LABEL,
   GIB,
+  MINIMUM_ALLOCATABLE_SIZE,
 } from '../src/index.js';
 
 /** Profiles map to these types in the emulator, as tooling/openstack-real's setup.sh makes them in real Cinder. */
@@ -121,4 +122,33 @@ export function serverAt(emulator: OpenStackEmulator, index: number): EmulatedSe
   const server = emulator.servers[index];
   if (server === undefined) throw new Error(`the emulator has no server ${index}`);
   return server;
+}
+
+/**
+ * Runs the whole conformance suite on the emulator's first server, each test in a cluster of its own, and
+ * checks when the file ends that nothing was left behind. Returns the emulator, for checks a file adds.
+ */
+export function describeEmulatedConformance(
+  name: string,
+  options: OpenStackEmulatorOptions = {},
+): () => OpenStackEmulator {
+  let emulator: OpenStackEmulator | undefined;
+  const running = (): OpenStackEmulator => {
+    if (emulator === undefined) throw new TypeError('the emulator is not running');
+    return emulator;
+  };
+  beforeAll(async () => {
+    emulator = await startEmulator(options);
+  });
+  afterAll(() => stopAndCheck(emulator));
+  describeBlockDeviceAPI({
+    name,
+    // Each test gets a cluster of its own: the same cloud, a new cluster id.
+    factory: () => openDriver(running(), serverAt(running(), 0), { clusterId: randomUUID() }),
+    minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
+    unknownBlockDeviceId: () => randomUUID(),
+    inspect: (id) => inspector(running())(id),
+    skip: skipUnlessRoot,
+  });
+  return running;
 }

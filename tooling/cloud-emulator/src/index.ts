@@ -37,6 +37,7 @@ export {
   type VolumeState,
 } from './fabric/types.js';
 export { ImdsServer, TOKEN_TTL_SECONDS } from './imds/imds-server.js';
+export { type CinderRequest, cinderAsDemo } from './openstack/demo-client.js';
 export {
   CONFIG_DRIVE_LABEL,
   type EmulatedServer,
