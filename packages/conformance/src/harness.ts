@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BlockDeviceVolume, IBlockDeviceAPI } from '@flockerjs/core-interface';
+import type { BlockDeviceVolume, IBlockDeviceAPI, IProfiledBlockDeviceAPI } from '@flockerjs/core-interface';
 import { expect, it, type TestContext } from 'vitest';
 import { detachDestroyVolumes } from './cleanup.js';
 import type { ResolvedOptions } from './options.js';
+import { withMethods } from './with-methods.js';
 
 /** What every conformance test works with. */
 export interface Harness {
@@ -101,17 +102,20 @@ async function setUp(options: ResolvedOptions, context: TestContext): Promise<Ha
 
 /** The API with every volume it creates recorded, so cleanup touches only what the test made. */
 export function trackCreated(api: IBlockDeviceAPI, created: Set<string>): IBlockDeviceAPI {
-  return new Proxy(api, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      if (property !== 'createVolume' && property !== 'createVolumeWithProfile') return value.bind(target);
-      return async (...args: unknown[]) => {
-        const volume = (await value.apply(target, args)) as BlockDeviceVolume;
-        created.add(volume.blockDeviceId);
-        return volume;
-      };
-    },
+  const track = async (creating: Promise<BlockDeviceVolume>): Promise<BlockDeviceVolume> => {
+    const volume = await creating;
+    created.add(volume.blockDeviceId);
+    return volume;
+  };
+  const profiled = api as Partial<IProfiledBlockDeviceAPI>;
+  return withMethods(api, {
+    createVolume: (datasetId, size) => track(api.createVolume(datasetId, size)),
+    ...(profiled.createVolumeWithProfile === undefined
+      ? {}
+      : {
+          createVolumeWithProfile: (datasetId, size, profile) =>
+            track((api as IProfiledBlockDeviceAPI).createVolumeWithProfile(datasetId, size, profile)),
+        }),
   });
 }
 

@@ -35,3 +35,4 @@ export {
   writeDevice,
 } from './os.js';
 export { profileTests } from './profiles.js';
+export { type ApiMethods, withMethods } from './with-methods.js';

@@ -1,6 +1,4 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Exec, execCommand } from '@flockerjs/core-interface';
@@ -9,6 +7,7 @@ import { Ec2FrontEnd } from './ec2/ec2-server.js';
 import { Fabric, type NewInstance } from './fabric/fabric.js';
 import { type FaultOptions, Faults } from './fabric/faults.js';
 import type { DeviceMode, Instance, Timings } from './fabric/types.js';
+import { serveHttp } from './http-endpoint.js';
 import { ImdsServer } from './imds/imds-server.js';
 
 /** Default state directories are `<tmpdir>/flockerjs-cloud-XXXXXX`. */
@@ -81,9 +80,11 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     exec,
   });
   const ec2 = new Ec2FrontEnd(fabric);
-  const server = createServer((request, response) => void ec2.handle(request, response));
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
-  const { address, port } = server.address() as AddressInfo;
+  const endpoint = await serveHttp(
+    (request, response) => void ec2.handle(request, response),
+    host,
+    options.port,
+  );
   const imdsServers: ImdsServer[] = [];
   const instances: EmulatedInstance[] = [];
 
@@ -104,7 +105,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   for (const request of options.instances ?? [{}]) await addInstance(request);
 
   return {
-    url: `http://${address}:${port}`,
+    url: endpoint.url,
     region,
     fabric,
     faults,
@@ -112,8 +113,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     instances,
     addInstance,
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await endpoint.stop();
       await Promise.all(imdsServers.map((imds) => imds.stop()));
       await fabric.stop();
     },

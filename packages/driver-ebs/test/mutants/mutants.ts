@@ -1,3 +1,4 @@
+import { withMethods } from '@flockerjs/conformance';
 import type { IBlockDeviceAPI } from '@flockerjs/core-interface';
 import type { AwsEbsDriver, Ec2Api } from '../../src/index.js';
 
@@ -21,7 +22,7 @@ export const MUTANTS = {
   /** Returns the device of another volume attached here (wrong NVMe link, stale xvd name): data loss. */
   'wrong-device': {
     api: (api) =>
-      override(api, {
+      withMethods(api, {
         async getDevicePath(id) {
           const node = await api.computeInstanceId();
           const other = (await api.listVolumes()).find(
@@ -50,14 +51,3 @@ export const MUTANTS = {
 } satisfies Record<string, Mutant>;
 
 export type MutantName = keyof typeof MUTANTS;
-
-function override(api: AwsEbsDriver, methods: Partial<IBlockDeviceAPI>): IBlockDeviceAPI {
-  return new Proxy(api, {
-    get(target, property) {
-      const own = (methods as Record<PropertyKey, unknown>)[property];
-      if (own !== undefined) return own;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withMethods } from '@flockerjs/conformance';
 import { hasCode, type IBlockDeviceAPI } from '@flockerjs/core-interface';
 import { type LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE } from '../../src/index.js';
 
@@ -13,13 +14,13 @@ export const MUTANTS = {
   none: (api) => api,
   /** Treats unknown ids as success, as a driver that swallows "not found" would. */
   'silent-unknown': (api) =>
-    override(api, {
+    withMethods(api, {
       destroyVolume: (id) => api.destroyVolume(id).catch(ignore('UNKNOWN_VOLUME')),
       detachVolume: (id) => api.detachVolume(id).catch(ignore('UNKNOWN_VOLUME')),
     }),
   /** Reports a detach while the device still serves the volume's data: it moves the file, keeps the device. */
   'stale-device': (api, root) =>
-    override(api, {
+    withMethods(api, {
       async detachVolume(id) {
         const volume = (await api.listVolumes()).find((v) => v.blockDeviceId === id);
         if (volume?.attachedTo == null) return api.detachVolume(id);
@@ -30,7 +31,7 @@ export const MUTANTS = {
   /** Hands out the same device for every volume: the data-loss bug. */
   'shared-device': (api) => {
     let device: Promise<string> | undefined;
-    return override(api, {
+    return withMethods(api, {
       getDevicePath: async (id) => {
         const own = await api.getDevicePath(id);
         device ??= Promise.resolve(own);
@@ -40,12 +41,12 @@ export const MUTANTS = {
   },
   /** Loses attached volumes from the listing, as a driver filtering on the wrong state would. */
   'hides-attached': (api) =>
-    override(api, {
+    withMethods(api, {
       listVolumes: async () => (await api.listVolumes()).filter((volume) => volume.attachedTo === null),
     }),
   /** Rounds sizes up instead of refusing them. */
   'rounds-sizes': (api) =>
-    override(api, {
+    withMethods(api, {
       createVolume: async (datasetId, size) => {
         const unit = await api.allocationUnit();
         return api.createVolume(
@@ -56,7 +57,7 @@ export const MUTANTS = {
     }),
   /** Makes a second, untracked volume on every create: a leak. */
   'leaks-volumes': (api) =>
-    override(api, {
+    withMethods(api, {
       createVolume: async (datasetId, size) => {
         const volume = await api.createVolume(datasetId, size);
         await api.createVolume(randomUUID(), MINIMUM_ALLOCATABLE_SIZE);
@@ -66,17 +67,6 @@ export const MUTANTS = {
 } satisfies Record<string, (api: LoopbackDriver, root: string) => IBlockDeviceAPI>;
 
 export type MutantName = keyof typeof MUTANTS;
-
-function override(api: LoopbackDriver, methods: Partial<IBlockDeviceAPI>): IBlockDeviceAPI {
-  return new Proxy(api, {
-    get(target, property) {
-      const own = (methods as Record<PropertyKey, unknown>)[property];
-      if (own !== undefined) return own;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 function ignore(code: 'UNKNOWN_VOLUME') {
   return (error: unknown): void => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fabric } from '../fabric/fabric.js';
 import { ROOT_DEVICE_NAME } from '../fabric/fabric.js';
+import { type HttpEndpoint, serveHttp } from '../http-endpoint.js';
 
 /** IMDSv2 token lifetimes allowed, in seconds (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html). */
 export const TOKEN_TTL_SECONDS = { min: 1, max: 21_600 } as const;
@@ -18,28 +18,25 @@ export class ImdsServer {
   readonly #fabric: Fabric;
   readonly #instanceId: string;
   readonly #tokens = new Map<string, number>();
-  readonly #server: Server;
+  #endpoint: HttpEndpoint | undefined;
 
   private constructor(fabric: Fabric, instanceId: string) {
     this.#fabric = fabric;
     this.#instanceId = instanceId;
-    this.#server = createServer((request, response) => this.#handle(request, response));
   }
 
   static async start(fabric: Fabric, instanceId: string, host = '127.0.0.1'): Promise<ImdsServer> {
     const server = new ImdsServer(fabric, instanceId);
-    await new Promise<void>((resolve) => server.#server.listen(0, host, resolve));
+    server.#endpoint = await serveHttp((request, response) => server.#handle(request, response), host);
     return server;
   }
 
   get url(): string {
-    const { address, port } = this.#server.address() as AddressInfo;
-    return `http://${address}:${port}`;
+    return this.#endpoint?.url ?? '';
   }
 
   async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#endpoint?.stop();
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {

@@ -1,9 +1,8 @@
 import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Exec } from '@flockerjs/core-interface';
 import { attachLoopDevice, deviceNumbersOf } from '../devices/loop-devices.js';
+import { type HttpEndpoint, serveHttp } from '../http-endpoint.js';
 
 /** The label Nova gives a config drive; guests find it as `/dev/disk/by-label/config-2`. */
 export const CONFIG_DRIVE_LABEL = 'config-2';
@@ -25,43 +24,23 @@ export interface ServerMetadata {
  * One server's metadata service, the stand-in for `http://169.254.169.254`: `GET /openstack/latest/meta_data.json`
  * (and `/openstack/` listings). Anything else is a 404, as Nova's metadata API answers.
  */
-export class MetadataServer {
-  readonly #server: Server;
-
-  private constructor(metadata: () => ServerMetadata) {
-    this.#server = createServer((request, response) => {
-      const path = (request.url ?? '/').split('?')[0] ?? '/';
-      const answers: Record<string, string> = {
-        '/openstack': 'latest',
-        '/openstack/': 'latest',
-        '/openstack/latest': 'meta_data.json',
-        '/openstack/latest/': 'meta_data.json',
-        '/openstack/latest/meta_data.json': JSON.stringify(metadata()),
-      };
-      const body = request.method === 'GET' ? answers[path] : undefined;
-      const status = body === undefined ? 404 : 200;
-      const text = body ?? '404 Not Found\n\nThe resource could not be found.\n\n   ';
-      const type = path.endsWith('.json') ? 'application/json' : 'text/plain; charset=UTF-8';
-      response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
-      response.end(text);
-    });
-  }
-
-  static async start(metadata: () => ServerMetadata, host: string): Promise<MetadataServer> {
-    const server = new MetadataServer(metadata);
-    await new Promise<void>((resolve) => server.#server.listen(0, host, resolve));
-    return server;
-  }
-
-  get url(): string {
-    const { address, port } = this.#server.address() as AddressInfo;
-    return `http://${address}:${port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
+export function serveMetadata(metadata: () => ServerMetadata, host: string): Promise<HttpEndpoint> {
+  return serveHttp((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const answers: Record<string, string> = {
+      '/openstack': 'latest',
+      '/openstack/': 'latest',
+      '/openstack/latest': 'meta_data.json',
+      '/openstack/latest/': 'meta_data.json',
+      '/openstack/latest/meta_data.json': JSON.stringify(metadata()),
+    };
+    const body = request.method === 'GET' ? answers[path] : undefined;
+    const status = body === undefined ? 404 : 200;
+    const text = body ?? '404 Not Found\n\nThe resource could not be found.\n\n   ';
+    const type = path.endsWith('.json') ? 'application/json' : 'text/plain; charset=UTF-8';
+    response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+    response.end(text);
+  }, host);
 }
 
 /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +8,7 @@ import { type Exec, execCommand } from '@flockerjs/core-interface';
 import { Fabric } from '../fabric/fabric.js';
 import { type FaultOptions, Faults } from '../fabric/faults.js';
 import type { Timings } from '../fabric/types.js';
+import { type HttpEndpoint, serveHttp } from '../http-endpoint.js';
 import { cinderOperation, DEFAULT_VOLUME_TYPE, handleCinder, releaseStuck } from './cinder.js';
 import { notFound, OpenStackError, overLimit, readJson, sendError, sendJson, serverFault } from './http.js';
 import {
@@ -18,7 +18,7 @@ import {
   type KeystoneUser,
   type Token,
 } from './keystone.js';
-import { MetadataServer, makeConfigDrive, type ServerMetadata } from './metadata-server.js';
+import { makeConfigDrive, type ServerMetadata, serveMetadata } from './metadata-server.js';
 import { handleNova, novaOperation } from './nova.js';
 import { type NovaServer, OpenStackState } from './state.js';
 import { VirtioDevices } from './virtio-devices.js';
@@ -193,16 +193,14 @@ export async function startOpenStackEmulator(
     }
   };
 
-  const server = createServer((request, response) => void handle(request, response));
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { address, port } = server.address() as AddressInfo;
-  base = `http://${address}:${port}`;
+  const endpoint = await serveHttp((request, response) => void handle(request, response), host);
+  base = endpoint.url;
   const syncTimer = setInterval(() => {
     state.syncDevices().catch((error: unknown) => fabric.backgroundErrors.push(error));
   }, DEVICE_SYNC_INTERVAL_MS);
   syncTimer.unref();
 
-  const metadataServers: MetadataServer[] = [];
+  const metadataServers: HttpEndpoint[] = [];
   const servers: EmulatedServer[] = [];
   const addServer = async (request: NewServer = {}): Promise<EmulatedServer> => {
     const id = request.id ?? randomUUID();
@@ -234,7 +232,7 @@ export async function startOpenStackEmulator(
       devices: [],
     });
     if (request.configDrive === true) await makeConfigDrive(exec, workDir, devices.root, metadata());
-    const metadataServer = await MetadataServer.start(metadata, host);
+    const metadataServer = await serveMetadata(metadata, host);
     metadataServers.push(metadataServer);
     const emulated: EmulatedServer = {
       id,
@@ -279,8 +277,7 @@ export async function startOpenStackEmulator(
     },
     async stop() {
       clearInterval(syncTimer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await endpoint.stop();
       await Promise.all(metadataServers.map((metadataServer) => metadataServer.stop()));
       if (ownFabric) await fabric.stop();
     },
