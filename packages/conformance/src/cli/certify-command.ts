@@ -72,11 +72,11 @@ export async function certify(options: CertifyOptions): Promise<number> {
     const startedAt = new Date();
     const progress = new ProgressReporter(out);
     const cancelled = await runSuites(settings, options, progress, join(reportDir, 'junit.xml'), work);
-    const sweep = await sweepManifest(target, settings.manifestFile);
+    const manifest = await readManifest(settings.manifestFile);
+    const sweep = await sweepManifest(target, manifest);
     const tests = progress.results;
     const suites = summarize(tests);
     const failed = tests.some((test) => test.state === 'failed') || tests.length === 0;
-    const manifest = await readManifest(settings.manifestFile);
     const pkg = await backendPackage(target, configPath);
     const report: Report = {
       schemaVersion: 1,
@@ -179,8 +179,7 @@ async function runSuites(
  * Opens every API the run made again and removes whatever volumes are left: a safety net for interrupted or
  * crashed runs. Each of these APIs is a test cluster's or a scratch backend's, so nothing else is touched.
  */
-async function sweepManifest(target: Target, manifestFile: string): Promise<Report['sweep']> {
-  const entries = await readManifest(manifestFile);
+async function sweepManifest(target: Target, entries: readonly ManifestEntry[]): Promise<Report['sweep']> {
   const unique = new Map(
     entries.map(({ clusterId, scratchDir }) => [`${clusterId}|${scratchDir}`, { clusterId, scratchDir }]),
   );
