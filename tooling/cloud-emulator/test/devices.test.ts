@@ -117,10 +117,12 @@ describe.skipIf(!isRoot)('device directories, with real loop devices', () => {
       child.on('exit', () => resolve(child.pid ?? 0));
     });
     const abandoned = await mkdtemp(join(tmpdir(), STATE_DIR_PREFIX));
-    await writeFile(join(abandoned, 'owner.pid'), `${dead}\n`);
     await writeFile(join(abandoned, 'vol.img'), '');
     await truncate(join(abandoned, 'vol.img'), 1024 * 1024);
     await exec('losetup', ['--find', '--show', '--', join(abandoned, 'vol.img')]);
+    // The dead owner last: an emulator starting meanwhile in another test file may sweep the directory, but
+    // only once it is whole, device included, as a killed run leaves it.
+    await writeFile(join(abandoned, 'owner.pid'), `${dead}\n`);
     const emulator = await startCloudEmulator();
     await emulator.stop();
     expect(await exists(abandoned)).toBe(false);
