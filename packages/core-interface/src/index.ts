@@ -77,6 +77,7 @@ export {
   type CreateApiOptions,
   createBlockDeviceAPI,
   DEPLOYER_TYPES,
+  type DriverContext,
   instantiateBackend,
   type LoadBackendOptions,
   loadBackend,

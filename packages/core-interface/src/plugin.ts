@@ -39,6 +39,13 @@ export interface BackendContext {
 }
 
 /**
+ * What every driver's `static open(config, context)` takes: the {@link BackendContext}, each member optional so a
+ * test can open a driver with only what it needs. A driver extends it with its own injected I/O (exec, fs, a
+ * cloud client) and its `apiFactory` is exactly `(config, context) => XDriver.open(config, context)`.
+ */
+export type DriverContext = Partial<BackendContext>;
+
+/**
  * What a backend package exports as `FLOCKER_BACKEND` (or as its default export): the original contract's
  * backend description. Write it as a plain object with `satisfies BackendDescription<Config>`.
  */
