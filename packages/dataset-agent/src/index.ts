@@ -1,4 +1,16 @@
 export {
+  type AgentOptions,
+  BACKOFF_MS,
+  type ConvergeResult,
+  DatasetAgent,
+  type Failure,
+  type Faults,
+  MAX_ONCE_ROUNDS,
+  NOTHING_TO_DO_MS,
+  POLL_MS,
+  type RoundResult,
+} from './agent.js';
+export {
   type ClusterConfiguration,
   type ClusterLink,
   DATASET_STATES,
@@ -8,6 +20,17 @@ export {
   type DesiredDataset,
   type NodeStateReport,
 } from './cluster-link.js';
+export {
+  type DesiredFile,
+  type DesiredFileInput,
+  desiredFileSchema,
+  loadDesiredFile,
+  parseDesiredFile,
+} from './desired-file.js';
+export { type Discovered, type DiscoveryDeps, discover } from './discovery.js';
+export { AGENT_ERROR_CODES, AgentError, type AgentErrorCode } from './errors.js';
+export { type ExecutorDeps, execute } from './executors.js';
+export { FileLink, type FileLinkOptions } from './file-link.js';
 export {
   type Classified,
   classify,
