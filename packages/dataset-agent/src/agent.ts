@@ -97,7 +97,8 @@ export class DatasetAgent {
   /** One round: discover, report, plan, then run the changes until `signal` aborts (the running one finishes). */
   async round(signal?: AbortSignal): Promise<RoundResult> {
     return this.#logger.action('dataset-agent:round', {}, async () => {
-      const instanceId = (this.#instanceId ??= await this.#api.computeInstanceId());
+      this.#instanceId ??= await this.#api.computeInstanceId();
+      const instanceId = this.#instanceId;
       const configuration = await this.#link.configuration();
       const canResize = isResizable(this.#api);
       const found = await this.#logger.action('dataset-agent:discover', {}, () =>
