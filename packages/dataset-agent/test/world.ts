@@ -45,7 +45,7 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export async function makeWorld(prefix = 'agent-'): Promise<World> {
+export async function makeWorld(prefix = 'agent-', options: { logToStderr?: boolean } = {}): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const root = join(dir, 'root');
   await mkdir(root);
@@ -63,7 +63,7 @@ export async function makeWorld(prefix = 'agent-'): Promise<World> {
           version: 1,
           'control-service': { hostname: 'localhost' },
           dataset: { backend: 'loopback', root_path: root, compute_instance_id: node },
-          logging: { level: 'info', file: `${node}.log.jsonl` },
+          logging: options.logToStderr ? { level: 'info' } : { level: 'info', file: `${node}.log.jsonl` },
         }),
       );
       written.add(node);
@@ -104,8 +104,7 @@ export async function makeWorld(prefix = 'agent-'): Promise<World> {
       return collect(child);
     },
     start(node, options = {}) {
-      // Synchronous for callers: the config file is written first by a run() or by startAsync.
-      if (!written.has(node)) throw new TypeError(`call run() or prepare(${node}) first`);
+      if (!written.has(node)) throw new TypeError(`no agent.yml for ${node}: worlds have node-a and node-b`);
       return startChild(
         [
           CLI,
