@@ -45,7 +45,15 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export async function makeWorld(prefix = 'agent-', options: { logToStderr?: boolean } = {}): Promise<World> {
+export interface WorldOptions {
+  readonly logToStderr?: boolean;
+  /** The nodes, by the id their backend reports. @default node-a and node-b */
+  readonly nodes?: readonly string[];
+  /** A node's agent.yml `dataset` section. @default loopback over the world's root */
+  readonly dataset?: (node: string) => Record<string, unknown>;
+}
+
+export async function makeWorld(prefix = 'agent-', options: WorldOptions = {}): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const root = join(dir, 'root');
   await mkdir(root);
@@ -62,7 +70,11 @@ export async function makeWorld(prefix = 'agent-', options: { logToStderr?: bool
         stringify({
           version: 1,
           'control-service': { hostname: 'localhost' },
-          dataset: { backend: 'loopback', root_path: root, compute_instance_id: node },
+          dataset: options.dataset?.(node) ?? {
+            backend: 'loopback',
+            root_path: root,
+            compute_instance_id: node,
+          },
           logging: options.logToStderr ? { level: 'info' } : { level: 'info', file: `${node}.log.jsonl` },
         }),
       );
@@ -104,7 +116,7 @@ export async function makeWorld(prefix = 'agent-', options: { logToStderr?: bool
       return collect(child);
     },
     start(node, options = {}) {
-      if (!written.has(node)) throw new TypeError(`no agent.yml for ${node}: worlds have node-a and node-b`);
+      if (!written.has(node)) throw new TypeError(`no agent.yml for ${node} in this world`);
       return startChild(
         [
           CLI,
@@ -144,8 +156,7 @@ export async function makeWorld(prefix = 'agent-', options: { logToStderr?: bool
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await configFor('node-a');
-  await configFor('node-b');
+  for (const node of options.nodes ?? ['node-a', 'node-b']) await configFor(node);
   return world;
 }
 
