@@ -211,8 +211,10 @@ export class DatasetAgent {
         if (this.#calls === this.#faults.afterCall) this.#die();
       }
     };
-    const api = new Proxy(this.#api, {
-      get: (target, property) => {
+    const target = this.#api;
+    // A blank proxy target: a frozen driver's read-only members can still be wrapped (proxy invariants).
+    const api = new Proxy(Object.create(null) as IBlockDeviceAPI, {
+      get: (_blank, property) => {
         const value: unknown = Reflect.get(target, property, target);
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) =>
