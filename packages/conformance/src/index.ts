@@ -26,13 +26,6 @@ export {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js';
-export {
-  deviceNoLongerServes,
-  deviceSize,
-  isBlockDevice,
-  parseLsblkSize,
-  readDevice,
-  writeDevice,
-} from './os.js';
+export { deviceNoLongerServes, readDevice, writeDevice } from './os.js';
 export { profileTests } from './profiles.js';
 export { type ApiMethods, withMethods } from './with-methods.js';

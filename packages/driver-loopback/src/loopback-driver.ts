@@ -4,28 +4,25 @@ import { join } from 'node:path';
 import {
   AlreadyAttachedError,
   assertDatasetId,
-  attachLoopDevice,
   BackendError,
   type BlockDeviceVolume,
   blockDeviceVolume,
   type Capabilities,
   checkAllocatableSize,
   DatasetExistsError,
-  detachLoopDevicesOf,
   type Exec,
   execCommand,
-  fileId,
   InvalidConfigError,
   InvalidIdError,
   type IProfiledBlockDeviceAPI,
   type Logger,
-  listLoopDevices,
   silentLogger,
   UnattachedVolumeError,
   UnknownInstanceIdError,
   UnknownVolumeError,
   withAttachedTo,
 } from '@flockerjs/core-interface';
+import { attachLoopDevice, detachLoopDevicesOf, fileId, listLoopDevices } from '@flockerjs/linux-block';
 import { type LoopbackConfig, NODE_ID_PATTERN } from './config.js';
 import {
   ATTACHED_DIR,

@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, type Exec, waitFor } from '@flockerjs/core-interface';
-import { deviceSize } from '../os/lsblk.js';
+import { deviceSize } from '@flockerjs/linux-block';
 
 /** Serial numbers are cut to 20 characters on virtio-blk, so udev's link carries only that much of the id. */
 export const VIRTIO_SERIAL_LENGTH = 20;
@@ -56,7 +56,7 @@ export async function findDevice(
       for (const name of byIdNames(volumeId)) {
         const device = await resolveBlockDevice(join(deviceRoot, 'disk', 'by-id', name));
         if (device === undefined) continue;
-        const size = await deviceSize(deps.exec, device);
+        const size = (await deviceSize(device)) ?? 0;
         if (size >= expectedBytes) return { done: true, value: device };
         seen = { found: device, size, expected: expectedBytes };
       }
