@@ -1,5 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
   AlreadyAttachedError,
   assertDatasetId,
@@ -10,6 +9,7 @@ import {
   type Clock,
   checkAllocatableSize,
   DatasetExistsError,
+  type DriverContext,
   type Exec,
   execCommand,
   hasCode,
@@ -23,16 +23,16 @@ import {
   systemClock,
   UnattachedVolumeError,
   UnknownVolumeError,
-  waitFor,
 } from '@flockerjs/core-interface';
 import { type CinderClient, type CinderVolume, PkgcloudCinderClient } from './cinder-client.js';
 import type { CinderConfig } from './config.js';
-import { byIdNames, findDevice } from './device/discovery.js';
+import { findDevice } from './device/discovery.js';
 import { type HttpSend, sendHttp, type TlsOptions } from './http.js';
 import { discoverInstanceId, hostAddresses } from './instance-id.js';
 import { type NovaClient, PkgcloudNovaClient } from './nova-client.js';
-import { isRetryable, mayHaveApplied, OpenStackCallError } from './openstack-error.js';
+import { mayHaveApplied } from './openstack-error.js';
 import { OpenStackSession } from './openstack-session.js';
+import { VolumeWaits } from './volume-waits.js';
 
 export const DRIVER_NAME = 'openstack';
 /** Cinder sizes volumes in whole GiB (its API says GB; every backend means GiB). */
@@ -47,10 +47,9 @@ export const VOLUME_NAME_PREFIX = 'flocker-';
 const MUTATION_ATTEMPTS = 3;
 /** Cinder ids are UUIDs; anything else cannot name a volume and is not sent. */
 const VOLUME_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Statuses a volume passes through while Nova attaches it (`reserved` is Cinder's since the attachments API). */
-const ATTACHING = ['available', 'reserved', 'attaching'] as const;
 const ATTACHED_STATES: ReadonlySet<string> = new Set(['reserved', 'attaching', 'in-use', 'detaching']);
 
+/** What the driver runs with: the clients, this host's I/O and the log. */
 export interface CinderDeps {
   readonly cinder: CinderClient;
   readonly nova: NovaClient;
@@ -61,13 +60,11 @@ export interface CinderDeps {
   readonly logger: Logger;
 }
 
-export interface OpenOptions {
-  /** This cluster's id: volumes carry it, and only volumes carrying it are this API's. */
-  readonly clusterId: string;
-  readonly logger?: Logger;
-  /** Replacements for the production dependencies (an emulator-pointed `send`, a fake clock, …). */
-  readonly deps?: Partial<CinderDeps>;
-}
+/**
+ * What {@link CinderDriver.open} takes besides the config: the loader's context (the cluster id is required)
+ * and, for tests, replacements for any production dependency (an emulator-pointed `send`, a fake clock, ...).
+ */
+export interface CinderContext extends DriverContext, Partial<Omit<CinderDeps, 'logger'>> {}
 
 export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   readonly capabilities: Capabilities = Object.freeze({
@@ -79,20 +76,27 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   readonly #config: CinderConfig;
   readonly #clusterId: string;
   readonly #deps: CinderDeps;
+  readonly #waits: VolumeWaits;
   #instanceId: Promise<string> | undefined;
 
   constructor(config: CinderConfig, clusterId: string, deps: CinderDeps) {
     this.#config = Object.freeze(structuredClone(config));
     this.#clusterId = clusterId;
     this.#deps = deps;
+    this.#waits = new VolumeWaits({ cinder: deps.cinder, config: this.#config, clock: deps.clock });
   }
 
-  /** A driver with production dependencies (pkgcloud over HTTP, `/dev`, the real clock) unless replaced. */
-  static async open(config: CinderConfig, options: OpenOptions): Promise<CinderDriver> {
-    if (!isUuid(options.clusterId)) throw new InvalidConfigError([`cluster id: expected a UUID`]);
-    const logger = options.deps?.logger ?? options.logger ?? silentLogger;
-    const clock = options.deps?.clock ?? systemClock;
-    const send = options.deps?.send ?? sendHttp;
+  /**
+   * A driver with production dependencies (pkgcloud over HTTP, `/dev`, the real clock) unless the context
+   * replaces them. No request is made: Keystone is first asked on the first call that needs the cloud.
+   */
+  static async open(config: CinderConfig, context: CinderContext): Promise<CinderDriver> {
+    const clusterId = context.clusterId;
+    if (!isUuid(clusterId))
+      throw new InvalidConfigError([`cluster id: ${DRIVER_NAME} needs the cluster's UUID`]);
+    const logger = context.logger ?? silentLogger;
+    const clock = context.clock ?? systemClock;
+    const send = context.send ?? sendHttp;
     let ca: string | undefined;
     if (config.verify_ca_path !== undefined) {
       try {
@@ -104,15 +108,15 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       }
     }
     const tls: TlsOptions = { ca, verify: config.verify_peer };
-    const needsSession = options.deps?.cinder === undefined || options.deps.nova === undefined;
+    const needsSession = context.cinder === undefined || context.nova === undefined;
     const session = needsSession ? new OpenStackSession(config, tls, { send, clock, logger }) : undefined;
-    return new CinderDriver(config, options.clusterId, {
-      cinder: options.deps?.cinder ?? new PkgcloudCinderClient(session as OpenStackSession),
-      nova: options.deps?.nova ?? new PkgcloudNovaClient(session as OpenStackSession),
-      exec: options.deps?.exec ?? execCommand,
+    return new CinderDriver(config, clusterId, {
+      cinder: context.cinder ?? new PkgcloudCinderClient(session as OpenStackSession),
+      nova: context.nova ?? new PkgcloudNovaClient(session as OpenStackSession),
+      exec: context.exec ?? execCommand,
       clock,
       send,
-      localAddresses: options.deps?.localAddresses ?? hostAddresses,
+      localAddresses: context.localAddresses ?? hostAddresses,
       logger,
     });
   }
@@ -175,69 +179,42 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
         if (attempt >= MUTATION_ATTEMPTS || !mayHaveApplied(error)) throw error;
       }
     }
-    const ready = await this.#waitFor(created.id, 'available', ['creating'], this.#config.timeouts.create_ms);
-    return this.#toBlockDeviceVolume(ready);
+    return this.#toBlockDeviceVolume(await this.#waits.created(created.id));
   }
 
   async destroyVolume(blockDeviceId: string): Promise<void> {
-    let volume = await this.#ownVolume(blockDeviceId);
+    const volume = await this.#ownVolume(blockDeviceId);
     if (volume.attachments.length > 0 || ATTACHED_STATES.has(volume.status)) {
       throw new AlreadyAttachedError(blockDeviceId, volume.attachments[0]?.serverId ?? null);
     }
-    if (volume.status === 'creating') {
-      volume = await this.#waitFor(blockDeviceId, 'available', ['creating'], this.#config.timeouts.create_ms);
-    }
+    if (volume.status === 'creating') await this.#waits.created(blockDeviceId);
     try {
       await this.#deps.cinder.deleteVolume(blockDeviceId);
     } catch (error) {
       if (hasCode(error, 'UNKNOWN_VOLUME')) return; // a retried DELETE whose first try went through
       throw error;
     }
-    await waitFor({
-      what: `volume ${blockDeviceId} to be deleted`,
-      timeoutMs: this.#config.timeouts.destroy_ms,
-      ...this.#pollTiming(),
-      retryable: (error) => isRetryable(error, true),
-      poll: async () => {
-        try {
-          const { status } = await this.#deps.cinder.getVolume(blockDeviceId);
-          if (status === 'error_deleting') throw this.#unexpected(blockDeviceId, 'deleted', status);
-          return { done: false, state: status };
-        } catch (error) {
-          if (hasCode(error, 'UNKNOWN_VOLUME')) return { done: true, value: undefined };
-          throw error;
-        }
-      },
-    });
+    await this.#waits.deleted(blockDeviceId);
   }
 
   async attachVolume(blockDeviceId: string, attachTo: string): Promise<BlockDeviceVolume> {
-    let volume = await this.#ownVolume(blockDeviceId);
+    const volume = await this.#ownVolume(blockDeviceId);
     if (volume.attachments.length > 0 || ATTACHED_STATES.has(volume.status)) {
       throw new AlreadyAttachedError(blockDeviceId, volume.attachments[0]?.serverId ?? null);
     }
-    if (volume.status === 'creating') {
-      volume = await this.#waitFor(blockDeviceId, 'available', ['creating'], this.#config.timeouts.create_ms);
-    }
+    if (volume.status === 'creating') await this.#waits.created(blockDeviceId);
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.#deps.nova.attachVolume(attachTo, blockDeviceId);
         break;
       } catch (error) {
-        if (
-          error instanceof OpenStackCallError &&
-          error.status === 400 &&
-          /already attached/.test(error.detail)
-        ) {
-          throw new AlreadyAttachedError(blockDeviceId, null);
-        }
         if (attempt >= MUTATION_ATTEMPTS || !mayHaveApplied(error)) throw error;
         // Nova may have taken the request before its reply was lost: then Cinder shows the volume on its way.
         const now = await this.#deps.cinder.getVolume(blockDeviceId);
         if (ATTACHED_STATES.has(now.status)) break;
       }
     }
-    const attached = await this.#waitFor(blockDeviceId, 'in-use', ATTACHING, this.#config.timeouts.attach_ms);
+    const attached = await this.#waits.attached(blockDeviceId);
     const server = attached.attachments[0]?.serverId;
     if (server !== attachTo) {
       throw new BackendError(
@@ -252,7 +229,7 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     let volume = await this.#ownVolume(blockDeviceId);
     if (volume.attachments.length === 0 && (volume.status === 'reserved' || volume.status === 'attaching')) {
       // An attach in flight has no attachment record yet; let it finish so that there is something to detach.
-      volume = await this.#waitFor(blockDeviceId, 'in-use', ATTACHING, this.#config.timeouts.attach_ms);
+      volume = await this.#waits.attached(blockDeviceId);
     }
     const server = volume.attachments[0]?.serverId;
     if (server === undefined) throw new UnattachedVolumeError(blockDeviceId);
@@ -260,12 +237,12 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       try {
         await this.#deps.nova.detachVolume(server, blockDeviceId);
       } catch (error) {
-        // 404: no longer attached there, say after a retried DELETE whose first try went through.
-        if (!(error instanceof OpenStackCallError && error.status === 404)) throw error;
+        // No longer attached there, say after a retried DELETE whose first try went through.
+        if (!hasCode(error, 'UNATTACHED')) throw error;
       }
     }
-    await this.#waitFor(blockDeviceId, 'available', ['in-use', 'detaching'], this.#config.timeouts.detach_ms);
-    if (server === (await this.computeInstanceId())) await this.#waitDeviceGone(blockDeviceId);
+    await this.#waits.detached(blockDeviceId);
+    if (server === (await this.computeInstanceId())) await this.#waits.deviceGone(blockDeviceId);
   }
 
   async listVolumes(): Promise<readonly BlockDeviceVolume[]> {
@@ -315,59 +292,6 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       throw new UnknownVolumeError(blockDeviceId);
     }
     return volume;
-  }
-
-  /** Polls until the volume is `want`, through `transient` states only, within `timeoutMs` (also when stuck). */
-  async #waitFor(
-    blockDeviceId: string,
-    want: string,
-    transient: readonly string[],
-    timeoutMs: number,
-  ): Promise<CinderVolume> {
-    return waitFor({
-      what: `volume ${blockDeviceId} to become ${want}`,
-      timeoutMs,
-      ...this.#pollTiming(),
-      retryable: (error) => isRetryable(error, true),
-      poll: async () => {
-        const volume = await this.#deps.cinder.getVolume(blockDeviceId);
-        if (volume.status === want) return { done: true, value: volume };
-        if (!transient.includes(volume.status)) throw this.#unexpected(blockDeviceId, want, volume.status);
-        return { done: false, state: volume.status };
-      },
-    });
-  }
-
-  #pollTiming(): { intervalMs: number; factor: number; maxIntervalMs: number; clock: Clock } {
-    // cinder-csi polls from 1 s; a first look after 100 ms keeps fast clouds (and the emulator) fast.
-    return { intervalMs: 100, factor: 1.5, maxIntervalMs: 2_000, clock: this.#deps.clock };
-  }
-
-  async #waitDeviceGone(blockDeviceId: string): Promise<void> {
-    const links = byIdNames(blockDeviceId).map((name) =>
-      join(this.#config.device_root, 'disk', 'by-id', name),
-    );
-    await waitFor({
-      what: `the device of volume ${blockDeviceId} to go from this node`,
-      timeoutMs: this.#config.timeouts.device_ms,
-      ...this.#pollTiming(),
-      poll: async () => {
-        const present = await Promise.all(
-          links.map((link) =>
-            stat(link).then(
-              () => link,
-              () => undefined,
-            ),
-          ),
-        );
-        const left = present.filter((link) => link !== undefined);
-        return left.length === 0 ? { done: true, value: undefined } : { done: false, state: left };
-      },
-    });
-  }
-
-  #unexpected(blockDeviceId: string, want: string, status: string): BackendError {
-    return new BackendError('wait', `volume ${blockDeviceId} is ${status} while waiting for ${want}`);
   }
 
   #toBlockDeviceVolume(volume: CinderVolume): BlockDeviceVolume {

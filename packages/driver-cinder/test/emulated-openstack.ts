@@ -6,11 +6,11 @@ import {
   startOpenStackEmulator,
 } from '@flockerjs/cloud-emulator';
 import { describeBlockDeviceAPI, type InspectedVolume } from '@flockerjs/conformance';
-import type { Logger } from '@flockerjs/core-interface';
+import { waitFor } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, expect } from 'vitest';
 import {
   type CinderConfig,
-  type CinderDeps,
+  type CinderContext,
   CinderDriver,
   configSchema,
   DATASET_ID_LABEL,
@@ -64,21 +64,14 @@ export function configFor(
   });
 }
 
+/** A driver on `server`, in a new cluster unless the context names one; `config` overrides agent.yml keys. */
 export async function openDriver(
   emulator: OpenStackEmulator,
   server: EmulatedServer,
-  options: {
-    clusterId?: string;
-    config?: Partial<Record<string, unknown>>;
-    logger?: Logger;
-    deps?: Partial<CinderDeps>;
-  } = {},
+  options: { readonly config?: Partial<Record<string, unknown>> } & CinderContext = {},
 ): Promise<CinderDriver> {
-  return CinderDriver.open(configFor(emulator, server, options.config), {
-    clusterId: options.clusterId ?? randomUUID(),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.deps === undefined ? {} : { deps: options.deps }),
-  });
+  const { config, ...context } = options;
+  return CinderDriver.open(configFor(emulator, server, config), { clusterId: randomUUID(), ...context });
 }
 
 /** The conformance back door: the volume as the emulator holds it, without the driver. */
@@ -151,4 +144,17 @@ export function describeEmulatedConformance(
     skip: skipUnlessRoot,
   });
   return running;
+}
+
+/** Waits until `check` holds, polling; bounded by a limit sized for a loaded machine, never a fixed sleep. */
+export async function until(check: () => boolean | Promise<boolean>, what = 'the condition'): Promise<void> {
+  await waitFor({
+    what,
+    timeoutMs: 30_000,
+    intervalMs: 20,
+    factor: 1.5,
+    maxIntervalMs: 500,
+    poll: async () =>
+      (await check()) ? { done: true, value: undefined } : { done: false, state: undefined },
+  });
 }

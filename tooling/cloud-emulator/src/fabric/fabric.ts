@@ -38,6 +38,11 @@ export interface FabricOptions {
   readonly timings?: Partial<Timings>;
   readonly faults?: Faults;
   readonly exec?: Exec;
+  /**
+   * `false`: attachments reach `attached` with no loop device and no device node, so that API logic can be
+   * tested without root. @default true
+   */
+  readonly devices?: boolean;
 }
 
 export interface NewInstance {
@@ -71,6 +76,8 @@ export class Fabric {
   readonly zones: readonly string[];
   readonly stateDir: string;
   readonly faults: Faults;
+  /** Whether attachments get real loop devices and device nodes (see {@link FabricOptions.devices}). */
+  readonly devices: boolean;
   timings: Timings;
   /** Failures of background device work (losetup, mknod), for tests to assert there were none. */
   readonly backgroundErrors: unknown[] = [];
@@ -90,6 +97,7 @@ export class Fabric {
     this.faults = options.faults ?? new Faults();
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.#exec = options.exec ?? execCommand;
+    this.devices = options.devices ?? true;
   }
 
   static async create(options: FabricOptions): Promise<Fabric> {
@@ -252,9 +260,11 @@ export class Fabric {
       this.#after(volumeId, this.timings.attachMs, () =>
         this.#enqueue(volumeId, async () => {
           if (volume.attachment !== attachment || attachment.state !== 'attaching') return;
-          await this.#ensureBackingFile(volume);
-          attachment.loopDevice = await attachLoopDevice(this.#exec, volume.backingFile);
-          attachment.nodes = await this.#directory(instanceId).add(volumeId, device, attachment.loopDevice);
+          if (this.devices) {
+            await this.#ensureBackingFile(volume);
+            attachment.loopDevice = await attachLoopDevice(this.#exec, volume.backingFile);
+            attachment.nodes = await this.#directory(instanceId).add(volumeId, device, attachment.loopDevice);
+          }
           if (attachment.state !== 'attaching') return;
           attachment.state = 'attached';
           this.#emit(volumeId, 'attached');
@@ -311,9 +321,8 @@ export class Fabric {
       if (volume.attachment !== undefined) await this.#release(volume.attachment).catch(() => {});
     }
     // Anything left behind by a failed step is found by its backing file, not by this fabric's records.
-    for (const device of await loopDevicesUnder(this.#exec, this.stateDir)) {
-      await detachLoopDevice(this.#exec, device);
-    }
+    const left = this.devices ? await loopDevicesUnder(this.#exec, this.stateDir) : [];
+    for (const device of left) await detachLoopDevice(this.#exec, device);
     await rm(this.stateDir, { recursive: true, force: true });
   }
 

@@ -4,7 +4,7 @@ import { asObject, badRequest, notFound, type OpenStackError } from './http.js';
 import type { Token } from './keystone.js';
 import type { CinderVolume, OpenStackState } from './state.js';
 
-/** Cinder's `osapi_max_limit`: the most volumes one listing page holds. */
+/** Cinder's default `osapi_max_limit`: the most volumes one listing page holds. */
 export const CINDER_MAX_PAGE = 1000;
 /** Cinder's default volume type when none is configured (Victoria and later). */
 export const DEFAULT_VOLUME_TYPE = '__DEFAULT__';
@@ -164,12 +164,12 @@ function stringOrNull(value: unknown): string | null {
 function list(state: OpenStackState, request: CinderRequest, detailed: boolean): unknown {
   const { query, token } = request;
   const limitText = query.get('limit');
-  let limit = CINDER_MAX_PAGE;
+  let limit = state.pageLimit;
   if (limitText !== null) {
     if (!/^-?\d+$/.test(limitText)) throw badRequest('limit param must be an integer');
     const requested = Number(limitText);
     if (requested < 0) throw badRequest('limit param must be positive');
-    limit = Math.min(requested, CINDER_MAX_PAGE);
+    limit = Math.min(requested, state.pageLimit);
   }
   const filters = metadataFilter(query.get('metadata'));
   const name = query.get('name');

@@ -4,8 +4,6 @@ import { asObject, badRequest, conflict, notFound } from './http.js';
 import type { Token } from './keystone.js';
 import type { NovaServer, OpenStackState } from './state.js';
 
-/** Nova's `max_limit`: the most servers one listing page holds. */
-export const NOVA_MAX_PAGE = 1000;
 /** Device letters Nova hands out on a virtio bus (`vda` is the root disk). */
 const LETTERS = 'bcdefghijklmnopqrstuvwxyz';
 
@@ -125,11 +123,11 @@ function attachmentJson(server: NovaServer, volumeId: string, letter: string): R
 function listServers(state: OpenStackState, request: NovaRequest, detailed: boolean): unknown {
   const { query } = request;
   const limitText = query.get('limit');
-  let limit = NOVA_MAX_PAGE;
+  let limit = state.pageLimit;
   if (limitText !== null) {
     if (!/^\d+$/.test(limitText))
       throw badRequest(`Invalid input for query parameters limit. Value: ${limitText}.`);
-    limit = Math.min(Number(limitText), NOVA_MAX_PAGE);
+    limit = Math.min(Number(limitText), state.pageLimit);
   }
   const status = query.get('status');
   const rows = [...state.servers.values()]

@@ -9,7 +9,13 @@ import { Fabric } from '../fabric/fabric.js';
 import { type FaultOptions, Faults } from '../fabric/faults.js';
 import type { Timings } from '../fabric/types.js';
 import { type HttpEndpoint, serveHttp } from '../http-endpoint.js';
-import { cinderOperation, DEFAULT_VOLUME_TYPE, handleCinder, releaseStuck } from './cinder.js';
+import {
+  CINDER_MAX_PAGE,
+  cinderOperation,
+  DEFAULT_VOLUME_TYPE,
+  handleCinder,
+  releaseStuck,
+} from './cinder.js';
 import { notFound, OpenStackError, overLimit, readJson, sendError, sendJson, serverFault } from './http.js';
 import {
   type ApplicationCredential,
@@ -55,6 +61,11 @@ export interface OpenStackEmulatorOptions {
   readonly applicationCredentials?: readonly ApplicationCredential[];
   /** @default one hour */
   readonly tokenTtlMs?: number;
+  /**
+   * The most items one Cinder or Nova listing page holds, whatever `limit` asks (`osapi_max_limit`,
+   * `max_limit`): a small one makes a few volumes span pages. @default 1000
+   */
+  readonly pageLimit?: number;
   /** What a throttled call's `Retry-After` says, in seconds. @default 1 */
   readonly retryAfterSeconds?: number;
   readonly timings?: Partial<Timings>;
@@ -65,6 +76,11 @@ export interface OpenStackEmulatorOptions {
   /** @default '127.0.0.1' */
   readonly host?: string;
   readonly exec?: Exec;
+  /**
+   * `false`: a fabric of its own makes no loop devices and no guest devices (`in-use` as soon as attached),
+   * so that driver logic can be tested without root; `getDevicePath` then finds nothing. @default true
+   */
+  readonly devices?: boolean;
 }
 
 /** An emulated Nova server, as a driver under test needs to see it. */
@@ -132,8 +148,13 @@ export async function startOpenStackEmulator(
       faults: new Faults(options.faults),
       exec,
       ...(options.timings === undefined ? {} : { timings: options.timings }),
+      ...(options.devices === undefined ? {} : { devices: options.devices }),
     }));
-  const state = new OpenStackState(fabric, [DEFAULT_VOLUME_TYPE, ...(options.volumeTypes ?? [])]);
+  const state = new OpenStackState(
+    fabric,
+    [DEFAULT_VOLUME_TYPE, ...(options.volumeTypes ?? [])],
+    options.pageLimit ?? CINDER_MAX_PAGE,
+  );
   const calls = new Map<string, number>();
   const retryAfter = options.retryAfterSeconds ?? 1;
   let base = '';
@@ -231,7 +252,11 @@ export async function startOpenStackEmulator(
       meta: {},
       devices: [],
     });
-    if (request.configDrive === true) await makeConfigDrive(exec, workDir, devices.root, metadata());
+    if (request.configDrive === true) {
+      if (!fabric.devices)
+        throw new TypeError('a config drive is a real device: it needs an emulator with devices');
+      await makeConfigDrive(exec, workDir, devices.root, metadata());
+    }
     const metadataServer = await serveMetadata(metadata, host);
     metadataServers.push(metadataServer);
     const emulated: EmulatedServer = {

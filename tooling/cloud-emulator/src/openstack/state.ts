@@ -35,10 +35,13 @@ export class OpenStackState {
   readonly volumeTypes: readonly string[];
   /** Volumes created from now on that stay in `creating` until {@link releaseStuck}. */
   stuckCreatingLeft = 0;
+  /** The most items one listing page holds (Cinder's `osapi_max_limit`, Nova's `max_limit`). */
+  readonly pageLimit: number;
 
-  constructor(fabric: Fabric, volumeTypes: readonly string[]) {
+  constructor(fabric: Fabric, volumeTypes: readonly string[], pageLimit: number) {
     this.fabric = fabric;
     this.volumeTypes = volumeTypes;
+    this.pageLimit = pageLimit;
   }
 
   /** The fabric volume behind a Cinder id, when both exist. */
@@ -56,7 +59,8 @@ export class OpenStackState {
     if (attachment.state === 'attaching') return 'reserved';
     if (attachment.state === 'detaching') return 'detaching';
     const server = this.servers.get(attachment.instanceId);
-    return server === undefined || server.devices.present(attachment) ? 'in-use' : 'attaching';
+    const seen = !this.fabric.devices || server === undefined || server.devices.present(attachment);
+    return seen ? 'in-use' : 'attaching';
   }
 
   /** A volume as Cinder v3's `volumes/detail` and `volumes/{id}` show it. */
