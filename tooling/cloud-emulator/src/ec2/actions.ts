@@ -17,7 +17,7 @@ export const DESCRIBE_INSTANCES_PAGE = { min: 5, max: 1000 } as const;
 const VOLUME_ID = /^vol-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
 /** Instance state codes as DescribeInstances reports them. */
-const STATE_CODES = { running: 16, stopped: 80 } as const;
+const STATE_CODES = { pending: 0, running: 16, stopping: 64, stopped: 80 } as const;
 const OWNER_ID = '123456789012';
 
 export interface ActionContext {
@@ -49,13 +49,18 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   DetachVolume: (params, { fabric }) => {
     const id = volumeId(params.required('VolumeId'));
     const instance = params.string('InstanceId');
+    const force = params.string('Force') === 'true';
     visibleVolume(fabric, id);
-    // Force is accepted: the emulator's devices are never busy, so a forced detach is an ordinary one.
+    // Force ends what a fault holds (stuck attaching or detaching, busy), as EC2's forced detach does.
     return attachmentXml(
       id,
-      fabricCall(() => fabric.detachVolume(id, { instanceId: instance })),
+      fabricCall(() => fabric.detachVolume(id, { instanceId: instance, force })),
     );
   },
+  StartInstances: (params, { fabric }) =>
+    instanceStateChanges(params, fabric, (id) => fabric.startInstance(id)),
+  StopInstances: (params, { fabric }) =>
+    instanceStateChanges(params, fabric, (id) => fabric.stopInstance(id)),
   CreateTags: (params, { fabric }) => {
     const ids = params.list('ResourceId');
     const tags = params.tags('Tag');
@@ -120,6 +125,33 @@ function createVolume(params: QueryParams, { fabric, tokens }: ActionContext): X
   const reply = volumeXml(volume);
   tokens.remember('CreateVolume', token, fingerprint, reply);
   return reply;
+}
+
+/** StartInstances and StopInstances: every id checked first, then each changed, previous and current state. */
+function instanceStateChanges(
+  params: QueryParams,
+  fabric: Fabric,
+  change: (id: string) => Instance,
+): XmlObject {
+  const ids = params.list('InstanceId').map(instanceId);
+  if (ids.length === 0)
+    throw new Ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
+  const instances = ids.map((id) => {
+    const instance = fabric.instance(id);
+    if (instance === undefined) throw notFoundInstance(id);
+    return instance;
+  });
+  return {
+    instancesSet: instances.map((instance) => {
+      const previous = instance.state;
+      const current = fabricCall(() => change(instance.id)).state;
+      return {
+        instanceId: instance.id,
+        currentState: { code: STATE_CODES[current], name: current },
+        previousState: { code: STATE_CODES[previous], name: previous },
+      };
+    }),
+  };
 }
 
 function describeVolumes(params: QueryParams, { fabric }: ActionContext): XmlObject {
