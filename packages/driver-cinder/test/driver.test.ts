@@ -61,9 +61,13 @@ describe('openstack driver (emulated)', () => {
 
   it('a volume stuck in creating ends the wait with TIMEOUT within create_ms', async () => {
     const api = await openDriver(emulator, server(0), { config: { timeouts: { create_ms: 600 } } });
-    emulator.holdCreating(1);
-    await expect(api.createVolume(randomUUID(), GIB)).rejects.toMatchObject({ code: 'TIMEOUT', timeoutMs: 600 });
-    emulator.releaseStuckVolumes();
+    emulator.faults.set({ lifecycle: { 'stuck-creating': { calls: [1] } } });
+    await expect(api.createVolume(randomUUID(), GIB)).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      timeoutMs: 600,
+    });
+    emulator.faults.set({});
+    emulator.fabric.release();
     const [stuck] = await api.listVolumes();
     await api.destroyVolume(stuck?.blockDeviceId ?? '');
   });

@@ -14,6 +14,15 @@ export const DELETE_REFUSED =
   'error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a ' +
   'transfer, or be disassociated from snapshots after volume transfer.';
 
+/** The statuses Cinder deletes a volume in (`error_attaching` is not one: it takes an admin's reset first). */
+const DELETABLE: readonly string[] = [
+  'available',
+  'error',
+  'error_restoring',
+  'error_extending',
+  'error_managing',
+];
+
 export interface CinderRequest {
   readonly method: string;
   /** Path after `/v3/{project_id}`, e.g. `/volumes/detail`. */
@@ -64,7 +73,7 @@ export function handleCinder(
     return { status: 200, body: { volume: state.volumeJson(record, volume, url, token.projectId) } };
   }
   if (parts.length === 2 && method === 'DELETE') {
-    if (record.stuck || !['available', 'error'].includes(volume.state)) throw badRequest(DELETE_REFUSED);
+    if (!DELETABLE.includes(state.status(record, volume))) throw badRequest(DELETE_REFUSED);
     state.fabric.deleteVolume(volume.id);
     return { status: 202 };
   }
@@ -87,11 +96,6 @@ export function handleCinder(
 
 export function volumeNotFound(id: string): OpenStackError {
   return notFound(`Volume ${id} could not be found.`);
-}
-
-/** Releases every volume held in `creating`; they become what the fabric has made of them. */
-export function releaseStuck(state: OpenStackState): void {
-  for (const record of state.volumes.values()) record.stuck = false;
 }
 
 // --- internals ---
@@ -145,9 +149,7 @@ function createVolume(state: OpenStackState, request: CinderRequest): { status: 
     description,
     userId: request.token.userId,
     bootable: false,
-    stuck: state.stuckCreatingLeft > 0,
   };
-  if (record.stuck) state.stuckCreatingLeft -= 1;
   state.volumes.set(record.id, record);
   state.byFabricId.set(volume.id, record);
   const body = state.volumeJson(record, volume, request.base, request.token.projectId);

@@ -9,13 +9,7 @@ import { Fabric } from '../fabric/fabric.js';
 import { type FaultOptions, Faults } from '../fabric/faults.js';
 import type { Timings } from '../fabric/types.js';
 import { type HttpEndpoint, serveHttp } from '../http-endpoint.js';
-import {
-  CINDER_MAX_PAGE,
-  cinderOperation,
-  DEFAULT_VOLUME_TYPE,
-  handleCinder,
-  releaseStuck,
-} from './cinder.js';
+import { CINDER_MAX_PAGE, cinderOperation, DEFAULT_VOLUME_TYPE, handleCinder } from './cinder.js';
 import { notFound, OpenStackError, overLimit, readJson, sendError, sendJson, serverFault } from './http.js';
 import {
   type ApplicationCredential,
@@ -109,9 +103,11 @@ export interface OpenStackEmulator {
   addServer(request?: NewServer): Promise<EmulatedServer>;
   /** Makes every issued token invalid: the next call with one is a 401, as after expiry. */
   revokeTokens(): void;
-  /** The next `count` volumes created stay in `creating` until {@link releaseStuckVolumes}. */
-  holdCreating(count: number): void;
-  releaseStuckVolumes(): void;
+  /**
+   * What an admin's `os-reset_status` does to a volume a fault left in `error` or `error_attaching`: it is
+   * `available` again, so that a test can clean up.
+   */
+  resetStatus(volumeId: string): void;
   /** A volume as the emulator holds it, read past the API (a test's back door); `undefined` once deleted. */
   describeVolume(volumeId: string): InspectedCinderVolume | undefined;
   stop(): Promise<void>;
@@ -283,10 +279,14 @@ export async function startOpenStackEmulator(
     count: (operation) => calls.get(operation) ?? 0,
     addServer,
     revokeTokens: () => keystone.revokeAll(),
-    holdCreating: (count) => {
-      state.stuckCreatingLeft = count;
+    resetStatus: (volumeId) => {
+      const record = state.volumes.get(volumeId);
+      const volume = record === undefined ? undefined : state.fabricVolume(record);
+      if (volume?.state !== 'error') throw new TypeError(`volume ${volumeId} is not in error`);
+      // A failed create or attach left no attachment: available is all that is left to say.
+      volume.state = 'available';
+      volume.failure = undefined;
     },
-    releaseStuckVolumes: () => releaseStuck(state),
     describeVolume: (volumeId) => {
       const record = state.volumes.get(volumeId);
       const volume = record === undefined ? undefined : state.fabricVolume(record);
