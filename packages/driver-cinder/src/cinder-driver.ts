@@ -21,6 +21,7 @@ import {
   MANDATORY_PROFILES,
   silentLogger,
   systemClock,
+  TimeoutError,
   UnattachedVolumeError,
   UnknownVolumeError,
 } from '@flockerjs/core-interface';
@@ -32,7 +33,7 @@ import { discoverInstanceId, hostAddresses } from './instance-id.js';
 import { type NovaClient, PkgcloudNovaClient } from './nova-client.js';
 import { mayHaveApplied } from './openstack-error.js';
 import { OpenStackSession } from './openstack-session.js';
-import { VolumeWaits } from './volume-waits.js';
+import { VolumeStateError, VolumeWaits } from './volume-waits.js';
 
 export const DRIVER_NAME = 'openstack';
 /** Cinder sizes volumes in whole GiB (its API says GB; every backend means GiB). */
@@ -70,7 +71,7 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   readonly capabilities: Capabilities = Object.freeze({
     profiles: true,
     cloudApi: true,
-    startNode: false,
+    startNode: true,
     resize: false,
   });
   readonly #config: CinderConfig;
@@ -150,36 +151,49 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     }
     const name = `${VOLUME_NAME_PREFIX}${datasetId}`;
     const metadata = { [CLUSTER_ID_LABEL]: this.#clusterId, [DATASET_ID_LABEL]: datasetId };
-    let created: CinderVolume | undefined;
-    for (let attempt = 1; created === undefined; attempt += 1) {
+    const failed: string[] = [];
+    for (let attempt = 1; ; attempt += 1) {
       // A create whose reply was lost (timeout, 5xx) may have made the volume: find it before making another.
-      const existing = await this.#deps.cinder.listVolumes({ name, metadata });
-      if (existing.length > 1) {
+      const found = await this.#sameName(name, metadata);
+      let volume = found;
+      if (found?.status === 'error') {
+        // Plain `error` is where a failed create ends (later failures have statuses of their own): no data.
+        await this.#discard(found.id);
+        volume = undefined;
+      } else if (found?.status.startsWith('error')) {
         throw new BackendError(
           'createVolume',
-          `${existing.length} volumes named ${name} exist in this cluster`,
+          `volume ${found.id} named ${name} is ${found.status}: it may hold data, so it is neither used nor replaced`,
         );
+      } else if (found !== undefined && (found.sizeGiB * GIB !== size || found.attachments.length > 0)) {
+        throw new DatasetExistsError(datasetId, found.id);
       }
-      const [found] = existing;
-      if (found !== undefined) {
-        if (found.sizeGiB * GIB !== size || found.attachments.length > 0)
-          throw new DatasetExistsError(datasetId, found.id);
-        created = found;
-        break;
+      if (volume === undefined) {
+        try {
+          volume = await this.#deps.cinder.createVolume({
+            name,
+            sizeGiB: size / GIB,
+            metadata,
+            volumeType,
+            availabilityZone: this.#config.availability_zone,
+          });
+        } catch (error) {
+          if (attempt >= MUTATION_ATTEMPTS || !mayHaveApplied(error)) throw error;
+          continue;
+        }
       }
       try {
-        created = await this.#deps.cinder.createVolume({
-          name,
-          sizeGiB: size / GIB,
-          metadata,
-          volumeType,
-          availabilityZone: this.#config.availability_zone,
-        });
+        return this.#toBlockDeviceVolume(await this.#waits.created(volume.id));
       } catch (error) {
-        if (attempt >= MUTATION_ATTEMPTS || !mayHaveApplied(error)) throw error;
+        // Cinder will not bring an `error` volume back: delete it at once, and try a new one.
+        if (!(error instanceof VolumeStateError && error.status === 'error')) throw error;
+        await this.#discard(volume.id);
+        failed.push(volume.id);
+        if (attempt >= MUTATION_ATTEMPTS) {
+          throw new BackendError('createVolume', `volumes ${failed.join(', ')} ended in error (deleted)`);
+        }
       }
     }
-    return this.#toBlockDeviceVolume(await this.#waits.created(created.id));
   }
 
   async destroyVolume(blockDeviceId: string): Promise<void> {
@@ -214,7 +228,15 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
         if (ATTACHED_STATES.has(now.status)) break;
       }
     }
-    const attached = await this.#waits.attached(blockDeviceId);
+    const attached = await this.#waits.attached(blockDeviceId).catch(async (error: unknown) => {
+      if (!(error instanceof TimeoutError)) throw error;
+      // Stuck on the way: undo it, so that the next call starts from `available` (cinder-csi does the same).
+      const undone = await this.#detachFrom(attachTo, blockDeviceId).then(
+        () => 'detached again',
+        (undo: unknown) => `and undoing it failed: ${(undo as Error).message}`,
+      );
+      throw new TimeoutError(`${error.what} (stuck; ${undone})`, error.timeoutMs, error.lastState);
+    });
     const server = attached.attachments[0]?.serverId;
     if (server !== attachTo) {
       throw new BackendError(
@@ -233,15 +255,8 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     }
     const server = volume.attachments[0]?.serverId;
     if (server === undefined) throw new UnattachedVolumeError(blockDeviceId);
-    if (volume.status !== 'detaching') {
-      try {
-        await this.#deps.nova.detachVolume(server, blockDeviceId);
-      } catch (error) {
-        // No longer attached there, say after a retried DELETE whose first try went through.
-        if (!hasCode(error, 'UNATTACHED')) throw error;
-      }
-    }
-    await this.#waits.detached(blockDeviceId);
+    if (volume.status === 'detaching') await this.#waits.detached(blockDeviceId);
+    else await this.#detachFrom(server, blockDeviceId);
     if (server === (await this.computeInstanceId())) await this.#waits.deviceGone(blockDeviceId);
   }
 
@@ -278,6 +293,10 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     return (await this.#deps.nova.listActiveServers()).map((server) => server.id);
   }
 
+  async startNode(nodeId: string): Promise<void> {
+    await this.#deps.nova.startServer(nodeId);
+  }
+
   // --- internals ---
 
   /** The volume when it exists and belongs to this cluster; any other is `UNKNOWN_VOLUME` to this API. */
@@ -292,6 +311,48 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       throw new UnknownVolumeError(blockDeviceId);
     }
     return volume;
+  }
+
+  /** The one volume of this cluster named `name`, unless it is being deleted. */
+  async #sameName(
+    name: string,
+    metadata: Readonly<Record<string, string>>,
+  ): Promise<CinderVolume | undefined> {
+    const existing = (await this.#deps.cinder.listVolumes({ name, metadata })).filter(
+      (volume) => volume.status !== 'deleting',
+    );
+    if (existing.length > 1) {
+      throw new BackendError(
+        'createVolume',
+        `${existing.length} volumes named ${name} exist in this cluster`,
+      );
+    }
+    return existing[0];
+  }
+
+  /** Deletes a volume this driver gave up on; one already gone is fine. */
+  async #discard(volumeId: string): Promise<void> {
+    await this.#deps.cinder.deleteVolume(volumeId).catch((error: unknown) => {
+      if (!hasCode(error, 'UNKNOWN_VOLUME')) throw error;
+    });
+  }
+
+  /**
+   * Asks Nova to detach the volume from `server` and waits until it is `available`. Nova's "not attached
+   * there" is `UNATTACHED` (or `UNKNOWN_VOLUME` once the volume is gone) at once, whatever Cinder still shows.
+   */
+  async #detachFrom(server: string, blockDeviceId: string): Promise<void> {
+    try {
+      await this.#deps.nova.detachVolume(server, blockDeviceId);
+    } catch (error) {
+      if (!hasCode(error, 'UNATTACHED')) throw error;
+      const now = await this.#ownVolume(blockDeviceId);
+      throw new UnattachedVolumeError(
+        blockDeviceId,
+        `is not attached to server ${server} as Nova says (Cinder shows it ${now.status})`,
+      );
+    }
+    await this.#waits.detached(blockDeviceId);
   }
 
   #toBlockDeviceVolume(volume: CinderVolume): BlockDeviceVolume {

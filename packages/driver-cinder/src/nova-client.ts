@@ -83,6 +83,7 @@ export class PkgcloudNovaClient implements NovaClient {
       );
     } catch (error) {
       if (error instanceof OpenStackCallError && error.status === 404) {
+        if (error.afterApplied) return; // our own first try went through; its answer was lost
         throw new UnattachedVolumeError(volumeId, `is not attached to server ${serverId} (${error.detail})`);
       }
       throw error;

@@ -44,14 +44,17 @@ export class VolumeWaits {
     return this.#status(volumeId, 'available', ['creating'], this.#timeouts.create_ms);
   }
 
-  /** After Nova took the attach: through `available`, `reserved` and `attaching`. */
+  /** After Nova took the attach: through `available` (not yet reserved), `reserved` and `attaching`. */
   async attached(volumeId: string): Promise<CinderVolume> {
     return this.#status(volumeId, 'in-use', ['available', 'reserved', 'attaching'], this.#timeouts.attach_ms);
   }
 
-  /** After Nova took the detach: through `in-use` and `detaching`. */
+  /**
+   * After Nova took the detach (it marks the volume `detaching` before it answers): through `detaching`;
+   * `in-use` again means the guest kept the disk and Nova rolled the detach back.
+   */
   async detached(volumeId: string): Promise<CinderVolume> {
-    return this.#status(volumeId, 'available', ['in-use', 'detaching'], this.#timeouts.detach_ms);
+    return this.#status(volumeId, 'available', ['detaching'], this.#timeouts.detach_ms);
   }
 
   /** A deleted volume disappears; `error_deleting` is final. */
