@@ -74,6 +74,8 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     cloudApi: true,
     startNode: true,
     resize: false,
+    // A retried create (its reply lost) finds the dataset's volume and returns it: never a second one.
+    idempotentCreate: true,
   });
   readonly #config: CinderConfig;
   readonly #clusterId: string;
@@ -278,10 +280,8 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   async getDevicePath(blockDeviceId: string): Promise<string> {
     const volume = await this.#ownVolume(blockDeviceId);
     const here = await this.computeInstanceId();
-    if (
-      volume.status !== 'in-use' ||
-      !volume.attachments.some((attachment) => attachment.serverId === here)
-    ) {
+    const attachment = volume.attachments.find((candidate) => candidate.serverId === here);
+    if (volume.status !== 'in-use' || attachment === undefined) {
       throw new UnattachedVolumeError(blockDeviceId, 'is not attached to this node');
     }
     return findDevice(
@@ -290,6 +290,7 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       volume.sizeGiB * GIB,
       this.#config.timeouts.device_ms,
       this.#deps,
+      attachment.device,
     );
   }
 

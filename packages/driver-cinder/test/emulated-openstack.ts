@@ -26,7 +26,15 @@ export const PROFILE_TYPES = {
 };
 
 /** Short transitions keep the suite quick; every one is still a real state change with a real loop device. */
-export const FAST_TIMINGS = { createMs: 50, attachMs: 60, detachMs: 60, deleteMs: 30 } as const;
+export const FAST_TIMINGS = {
+  createMs: 50,
+  attachMs: 60,
+  detachMs: 60,
+  deleteMs: 30,
+  instanceMs: 50,
+} as const;
+/** The emulated Cinder's `osapi_max_limit` in conformance runs: a few volumes already span pages. */
+export const CONFORMANCE_PAGE_LIMIT = 5;
 
 export async function startEmulator(options: OpenStackEmulatorOptions = {}): Promise<OpenStackEmulator> {
   return startOpenStackEmulator({
@@ -76,6 +84,7 @@ export async function openDriver(
 
 /** The conformance back door: the volume as the emulator holds it, without the driver. */
 export function inspector(emulator: OpenStackEmulator): (id: string) => Promise<InspectedVolume | undefined> {
+  const profiles = new Map(Object.entries(PROFILE_TYPES).map(([profile, type]) => [type, profile]));
   return async (id) => {
     const volume = emulator.describeVolume(id);
     if (volume === undefined || volume.status === 'deleting') return undefined;
@@ -83,6 +92,7 @@ export function inspector(emulator: OpenStackEmulator): (id: string) => Promise<
       size: volume.sizeGiB * GIB,
       attachedTo: volume.status === 'in-use' ? volume.serverId : null,
       datasetId: volume.metadata[DATASET_ID_LABEL] ?? '',
+      profile: profiles.get(volume.volumeType),
     };
   };
 }
@@ -131,7 +141,7 @@ export function describeEmulatedConformance(
     return emulator;
   };
   beforeAll(async () => {
-    emulator = await startEmulator(options);
+    emulator = await startEmulator({ pageLimit: CONFORMANCE_PAGE_LIMIT, ...options });
   });
   afterAll(() => stopAndCheck(emulator));
   describeBlockDeviceAPI({
@@ -141,6 +151,17 @@ export function describeEmulatedConformance(
     minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
     unknownBlockDeviceId: () => randomUUID(),
     inspect: (id) => inspector(running())(id),
+    otherNodeId: () => serverAt(running(), 1).id,
+    listPageSize: options.pageLimit ?? CONFORMANCE_PAGE_LIMIT,
+    stopNode: async (nodeId) => {
+      running().fabric.stopInstance(nodeId);
+      return async () => {
+        running().fabric.startInstance(nodeId);
+        await until(() => running().fabric.instance(nodeId)?.state === 'running', `server ${nodeId} to run`);
+      };
+    },
+    // A started server is SHUTOFF until its boot ends: a listing may show it a moment later.
+    consistency: { attempts: 20, intervalMs: 100 },
     skip: skipUnlessRoot,
   });
   return running;

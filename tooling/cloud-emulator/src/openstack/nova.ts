@@ -147,7 +147,7 @@ function attach(state: OpenStackState, server: NovaServer, body: unknown): { sta
 }
 
 function attachmentJson(server: NovaServer, volumeId: string, letter: string): Record<string, unknown> {
-  return { id: volumeId, serverId: server.id, volumeId, device: `/dev/vd${letter}` };
+  return { id: volumeId, serverId: server.id, volumeId, device: server.devices.deviceName(letter) };
 }
 
 function listServers(state: OpenStackState, request: NovaRequest, detailed: boolean): unknown {

@@ -21,7 +21,7 @@ import {
 import { makeConfigDrive, type ServerMetadata, serveMetadata } from './metadata-server.js';
 import { handleNova, novaOperation } from './nova.js';
 import { type NovaServer, OpenStackState } from './state.js';
-import { VirtioDevices } from './virtio-devices.js';
+import { type DiskBus, VirtioDevices } from './virtio-devices.js';
 
 /** How often device work the fabric finished is turned into guest devices, without waiting for a request. */
 const DEVICE_SYNC_INTERVAL_MS = 20;
@@ -37,6 +37,8 @@ export interface NewServer {
   readonly zone?: string;
   /** Gives the server a config drive (a real labelled filesystem on a loop device). @default false */
   readonly configDrive?: boolean;
+  /** How its kernel names Cinder disks: `virtio` (`vdX` and by-id links) or `xen` (`xvdX`). @default 'virtio' */
+  readonly bus?: DiskBus;
 }
 
 export interface OpenStackEmulatorOptions {
@@ -118,6 +120,8 @@ export interface InspectedCinderVolume {
   readonly name: string | null;
   readonly status: string;
   readonly sizeGiB: number;
+  /** Its Cinder volume type (`__DEFAULT__` when none was asked for). */
+  readonly volumeType: string;
   readonly metadata: Readonly<Record<string, string>>;
   /** The server it is attached to (or being attached to), if any. */
   readonly serverId: string | null;
@@ -227,7 +231,7 @@ export async function startOpenStackEmulator(
       ...(request.zone === undefined ? {} : { zone: request.zone }),
     });
     const workDir = join(fabric.stateDir, 'openstack', id);
-    const devices = new VirtioDevices(join(workDir, 'dev'), exec);
+    const devices = new VirtioDevices(join(workDir, 'dev'), exec, request.bus);
     await devices.prepare();
     const nova: NovaServer = {
       id,
@@ -296,6 +300,7 @@ export async function startOpenStackEmulator(
         name: record.name,
         status: state.status(record, volume),
         sizeGiB: volume.sizeGiB,
+        volumeType: volume.volumeType,
         metadata: Object.fromEntries(volume.tags),
         serverId: volume.attachment?.instanceId ?? null,
       };
@@ -342,4 +347,4 @@ function classify(method: string, pathname: string, projectId: string): Route | 
 }
 
 export { CONFIG_DRIVE_LABEL } from './metadata-server.js';
-export { virtioByIdName } from './virtio-devices.js';
+export { DISK_BUSES, type DiskBus, virtioByIdName } from './virtio-devices.js';

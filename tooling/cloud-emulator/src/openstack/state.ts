@@ -100,7 +100,7 @@ export class OpenStackState {
               volume_id: record.id,
               server_id: attachment.instanceId,
               host_name: 'emulated-compute',
-              device: `/dev/vd${server?.letters.get(record.id) ?? 'b'}`,
+              device: server?.devices.deviceName(server.letters.get(record.id) ?? 'b') ?? '/dev/vdb',
               attached_at: cinderTime(attachment.attachTime),
             },
           ]
