@@ -212,4 +212,35 @@ describe('openstack driver (emulated)', () => {
       await stopAndCheck(emulated);
     }
   });
+
+  it("authenticates with the original backend's keys: auth_plugin, tenant_name, user_id, domain ids", async () => {
+    const emulated = await startEmulator({
+      servers: [{}],
+      devices: false,
+      users: [{ name: 'demo', password: 'secret', id: 'u-demo' }],
+    });
+    try {
+      const legacy = {
+        auth_plugin: 'password',
+        username: undefined,
+        project_name: undefined,
+        user_id: 'u-demo',
+        tenant_name: 'demo',
+        project_domain_id: 'default',
+      };
+      const api = await CinderDriver.open(configFor(emulated, serverAt(emulated, 0), legacy), {
+        clusterId: randomUUID(),
+      });
+      expect(await api.listVolumes()).toEqual([]);
+      const byTenantId = configFor(emulated, serverAt(emulated, 0), {
+        project_name: undefined,
+        tenant_id: emulated.projectId,
+      });
+      expect(await (await CinderDriver.open(byTenantId, { clusterId: randomUUID() })).listVolumes()).toEqual(
+        [],
+      );
+    } finally {
+      await stopAndCheck(emulated);
+    }
+  });
 });
