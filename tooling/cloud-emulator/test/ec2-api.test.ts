@@ -309,14 +309,17 @@ describe('DescribeVolumes filters and pagination', () => {
     const Filters = [{ Name: 'tag:page', Values: [mark] }];
     const seen: string[] = [];
     let NextToken: string | undefined;
-    let pages = 0;
+    const pages: { size: number; more: boolean }[] = [];
     do {
       const page = await ec2.send(new DescribeVolumesCommand({ Filters, MaxResults: 5, NextToken }));
       seen.push(...(page.Volumes ?? []).map((v) => v.VolumeId ?? ''));
+      pages.push({ size: page.Volumes?.length ?? 0, more: page.NextToken !== undefined });
       NextToken = page.NextToken;
-      pages += 1;
     } while (NextToken);
-    expect({ pages, seen: seen.sort() }).toEqual({ pages: 3, seen: created.map((v) => v.VolumeId).sort() });
+    expect(seen.sort()).toEqual(created.map((v) => v.VolumeId).sort());
+    // Filters apply to each page of every volume, as on EC2: the earlier volumes of this file make pages
+    // that are short or empty and still have a next one.
+    expect(pages.some(({ size, more }) => size < 5 && more)).toBe(true);
     expect(await ec2Failure(ec2.send(new DescribeVolumesCommand({ Filters, MaxResults: 4 })))).toEqual({
       code: 'InvalidParameterValue',
       status: 400,
@@ -372,6 +375,30 @@ describe('ClientToken idempotency', () => {
       code: 'IdempotentParameterMismatch',
       status: 400,
     });
+  });
+
+  it('a token whose volume is gone is refused; a repeat of a live one shows the volume as it is now', async () => {
+    const ClientToken = `token-gone-${Date.now()}`;
+    const first = await createVolume({ ClientToken });
+    await until(first.VolumeId ?? '', 'available');
+    expect((await createVolume({ ClientToken })).State).toBe('available');
+    const gone = transition(first.VolumeId ?? '', 'deleted');
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: first.VolumeId }));
+    await gone;
+    expect(await ec2Failure(createVolume({ ClientToken }))).toEqual({
+      code: 'IdempotentParameterMismatch',
+      status: 400,
+    });
+  });
+
+  it('a volume type without capacity is InsufficientVolumeCapacity; other types still create', async () => {
+    emulator.faults.set({ exhaustedVolumeTypes: ['io2'] });
+    expect(await ec2Failure(createVolume({ VolumeType: 'io2', Size: 4, Iops: 200 }))).toEqual({
+      code: 'InsufficientVolumeCapacity',
+      status: 400,
+    });
+    await createVolume({ VolumeType: 'gp3' });
+    expect(emulator.faults.injected.get('exhausted')).toBe(1);
   });
 
   it('a create whose reply was lost (5xx after it took effect) and is retried by the SDK makes one volume', async () => {

@@ -104,7 +104,15 @@ function createVolume(params: QueryParams, { fabric, tokens }: ActionContext): X
   const token = params.string('ClientToken');
   const fingerprint = params.fingerprint(['ClientToken']);
   const replay = tokens.replay('CreateVolume', token, fingerprint);
-  if (replay !== undefined) return replay;
+  if (replay !== undefined) {
+    // EC2 answers a repeated token with its volume as it is now; once that volume is gone the token is
+    // refused, whatever the parameters (what EBS CSI users met: kubernetes-sigs/aws-ebs-csi-driver#1428).
+    const volume = fabric.volume(String(replay.volumeId));
+    if (volume === undefined || volume.state === 'deleting' || volume.state === 'deleted') {
+      throw tokenMismatch();
+    }
+    return volumeXml(volume);
+  }
   const zone = params.required('AvailabilityZone');
   const size = params.integer('Size');
   if (size === undefined)
@@ -163,11 +171,9 @@ function describeVolumes(params: QueryParams, { fabric }: ActionContext): XmlObj
   } else {
     volumes = fabric.volumes().filter((volume) => fabric.isVisible(volume));
   }
-  const page = paginate(volumes.filter(matches), params, {
-    ...DESCRIBE_VOLUMES_PAGE,
-    idsGiven: ids.length > 0,
-  });
-  return { volumeSet: page.items.map(volumeXml), nextToken: page.nextToken };
+  // As EC2 does, filters apply to each page: a page may be short, even empty, and still have a next one.
+  const page = paginate(volumes, params, { ...DESCRIBE_VOLUMES_PAGE, idsGiven: ids.length > 0 });
+  return { volumeSet: page.items.filter(matches).map(volumeXml), nextToken: page.nextToken };
 }
 
 function describeInstances(params: QueryParams, { fabric }: ActionContext): XmlObject {
@@ -285,6 +291,13 @@ function visibleVolume(fabric: Fabric, id: string): Volume {
     throw new Ec2Error('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
   }
   return volume;
+}
+
+function tokenMismatch(): Ec2Error {
+  return new Ec2Error(
+    'IdempotentParameterMismatch',
+    'The client token you have provided is associated with a resource that has different parameters.',
+  );
 }
 
 function notFoundInstance(id: string): Ec2Error {

@@ -104,6 +104,8 @@ interface Hold {
  *   forced detach.
  * - `stuck-detaching`: the attachment stays `detaching` (EC2 `detaching`; Cinder `detaching`) until a
  *   forced detach.
+ * - `exhaustedVolumeTypes`: creating a volume of such a type is refused (`insufficient-capacity`; EC2
+ *   `InsufficientVolumeCapacity`).
  * - instances that stop: {@link Fabric.stopInstance} (a test's fault, or the API's stop), then
  *   {@link Fabric.startInstance} (`stopped -> pending -> running`; EC2 `StartInstances`, Nova `os-start`).
  * Held states end after their schedule's `holdCalls` front-end calls, on {@link Fabric.release}, or on a
@@ -252,6 +254,13 @@ export class Fabric {
     }
     if (!Number.isSafeInteger(request.sizeGiB) || request.sizeGiB < 1) {
       throw new FabricError('invalid-parameter', `size ${request.sizeGiB} is not a positive number of GiB`);
+    }
+    if (this.faults.options.exhaustedVolumeTypes?.includes(request.volumeType)) {
+      this.faults.record('exhausted');
+      throw new FabricError(
+        'insufficient-capacity',
+        `There is not enough capacity to fulfill your ${request.volumeType} volume provision request`,
+      );
     }
     const id = newId('vol');
     const now = Date.now();

@@ -71,6 +71,8 @@ export interface FaultOptions {
   readonly newVolumeInvisibleLooks?: number;
   /** The throttle buckets' clock, which a test may drive by hand. @default the constructor's */
   readonly clock?: () => number;
+  /** Volume types that have no capacity left: every create of one is refused (`insufficient-capacity`). */
+  readonly exhaustedVolumeTypes?: readonly string[];
   /** Volume lifecycle faults, each on the calls its schedule picks. */
   readonly lifecycle?: Readonly<Partial<Record<LifecycleFault, CallSchedule>>>;
 }
@@ -174,6 +176,11 @@ export class Faults {
       return { fault, holdCalls: schedule.holdCalls };
     }
     return undefined;
+  }
+
+  /** Counts a fault dealt outside this class (by the fabric or a front end). */
+  record(kind: string): void {
+    this.#count(kind);
   }
 
   #take(operation: string): boolean {
