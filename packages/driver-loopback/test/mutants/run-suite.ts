@@ -21,7 +21,7 @@ export interface SuiteRun {
  */
 export async function runSuite(
   mutants: readonly MutantName[],
-  options: { unprivileged?: boolean } = {},
+  options: { unprivileged?: boolean; testNamePattern?: string } = {},
 ): Promise<SuiteRun> {
   const dir = await mkdtemp(join(tmpdir(), 'flockerjs-suite-run-'));
   await chmod(dir, 0o777);
@@ -29,6 +29,7 @@ export async function runSuite(
   // The runner config loader writes no bundled config next to the package, which nobody may not do.
   const vitest = [vitestCli, 'run', '--configLoader', 'runner', '--config', 'test/mutants/vitest.config.ts'];
   const argv = [...vitest, '--reporter=verbose', '--reporter=json', `--outputFile.json=${report}`];
+  if (options.testNamePattern !== undefined) argv.push('--testNamePattern', options.testNamePattern);
   const [file, args] = options.unprivileged
     ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]]
     : [process.execPath, argv];
