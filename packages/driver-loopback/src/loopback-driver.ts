@@ -82,6 +82,9 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI, IResizableBlockD
     cloudApi: false,
     startNode: false,
     resize: true,
+    // The block device id is derived from the dataset: a second volume for it cannot exist.
+    idempotentCreate: false,
+    destroysAttached: false,
   });
   readonly #root: string;
   readonly #nodeId: string;

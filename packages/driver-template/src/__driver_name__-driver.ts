@@ -58,6 +58,9 @@ export class __DriverName__Driver implements IBlockDeviceAPI {
     cloudApi: false,
     startNode: false,
     resize: false,
+    // What a second createVolume for a dataset, and destroyVolume of an attached volume, do (see Capabilities).
+    idempotentCreate: false,
+    destroysAttached: false,
   });
   readonly #settings: __DriverName__Settings;
   readonly #client: __DriverName__Client;
