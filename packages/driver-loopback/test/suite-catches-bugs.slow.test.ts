@@ -38,6 +38,12 @@ const EXPECTED: Record<Exclude<MutantName, 'none'>, string[]> = {
   'destroys-attached': [
     'destroyVolume(attached volume) is refused with ALREADY_ATTACHED and keeps it, or destroys it, as declared',
   ],
+  'destroys-attached-keeps-device': [
+    'destroyVolume(attached volume) is refused with ALREADY_ATTACHED and keeps it, or destroys it, as declared',
+  ],
+  'claims-idempotent': [
+    'createVolume() for a dataset that has a volume returns it or refuses with DATASET_EXISTS, as declared, never a second',
+  ],
   'second-volume': [
     'createVolume() for a dataset that has a volume returns it or refuses with DATASET_EXISTS, as declared, never a second',
   ],

@@ -127,6 +127,19 @@ export const MUTANTS = {
         await rm(join(root, 'attached', volume.attachedTo, `${id}_${volume.size}`));
       },
     }),
+  /** Declares that it destroys attached volumes, and does, but leaves the device serving the deleted data. */
+  'destroys-attached-keeps-device': (api, root) =>
+    withMembers(api, {
+      capabilities: { ...api.capabilities, destroysAttached: true },
+      async destroyVolume(id) {
+        const volume = await find(api, id);
+        if (volume?.attachedTo == null) return api.destroyVolume(id);
+        await rm(join(root, 'attached', volume.attachedTo, `${id}_${volume.size}`));
+      },
+    }),
+  /** Declares an idempotent create, and still refuses the second one. */
+  'claims-idempotent': (api) =>
+    withMembers(api, { capabilities: { ...api.capabilities, idempotentCreate: true } }),
   /** Makes a second volume when the dataset has one, as a driver that never looks for the first would. */
   'second-volume': (api) =>
     withMethods(api, {
