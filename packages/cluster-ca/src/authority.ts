@@ -86,7 +86,7 @@ export async function createAuthority(
       await lib.AuthorityKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certificate: certificate.toString('pem'), key: await exportKey(keys.privateKey), clusterId };
+  return { certificate: pemText(certificate), key: await exportKey(keys.privateKey), clusterId };
 }
 
 /**
@@ -171,6 +171,11 @@ function randomSerial(): string {
   return bytes.toString('hex');
 }
 
+/** PEM ending in a newline, as openssl writes it, so that certificates can be concatenated into a bundle. */
+function pemText(certificate: { toString(format: 'pem'): string }): string {
+  return `${certificate.toString('pem').trimEnd()}\n`;
+}
+
 async function exportKey(key: webcrypto.CryptoKey): Promise<string> {
   return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString();
 }
@@ -201,7 +206,7 @@ async function issue(
       await lib.AuthorityKeyIdentifierExtension.create(signer.certificate.publicKey),
     ],
   });
-  return { certificate: certificate.toString('pem'), key: await exportKey(keys.privateKey) };
+  return { certificate: pemText(certificate), key: await exportKey(keys.privateKey) };
 }
 
 /**
