@@ -117,18 +117,18 @@ export async function issueControlCertificate(
   ]);
 }
 
-/** A node agent's certificate, CN `node-<uuid>`: `nodeId` (default a fresh UUID) is the node's identity. */
+/** A node agent's certificate, CN `node-<uuid>`: `nodeUuid` (default a fresh UUID) is the node's identity. */
 export async function issueNodeCertificate(
   authority: CertificateAndKey,
-  options: IssueOptions & { readonly nodeId?: string } = {},
-): Promise<CertificateAndKey & { readonly nodeId: string }> {
-  const nodeId = options.nodeId ?? randomUUID();
-  if (!isUuid(nodeId))
+  options: IssueOptions & { readonly nodeUuid?: string } = {},
+): Promise<CertificateAndKey & { readonly nodeUuid: string }> {
+  const nodeUuid = options.nodeUuid ?? randomUUID();
+  if (!isUuid(nodeUuid))
     throw new CertificateError(
       undefined,
-      `invalid node id ${JSON.stringify(nodeId)}: expected a lowercase UUID`,
+      `invalid node id ${JSON.stringify(nodeUuid)}: expected a lowercase UUID`,
     );
-  return { ...(await issue(authority, `${NODE_CN_PREFIX}${nodeId}`, options, () => [])), nodeId };
+  return { ...(await issue(authority, `${NODE_CN_PREFIX}${nodeUuid}`, options, () => [])), nodeUuid };
 }
 
 /** An API user's certificate: CN `user-<userName>`, extendedKeyUsage clientAuth. */

@@ -101,7 +101,7 @@ export function describe(identity: Identity): string {
     case 'control':
       return 'the control service';
     case 'node':
-      return `node ${identity.nodeId}`;
+      return `node ${identity.nodeUuid}`;
     case 'user':
       return `user ${identity.userName}`;
   }

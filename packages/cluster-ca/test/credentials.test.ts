@@ -17,7 +17,7 @@ import { scratchDir } from './fixtures.js';
 
 let authority: ClusterAuthority;
 let control: CertificateAndKey;
-let node: CertificateAndKey & { nodeId: string };
+let node: CertificateAndKey & { nodeUuid: string };
 let alice: CertificateAndKey;
 beforeAll(async () => {
   authority = await createAuthority('test-cluster');
@@ -49,7 +49,7 @@ describe('loadCredentials', () => {
     expect(loaded.identity).toEqual({ kind: 'control', clusterId });
     expect((await loadCredentials(await layout('node', node), { kind: 'node' })).identity).toEqual({
       kind: 'node',
-      nodeId: node.nodeId,
+      nodeUuid: node.nodeUuid,
       clusterId,
     });
     expect(

@@ -103,7 +103,7 @@ describe('the server (serverTlsOptions + peerIdentity)', () => {
     expect(identity.kind).toBe('node');
     expect(JSON.parse(body)).toEqual({
       kind: 'node',
-      nodeId: identity.kind === 'node' ? identity.nodeId : '',
+      nodeUuid: identity.kind === 'node' ? identity.nodeUuid : '',
       clusterId: cluster.authority.clusterId,
     });
   });
