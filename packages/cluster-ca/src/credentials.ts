@@ -79,14 +79,10 @@ export async function loadCredentials(
     throw new CertificateError(paths.key, `is not the private key of ${paths.certificate}`);
   const identity = identityFromSubject(subjectField(ownCert, 'CN'), subjectField(ownCert, 'OU'));
   if ('refused' in identity) throw new CertificateError(paths.certificate, identity.refused);
-  if (
-    identity.kind !== role.kind ||
-    (role.kind === 'user' && identity.kind === 'user' && identity.userName !== role.userName)
-  )
-    throw new CertificateError(
-      paths.certificate,
-      `identifies ${describe(identity)}, not ${role.kind === 'user' ? `user ${role.userName}` : `the ${role.kind === 'control' ? 'control service' : 'node'}`}`,
-    );
+  const wanted =
+    role.kind === 'user' ? `user ${role.userName}` : role.kind === 'node' ? 'a node' : 'the control service';
+  if (identity.kind !== role.kind || (identity.kind === 'user' && `user ${identity.userName}` !== wanted))
+    throw new CertificateError(paths.certificate, `identifies ${describeIdentity(identity)}, not ${wanted}`);
   if (identity.clusterId !== clusterId)
     throw new CertificateError(
       paths.certificate,
@@ -96,7 +92,7 @@ export async function loadCredentials(
 }
 
 /** A short human description of an identity, for messages. */
-export function describe(identity: Identity): string {
+export function describeIdentity(identity: Identity): string {
   switch (identity.kind) {
     case 'control':
       return 'the control service';

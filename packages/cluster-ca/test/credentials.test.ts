@@ -104,7 +104,7 @@ describe('loadCredentials', () => {
   it('refuses a certificate of the wrong kind, naming it', async () => {
     const dir = await layout('node', alice);
     await expect(loadCredentials(dir, { kind: 'node' })).rejects.toThrow(
-      `${join(dir, 'node.crt')}: identifies user alice, not the node`,
+      `${join(dir, 'node.crt')}: identifies user alice, not a node`,
     );
     const bob = await layout('bob', alice);
     await expect(loadCredentials(bob, { kind: 'user', userName: 'bob' })).rejects.toThrow(
