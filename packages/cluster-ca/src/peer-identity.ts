@@ -18,7 +18,8 @@ export interface PeerPolicy {
  */
 export function peerIdentity(socket: TLSSocket, policy: PeerPolicy): Identity {
   // A plain TCP socket (a server started without TLS by mistake) has no certificate to show: refused, not a crash.
-  if (typeof socket.getPeerCertificate !== 'function') throw new PeerRefusedError(undefined, 'not a TLS connection');
+  if (typeof socket.getPeerCertificate !== 'function')
+    throw new PeerRefusedError(undefined, 'not a TLS connection');
   const cert = socket.getPeerCertificate();
   const cn = cert?.subject?.CN;
   const peer = typeof cn === 'string' ? cn : undefined;
