@@ -123,6 +123,11 @@ describe('loadCredentials', () => {
       await issueNodeCertificate(authority, { validity: expiredValidity() }),
     );
     await expect(loadCredentials(expired, { kind: 'node' })).rejects.toThrow(/node\.crt: is not valid now/);
+    const expiredCa = await createAuthority('old', { validity: expiredValidity() });
+    const underExpiredCa = await layout('node', await issueNodeCertificate(expiredCa), expiredCa.certificate);
+    await expect(loadCredentials(underExpiredCa, { kind: 'node' })).rejects.toThrow(
+      /cluster\.crt: is not valid now/,
+    );
     const mismatched = await layout('node', { ...node, key: alice.key });
     await expect(loadCredentials(mismatched, { kind: 'node' })).rejects.toThrow(
       /node\.key: is not the private key of/,
