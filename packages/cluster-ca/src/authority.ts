@@ -21,6 +21,10 @@ const BACKDATE_MS = 5 * 60 * 1000;
  */
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), 253 characters at most. */
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 /** PEM texts of a certificate and of its private key (PKCS #8). */
 export interface CertificateAndKey {
   readonly certificate: string;
@@ -99,12 +103,7 @@ export async function issueControlCertificate(
   options: IssueOptions = {},
 ): Promise<CertificateAndKey> {
   const ip = isIP(hostname) !== 0;
-  if (
-    !ip &&
-    !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
-      hostname,
-    )
-  )
+  if (!ip && !HOSTNAME.test(hostname))
     throw new CertificateError(
       undefined,
       `invalid hostname ${JSON.stringify(hostname)}: expected a DNS name or an IP address`,
