@@ -28,4 +28,5 @@ export {
 } from './options.js';
 export { deviceNoLongerServes, readDevice, writeDevice } from './os.js';
 export { profileTests } from './profiles.js';
+export { resizeTests } from './resize.js';
 export { type ApiMethods, withMethods } from './with-methods.js';

@@ -21,10 +21,14 @@ export {
   isResizable,
   MANDATORY_PROFILES,
   type MandatoryProfile,
+  PROFILE_ALIASES,
+  resolveProfileAlias,
+  withProfileAliases,
 } from './driver.js';
 export {
   AlreadyAttachedError,
   BackendError,
+  CertificateError,
   DatasetExistsError,
   ERROR_CODES,
   type ErrorCode,
@@ -33,6 +37,7 @@ export {
   InvalidConfigError,
   InvalidIdError,
   InvalidSizeError,
+  PeerRefusedError,
   PluginLoadError,
   TimeoutError,
   UnattachedVolumeError,
