@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,31 +104,26 @@ export async function makeCertificates(
 ): Promise<TestCertificates> {
   const dir = await scratch();
   const clusterId = randomUUID();
-  const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
+  const openssl = (words: string, ...args: string[]) =>
+    run('openssl', [...words.split(' '), ...args], { cwd: dir });
+  const newKey = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
   await openssl(
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', 'cluster.key', '-out', 'cluster.crt',
-    '-subj', `/CN=test-cluster/OU=${clusterId}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-  ); // biome-ignore format: argv pairs
+    `req -x509 ${newKey} -days 2 -keyout cluster.key -out cluster.crt`,
+    '-subj',
+    `/CN=test-cluster/OU=${clusterId}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE,pathlen:0',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   const sign = async (name: string, subject: string, extensions: string): Promise<void> => {
+    await openssl(`req ${newKey} -keyout ${name}.key -out ${name}.csr`, '-subj', subject);
+    await writeFile(join(dir, `${name}.ext`), `${extensions}\n`);
     await openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      subject,
+      `x509 -req -in ${name}.csr -CA cluster.crt -CAkey cluster.key -CAcreateserial -days 2 -out ${name}.crt`,
+      '-extfile',
+      `${name}.ext`,
     );
-    await run('sh', ['-c', `printf '%s\\n' "$1" > "$2.ext"`, 'sh', extensions, name], { cwd: dir });
-    await openssl(
-      'x509', '-req', '-in', `${name}.csr`, '-CA', 'cluster.crt', '-CAkey', 'cluster.key', '-CAcreateserial',
-      '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`,
-    ); // biome-ignore format: argv pairs
   };
   await sign('control-service', `/CN=control-service/OU=${clusterId}`, 'subjectAltName=DNS:control-service');
   const files = async (name: string) => ({
