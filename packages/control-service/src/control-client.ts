@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { type ClusterCredentials, createClientAgent } from '@flockerjs/cluster-ca';
 import { type Clock, systemClock, waitFor } from '@flockerjs/core-interface';
 import type { z } from 'zod';
 import { CONTROL_ERROR_CODES, ControlApiError, type ControlErrorCode } from './errors.js';
@@ -21,24 +22,18 @@ import {
   versionSchema,
 } from './schemas.js';
 
-/** The name Flocker's clients verify the control service's certificate against, whatever host they dial. */
-export const CONTROL_SERVICE_NAME = 'control-service';
-
 /** How long one request may take, long polls excepted (they add their own wait). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ControlClientOptions {
   /** `https://host:port`, or `http://host:port` for a service in insecure development mode. */
   readonly url: string;
-  /** The cluster CA and this client's certificate and key (a `user-` one for the REST API, `node-` for agents). */
-  readonly tls?: {
-    readonly ca: string | Buffer;
-    readonly cert: string | Buffer;
-    readonly key: string | Buffer;
-    /** The name the server's certificate must carry. @default 'control-service' */
-    readonly servername?: string;
-  };
-  /** Agent calls without TLS must say which node they speak for; ignored (the certificate says) under TLS. */
+  /**
+   * This client's credentials (`loadCredentials` of `@flockerjs/cluster-ca`): a `user-` certificate for the
+   * REST API, a `node-` one for the agent protocol. The server must be this cluster's `control-service`.
+   */
+  readonly credentials?: ClusterCredentials;
+  /** Agent calls without TLS must say which node they speak for; under TLS the certificate says it. */
   readonly nodeUuid?: string;
   readonly clock?: Clock;
 }
@@ -64,23 +59,12 @@ export class ControlClient {
     this.url = new URL(options.url);
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    const tls = options.tls;
     this.#agent =
-      this.url.protocol === 'https:'
-        ? new HttpsAgent({
-            keepAlive: true,
-            ...(tls === undefined
-              ? {}
-              : {
-                  ca: tls.ca,
-                  cert: tls.cert,
-                  key: tls.key,
-                  servername: tls.servername ?? CONTROL_SERVICE_NAME,
-                }),
-            checkServerIdentity: (_host, cert) =>
-              checkName(tls?.servername ?? CONTROL_SERVICE_NAME, cert.subjectaltname),
-          })
-        : new HttpAgent({ keepAlive: true });
+      this.url.protocol === 'http:'
+        ? new HttpAgent({ keepAlive: true })
+        : options.credentials === undefined
+          ? new HttpsAgent({ keepAlive: true })
+          : createClientAgent(options.credentials);
   }
 
   // --- REST API ---
@@ -218,7 +202,7 @@ export class ControlClient {
     options: { since?: string; waitMs?: number; signal?: AbortSignal } = {},
   ): Promise<ClusterUpdate> {
     const query = new URLSearchParams();
-    if (this.#options.nodeUuid !== undefined && this.#options.tls === undefined) {
+    if (this.#options.nodeUuid !== undefined && this.#options.credentials === undefined) {
       query.set('node_uuid', this.#options.nodeUuid);
     }
     if (options.since !== undefined) query.set('since', options.since);
@@ -238,7 +222,7 @@ export class ControlClient {
   // --- internals ---
 
   #nodeField(): { node_uuid?: string } {
-    return this.#options.nodeUuid === undefined || this.#options.tls !== undefined
+    return this.#options.nodeUuid === undefined || this.#options.credentials !== undefined
       ? {}
       : { node_uuid: this.#options.nodeUuid };
   }
@@ -315,14 +299,4 @@ export class ControlClient {
     }
     return { body: schema === undefined ? (parsed as T) : schema.parse(parsed), headers: response.headers };
   }
-}
-
-/** Accepts a server certificate only if it carries `name` as a DNS subject alternative name. */
-function checkName(name: string, subjectAltName: string | undefined): Error | undefined {
-  const names = (subjectAltName ?? '').split(',').map((entry) => entry.trim());
-  return names.includes(`DNS:${name}`)
-    ? undefined
-    : new Error(
-        `the control service's certificate does not name ${name} (it names ${subjectAltName ?? 'nothing'})`,
-      );
 }

@@ -7,7 +7,6 @@ export {
   emptyConfiguration,
 } from './configuration.js';
 export {
-  CONTROL_SERVICE_NAME,
   ControlClient,
   type ControlClientOptions,
   type DatasetCondition,
@@ -19,8 +18,7 @@ export {
   type NodeReport,
 } from './control-service.js';
 export { CONTROL_ERROR_CODES, ControlApiError, type ControlErrorCode } from './errors.js';
-export { identifyByCommonName, type PeerIdentity, type ServerSecurity } from './peer-identity.js';
-export { openApiDocument, ROUTES, type Route, type RouteAudience } from './routes.js';
+export { openApiDocument, type PeerIdentity, ROUTES, type Route, type RouteAudience } from './routes.js';
 export {
   type AcquireLeaseRequest,
   type ClusterUpdate,

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { ControlService } from './control-service.js';
 import { DEFAULT_WATCH_WAIT_MS } from './control-service.js';
 import { ControlApiError, invalidRequest } from './errors.js';
-import type { PeerIdentity } from './peer-identity.js';
 import {
   acquireLeaseSchema,
   clusterUpdateSchema,
@@ -24,6 +23,11 @@ import {
   versionSchema,
   watchQuerySchema,
 } from './schemas.js';
+
+/** Who is at the other end, as its certificate (verified against the cluster CA) says. */
+export type PeerIdentity =
+  | { readonly kind: 'node'; readonly nodeUuid: string }
+  | { readonly kind: 'user'; readonly name: string };
 
 /** Who may call a route: API users (`user-` certificates), agents (`node-`), or either. */
 export type RouteAudience = 'user' | 'node' | 'any';

@@ -9,11 +9,12 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { type ClusterCredentials, peerIdentity, serverTlsOptions } from '@flockerjs/cluster-ca';
+import { hasCode } from '@flockerjs/core-interface';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ControlService } from './control-service.js';
 import { ControlApiError, UNDECODABLE_BODY } from './errors.js';
-import type { PeerIdentity, ServerSecurity } from './peer-identity.js';
-import { ifMatches, parseWith, ROUTES, type RouteAudience } from './routes.js';
+import { ifMatches, type PeerIdentity, parseWith, ROUTES, type RouteAudience } from './routes.js';
 
 /** The REST API's port when none is given, as the original. */
 export const DEFAULT_API_PORT = 4523;
@@ -24,8 +25,11 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface ControlServerOptions {
   readonly service: ControlService;
-  /** Mutual TLS under the cluster CA. Undefined means insecure development mode: plain HTTP, no identities. */
-  readonly security: ServerSecurity | undefined;
+  /**
+   * The control service's credentials (`loadCredentials(dir, { kind: 'control' })` of `@flockerjs/cluster-ca`):
+   * mutual TLS under the cluster CA. Undefined means insecure development mode: plain HTTP, no identities.
+   */
+  readonly credentials: ClusterCredentials | undefined;
   /** Ports to serve the same API on; 0 picks a free one. @default [4523, 4524] */
   readonly ports?: readonly number[];
   /** @default '::' (all addresses) */
@@ -49,11 +53,11 @@ const VERSION = (
 
 /** Serves the control service's REST API and agent protocol over HTTPS (or HTTP in development mode). */
 export async function startControlServer(options: ControlServerOptions): Promise<RunningControlServer> {
-  const { service, security } = options;
+  const { service, credentials } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const makeServer = (h: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    security === undefined ? createHttpServer(h) : createHttpsServer(security.tls, h);
+    credentials === undefined ? createHttpServer(h) : createHttpsServer(serverTlsOptions(credentials), h);
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -86,7 +90,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
       method: route.method,
       url: route.url,
       handler: async (request, reply) => {
-        const peer = identify(request, security, route.audience);
+        const peer = identify(request, credentials, route.audience);
         if (route.conditional) service.checkTag(ifMatches(request));
         const params = parseWith(route.params, request.params);
         const query = parseWith(route.query, request.query);
@@ -120,7 +124,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     await closeAll(app, extra, service);
     throw error;
   }
-  const scheme = security === undefined ? 'http' : 'https';
+  const scheme = credentials === undefined ? 'http' : 'https';
   return {
     ports: listening,
     url: `${scheme}://127.0.0.1:${listening[0]}`,
@@ -143,24 +147,25 @@ async function closeAll(
   await app.close();
 }
 
-/** The caller's identity, refused (403) when it may not use a route of this audience. */
+/** The caller's identity, refused (403) unless its certificate names a party of this route's audience. */
 function identify(
   request: FastifyRequest,
-  security: ServerSecurity | undefined,
+  credentials: ClusterCredentials | undefined,
   audience: RouteAudience,
 ): PeerIdentity | undefined {
-  if (security === undefined) return undefined;
-  const socket = request.raw.socket as TLSSocket;
-  const certificate = socket.authorized ? socket.getPeerCertificate() : undefined;
-  const peer = certificate === undefined ? undefined : security.identify(certificate);
-  if (peer === undefined) {
-    throw new ControlApiError('FORBIDDEN', 403, 'The client certificate names no node and no API user.');
+  if (credentials === undefined) return undefined;
+  try {
+    const identity = peerIdentity(request.raw.socket as TLSSocket, {
+      clusterId: credentials.identity.clusterId,
+      kinds: audience === 'any' ? ['user', 'node'] : [audience],
+    });
+    if (identity.kind === 'node') return { kind: 'node', nodeUuid: identity.nodeId };
+    if (identity.kind === 'user') return { kind: 'user', name: identity.userName };
+    throw new ControlApiError('FORBIDDEN', 403, 'The control service does not take requests from itself.');
+  } catch (error) {
+    if (hasCode(error, 'PEER_REFUSED')) throw new ControlApiError('FORBIDDEN', 403, error.message);
+    throw error;
   }
-  if (audience !== 'any' && peer.kind !== audience) {
-    const wanted = audience === 'user' ? 'an API user certificate (user-<name>)' : 'a node certificate';
-    throw new ControlApiError('FORBIDDEN', 403, `This route needs ${wanted}.`);
-  }
-  return peer;
 }
 
 function sendError(

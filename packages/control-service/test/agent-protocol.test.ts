@@ -1,16 +1,16 @@
 // The agent protocol: agents report state and register volumes, and learn changes by long poll; under mutual
 // TLS a node speaks only for the node its certificate names.
 import { randomUUID } from 'node:crypto';
+import type { ClusterCredentials } from '@flockerjs/cluster-ca';
 import { describe, expect, it } from 'vitest';
 import {
   ControlApiError,
   ControlClient,
   ControlService,
-  identifyByCommonName,
   memoryStore,
   startControlServer,
 } from '../src/index.js';
-import { makeCertificates, raw, reportNode, startTestControl } from './helpers.js';
+import { makeCluster, raw, reportNode, startTestControl } from './helpers.js';
 
 describe('watch (long poll)', () => {
   it('answers at once for an unknown version, and wakes a waiting watch when the configuration changes', async () => {
@@ -96,32 +96,32 @@ describe('mutual TLS: identities from certificates', () => {
   it('a node reports only for itself; users and nodes each keep to their routes (403, nothing changed)', {
     timeout: 60_000,
   }, async () => {
-    const certificates = await makeCertificates((files) => ({
-      tls: { ...files, requestCert: true, rejectUnauthorized: true },
-      identify: identifyByCommonName,
-    }));
-    const service = await ControlService.open({ store: memoryStore(), clusterId: certificates.clusterId });
+    const cluster = await makeCluster();
+    const service = await ControlService.open({ store: memoryStore(), clusterId: cluster.clusterId });
     const server = await startControlServer({
       service,
-      security: certificates.security,
+      credentials: cluster.control,
       ports: [0],
       host: '127.0.0.1',
     });
     const [a, b] = [randomUUID(), randomUUID()];
     const clients: ControlClient[] = [];
-    const client = async (commonName: string, nodeUuid?: string): Promise<ControlClient> => {
+    const client = async (
+      credentials: Promise<ClusterCredentials>,
+      nodeUuid?: string,
+    ): Promise<ControlClient> => {
       const made = new ControlClient({
         url: server.url,
-        tls: { ca: certificates.ca, ...(await certificates.client(commonName)) },
+        credentials: await credentials,
         ...(nodeUuid === undefined ? {} : { nodeUuid }),
       });
       clients.push(made);
       return made;
     };
     try {
-      const nodeA = await client(`node-${a}`);
-      const nodeB = await client(`node-${b}`);
-      const user = await client('user-alice');
+      const nodeA = await client(cluster.node(a));
+      const nodeB = await client(cluster.node(b));
+      const user = await client(cluster.user('alice'));
       expect(await nodeA.reportNodeState({ instance_id: 'i-a', datasets: [] })).toBe(a);
       const dataset = randomUUID();
       await nodeB.reportNodeState({ instance_id: 'i-b', datasets: [] });
@@ -144,7 +144,7 @@ describe('mutual TLS: identities from certificates', () => {
         .then(() => undefined)
         .catch((e: unknown) => e);
       expect(forgedOwnership).toBeUndefined(); // B may register for itself...
-      const forgedWatch = await (await client(`node-${b}`, a))
+      const forgedWatch = await (await client(cluster.node(b), a))
         .watchCluster({ waitMs: 0 })
         .then((u) => u.node_uuid)
         .catch((e: unknown) => e);

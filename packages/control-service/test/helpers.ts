@@ -1,9 +1,17 @@
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import {
+  type CertificateAndKey,
+  type ClusterAuthority,
+  type ClusterCredentials,
+  createAuthority,
+  identityFromSubject,
+  issueApiCertificate,
+  issueControlCertificate,
+  issueNodeCertificate,
+} from '@flockerjs/cluster-ca';
 import { onTestFinished } from 'vitest';
 import {
   type ConfigurationStore,
@@ -12,11 +20,8 @@ import {
   type ControlServiceOptions,
   memoryStore,
   type RunningControlServer,
-  type ServerSecurity,
   startControlServer,
 } from '../src/index.js';
-
-const run = promisify(execFile);
 
 /** A fresh scratch directory, removed when the test ends. */
 export async function scratch(): Promise<string> {
@@ -30,6 +35,8 @@ export interface TestControl {
   readonly server: RunningControlServer;
   /** A REST client (insecure mode: no identity). */
   readonly client: ControlClient;
+  /** What the server logged (incidents). */
+  readonly logs: string[];
   /** An agent client speaking for `nodeUuid` (insecure mode: the node says who it is). */
   agent(nodeUuid: string): ControlClient;
 }
@@ -39,7 +46,14 @@ export async function startTestControl(
   options: Partial<ControlServiceOptions> & { store?: ConfigurationStore } = {},
 ): Promise<TestControl> {
   const service = await ControlService.open({ store: memoryStore(), ...options });
-  const server = await startControlServer({ service, security: undefined, ports: [0], host: '127.0.0.1' });
+  const logs: string[] = [];
+  const server = await startControlServer({
+    service,
+    credentials: undefined,
+    ports: [0],
+    host: '127.0.0.1',
+    log: (line) => logs.push(line),
+  });
   const clients: ControlClient[] = [];
   const make = (nodeUuid?: string): ControlClient => {
     const client = new ControlClient({ url: server.url, ...(nodeUuid === undefined ? {} : { nodeUuid }) });
@@ -50,7 +64,7 @@ export async function startTestControl(
     for (const client of clients) client.close();
     await server.close();
   });
-  return { service, server, client: make(), agent: (nodeUuid) => make(nodeUuid) };
+  return { service, server, client: make(), logs, agent: (nodeUuid) => make(nodeUuid) };
 }
 
 /** Makes a node known to the service by reporting an empty state for it; returns its UUID. */
@@ -86,63 +100,31 @@ export async function raw(
   };
 }
 
-export interface TestCertificates {
-  readonly dir: string;
+/** A cluster CA with the control service's credentials, and credentials for its nodes and users on demand. */
+export interface TestCluster {
+  readonly authority: ClusterAuthority;
   readonly clusterId: string;
-  readonly ca: Buffer;
-  readonly security: ServerSecurity;
-  /** Key and certificate of a client: `node-<uuid>` or `user-<name>`, signed by the cluster CA. */
-  client(commonName: string): Promise<{ cert: Buffer; key: Buffer }>;
+  readonly control: ClusterCredentials;
+  node(nodeId?: string): Promise<ClusterCredentials>;
+  user(name: string): Promise<ClusterCredentials>;
 }
 
-/**
- * A cluster CA (OU = cluster id), a control-service certificate (SAN DNS:control-service) and client
- * certificates, made with the openssl CLI as Flocker's layout has them.
- */
-export async function makeCertificates(
-  security: (files: { ca: Buffer; cert: Buffer; key: Buffer }) => ServerSecurity,
-): Promise<TestCertificates> {
-  const dir = await scratch();
-  const clusterId = randomUUID();
-  const openssl = (words: string, ...args: string[]) =>
-    run('openssl', [...words.split(' '), ...args], { cwd: dir });
-  const newKey = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
-  await openssl(
-    `req -x509 ${newKey} -days 2 -keyout cluster.key -out cluster.crt`,
-    '-subj',
-    `/CN=test-cluster/OU=${clusterId}`,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE,pathlen:0',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  );
-  const sign = async (name: string, subject: string, extensions: string): Promise<void> => {
-    await openssl(`req ${newKey} -keyout ${name}.key -out ${name}.csr`, '-subj', subject);
-    await writeFile(join(dir, `${name}.ext`), `${extensions}\n`);
-    await openssl(
-      `x509 -req -in ${name}.csr -CA cluster.crt -CAkey cluster.key -CAcreateserial -days 2 -out ${name}.crt`,
-      '-extfile',
-      `${name}.ext`,
-    );
+export async function makeCluster(): Promise<TestCluster> {
+  const authority = await createAuthority('test-cluster');
+  const credentialsOf = (pair: CertificateAndKey): ClusterCredentials => {
+    const subject = new X509Certificate(pair.certificate).subject.split('\n');
+    const field = (name: string) =>
+      subject.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1);
+    const identity = identityFromSubject(field('CN'), field('OU'));
+    if ('refused' in identity) throw new Error(identity.refused);
+    return { ca: authority.certificate, certificate: pair.certificate, key: pair.key, identity };
   };
-  await sign('control-service', `/CN=control-service/OU=${clusterId}`, 'subjectAltName=DNS:control-service');
-  const files = async (name: string) => ({
-    cert: await readFile(join(dir, `${name}.crt`)),
-    key: await readFile(join(dir, `${name}.key`)),
-  });
-  const ca = await readFile(join(dir, 'cluster.crt'));
-  const control = await files('control-service');
-  let counter = 0;
   return {
-    dir,
-    clusterId,
-    ca,
-    security: security({ ca, ...control }),
-    client: async (commonName) => {
-      counter += 1;
-      const name = `client-${counter}`;
-      await sign(name, `/CN=${commonName}/OU=${clusterId}`, 'extendedKeyUsage=clientAuth');
-      return files(name);
-    },
+    authority,
+    clusterId: authority.clusterId,
+    control: credentialsOf(await issueControlCertificate(authority, '127.0.0.1')),
+    node: async (nodeId) =>
+      credentialsOf(await issueNodeCertificate(authority, nodeId === undefined ? {} : { nodeId })),
+    user: async (name) => credentialsOf(await issueApiCertificate(authority, name)),
   };
 }

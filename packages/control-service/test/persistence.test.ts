@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeCertificateFiles } from '@flockerjs/cluster-ca';
 import { describe, expect, it } from 'vitest';
 import {
   CONFIGURATION_FILE,
@@ -15,7 +16,7 @@ import {
   parseConfigurationFile,
 } from '../src/index.js';
 import { runControl, startControlProcess } from './cli.js';
-import { reportNode, scratch, startTestControl } from './helpers.js';
+import { makeCluster, reportNode, scratch, startTestControl } from './helpers.js';
 
 describe('FileConfigurationStore', () => {
   it('saves and loads the configuration, leaving no temporary file', async () => {
@@ -102,6 +103,9 @@ describe('ControlService persistence', () => {
     const error = await control.client.createDataset({ primary: node }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ControlApiError);
     expect(error).toMatchObject({ status: 500, code: 'INTERNAL' });
+    expect(control.logs).toEqual([
+      expect.stringMatching(/incident .* on POST \/v1\/configuration\/datasets: Error: disk full/),
+    ]);
     fail = false;
     expect(control.service.datasets()).toEqual([]);
     // The dataset that was refused did not stay behind to collide with a retry.
@@ -180,6 +184,39 @@ describe('flocker-control', () => {
     expect(await control.exited).toBe(0);
     expect(control.output().stderr).toContain('WARNING: insecure development mode');
     expect(control.output().stdout).toContain('flocker-control: stopped');
+  });
+
+  it('serves over mutual TLS by default, from the certificates directory; plain HTTP is refused', async () => {
+    const cluster = await makeCluster();
+    const certificates = await scratch();
+    await writeCertificateFiles(certificates, 'cluster', cluster.authority);
+    await writeCertificateFiles(certificates, 'control-service', {
+      certificate: cluster.control.certificate,
+      key: cluster.control.key,
+    });
+    const control = await startControlProcess([
+      '--data-path',
+      await scratch(),
+      '--certificates-directory',
+      certificates,
+    ]);
+    expect(control.url).toMatch(/^https:/);
+    expect(control.output().stdout).toContain(`cluster ${cluster.clusterId}`);
+    const user = new ControlClient({ url: control.url, credentials: await cluster.user('alice') });
+    try {
+      expect(await user.version()).toMatch(/^\d/);
+      const plain = await fetch(`http://127.0.0.1:${control.port}/v1/version`).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
+      expect(plain).toBe('fetch failed');
+      expect(await user.nodes()).toEqual([]);
+    } finally {
+      user.close();
+    }
+    control.child.kill('SIGTERM');
+    expect(await control.exited).toBe(0);
+    expect(control.output().stderr).not.toContain('WARNING');
   });
 
   it('refuses to start without certificates, naming the file and the development flag (exit 1)', async () => {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { loadCredentials } from '@flockerjs/cluster-ca';
 import { ControlService } from '../control-service.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT, startControlServer } from '../server.js';
 import { FileConfigurationStore } from '../store.js';
-import { loadServerSecurity } from './certificates.js';
 
 const USAGE = `Usage:
   flocker-control [--data-path DIR] [--port N] [--agent-port N] [--certificates-directory DIR]
@@ -62,13 +62,22 @@ async function main(argv: readonly string[]): Promise<number> {
         'reach these ports can change the cluster and speak for any node.\n',
     );
   }
-  const security = insecure ? undefined : await loadServerSecurity(values['certificates-directory']);
+  // The certificates are checked (chain, validity, kind, cluster) before anything else happens.
+  const credentials = insecure
+    ? undefined
+    : await loadCredentials(values['certificates-directory'], { kind: 'control' }).catch((error: Error) => {
+        throw new Error(
+          `${error.message}\n  Make the certificates with flocker-ca, or run with --insecure-development-mode ` +
+            'on a development machine.',
+          { cause: error },
+        );
+      });
   const service = await ControlService.open({
     store: new FileConfigurationStore(values['data-path']),
     nodeExpiryMs: expirySeconds * 1000,
-    ...(security === undefined ? {} : { clusterId: security.clusterId }),
+    ...(credentials === undefined ? {} : { clusterId: credentials.identity.clusterId }),
   });
-  const server = await startControlServer({ service, security, ports, host: values.host }).catch(
+  const server = await startControlServer({ service, credentials, ports, host: values.host }).catch(
     async (error: unknown) => {
       await service.close();
       throw error;
