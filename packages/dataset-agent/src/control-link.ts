@@ -19,7 +19,7 @@ import { AgentError } from './errors.js';
 
 /** How long one watch of the control service waits for a change before asking again. */
 const WATCH_WAIT_MS = 30_000;
-/** After a failed watch (control service unreachable), wait this long before waking the agent. */
+/** After a failed watch (control service unreachable), wait this long before watching again. */
 const WATCH_RETRY_MS = 1_000;
 /** States in which this node sees a volume of the dataset that no other node reports: the original's non-manifest. */
 const REPORTED_STATES: ReadonlySet<DatasetState> = new Set<DatasetState>([
@@ -55,7 +55,10 @@ export class ControlLink implements ClusterLink {
   readonly #logger: Logger;
   readonly #closing = new AbortController();
   /** The version of the last configuration handed to the agent. */
-  #version: string | undefined;
+  #seen: string | undefined;
+  /** The latest version the background watch saw. */
+  #latest: string | undefined;
+  readonly #waiters = new Set<() => void>();
 
   constructor(options: ControlLinkOptions) {
     const { identity } = options.credentials;
@@ -70,6 +73,7 @@ export class ControlLink implements ClusterLink {
     this.#client = new ControlClient({ url: options.url, credentials: options.credentials });
     this.#era = options.era === undefined ? readBootId() : Promise.resolve(options.era);
     this.#logger = options.logger ?? silentLogger;
+    void this.#watch();
   }
 
   async configuration(): Promise<ClusterConfiguration> {
@@ -80,28 +84,27 @@ export class ControlLink implements ClusterLink {
         `the control service runs cluster ${update.cluster_id}; this node's certificate is for cluster ${this.clusterId}`,
       );
     }
-    this.#version = update.version;
+    this.#seen = update.version;
     return configurationOf(update, this.nodeId, Date.now());
   }
 
-  async changed(signal: AbortSignal): Promise<void> {
-    const both = AbortSignal.any([signal, this.#closing.signal]);
-    while (!both.aborted) {
-      try {
-        const update = await this.#client.watchCluster({
-          since: this.#version,
-          waitMs: WATCH_WAIT_MS,
-          signal: both,
-        });
-        if (update.version !== this.#version) return;
-      } catch (error) {
-        if (both.aborted) return;
-        this.#logger.message('dataset-agent:watch-failed', { error }, 'warn');
-        // The round that follows fails on configuration() and backs off; the agent holds no stale plan.
-        await sleep(WATCH_RETRY_MS, undefined, { signal: both }).catch(() => undefined);
-        return;
-      }
+  changed(signal: AbortSignal): Promise<void> {
+    if (
+      signal.aborted ||
+      this.#closing.signal.aborted ||
+      (this.#latest !== undefined && this.#latest !== this.#seen)
+    ) {
+      return Promise.resolve();
     }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   async report(state: NodeStateReport): Promise<void> {
@@ -127,7 +130,38 @@ export class ControlLink implements ClusterLink {
 
   async close(): Promise<void> {
     this.#closing.abort();
+    this.#wake();
     this.#client.close();
+  }
+
+  /**
+   * One long poll always open, whatever the agent is doing: the control service counts the node alive while it
+   * is open (as the original's connection), and a change wakes the agent at once.
+   */
+  async #watch(): Promise<void> {
+    const signal = this.#closing.signal;
+    while (!signal.aborted) {
+      try {
+        const update = await this.#client.watchCluster({
+          since: this.#latest,
+          waitMs: WATCH_WAIT_MS,
+          signal,
+        });
+        if (update.version === this.#latest) continue;
+        this.#latest = update.version;
+      } catch (error) {
+        if (signal.aborted) return;
+        // Meanwhile the agent's rounds fail on configuration() and back off: no plan from a stale view.
+        this.#logger.message('dataset-agent:watch-failed', { error }, 'warn');
+        await sleep(WATCH_RETRY_MS, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+      if (this.#latest !== this.#seen) this.#wake();
+    }
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) wake();
   }
 }
 
