@@ -1,7 +1,7 @@
 // The agent protocol: agents report state and register volumes, and learn changes by long poll; under mutual
 // TLS a node speaks only for the node its certificate names.
 import { randomUUID } from 'node:crypto';
-import type { ClusterCredentials } from '@flockerjs/cluster-ca';
+import { type ClusterCredentials, expiredValidity } from '@flockerjs/cluster-ca';
 import { describe, expect, it } from 'vitest';
 import {
   ControlApiError,
@@ -164,6 +164,53 @@ describe('mutual TLS: identities from certificates', () => {
       const created = await user.createDataset({ primary: b });
       expect((await nodeB.watchCluster({ waitMs: 0 })).datasets).toEqual([created]);
       expect((await user.nodes()).map((n) => n.uuid).sort()).toEqual([a, b].sort());
+    } finally {
+      for (const c of clients) c.close();
+      await server.close();
+    }
+  });
+
+  it("no client certificate, another CA's, an expired one, plain HTTP: refused at the handshake, nothing changed", async () => {
+    const cluster = await makeCluster();
+    const other = await makeCluster();
+    const service = await ControlService.open({ store: memoryStore(), clusterId: cluster.clusterId });
+    const server = await startControlServer({
+      service,
+      credentials: cluster.control,
+      ports: [0],
+      host: '127.0.0.1',
+    });
+    const node = randomUUID();
+    const nodeClient = new ControlClient({ url: server.url, credentials: await cluster.node(node) });
+    const clients = [nodeClient];
+    try {
+      await nodeClient.reportNodeState({ instance_id: 'i-1', datasets: [] });
+      const alice = await cluster.user('alice');
+      const attempts: Record<string, ClusterCredentials | undefined> = {
+        // Each trusts this cluster's CA, so only the server's refusal can stop it.
+        'no certificate': undefined,
+        "another CA's": { ...(await other.user('alice')), ca: alice.ca, identity: alice.identity },
+        'an expired one': await cluster.user('bob', { validity: expiredValidity() }),
+      };
+      for (const [what, credentials] of Object.entries(attempts)) {
+        const client =
+          credentials === undefined
+            ? new ControlClient({ url: server.url, credentials: { ...alice, certificate: '', key: '' } })
+            : new ControlClient({ url: server.url, credentials });
+        clients.push(client);
+        const error = await client.createDataset({ primary: node }).catch((e: unknown) => e);
+        expect(error, what).toMatchObject({ code: 'CONTROL_UNREACHABLE' });
+      }
+      const plain = await fetch(`${server.url.replace('https:', 'http:')}/v1/configuration/datasets`, {
+        method: 'POST',
+        body: JSON.stringify({ primary: node }),
+      }).then(
+        (r) => r.status,
+        () => 'refused',
+      );
+      expect(plain).toBe('refused');
+      expect(service.datasets()).toEqual([]);
+      expect(service.nodes().map((n) => n.uuid)).toEqual([node]);
     } finally {
       for (const c of clients) c.close();
       await server.close();

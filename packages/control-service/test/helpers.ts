@@ -7,6 +7,7 @@ import {
   type ClusterAuthority,
   type ClusterCredentials,
   createAuthority,
+  type IssueOptions,
   identityFromSubject,
   issueApiCertificate,
   issueControlCertificate,
@@ -106,7 +107,7 @@ export interface TestCluster {
   readonly clusterId: string;
   readonly control: ClusterCredentials;
   node(nodeId?: string): Promise<ClusterCredentials>;
-  user(name: string): Promise<ClusterCredentials>;
+  user(name: string, options?: IssueOptions): Promise<ClusterCredentials>;
 }
 
 export async function makeCluster(): Promise<TestCluster> {
@@ -125,6 +126,6 @@ export async function makeCluster(): Promise<TestCluster> {
     control: credentialsOf(await issueControlCertificate(authority, '127.0.0.1')),
     node: async (nodeId) =>
       credentialsOf(await issueNodeCertificate(authority, nodeId === undefined ? {} : { nodeId })),
-    user: async (name) => credentialsOf(await issueApiCertificate(authority, name)),
+    user: async (name, options) => credentialsOf(await issueApiCertificate(authority, name, options)),
   };
 }
