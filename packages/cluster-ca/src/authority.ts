@@ -21,6 +21,10 @@ const BACKDATE_MS = 5 * 60 * 1000;
  */
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), 253 characters at most. */
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 /** PEM texts of a certificate and of its private key (PKCS #8). */
 export interface CertificateAndKey {
   readonly certificate: string;
@@ -99,12 +103,7 @@ export async function issueControlCertificate(
   options: IssueOptions = {},
 ): Promise<CertificateAndKey> {
   const ip = isIP(hostname) !== 0;
-  if (
-    !ip &&
-    !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
-      hostname,
-    )
-  )
+  if (!ip && !HOSTNAME.test(hostname))
     throw new CertificateError(
       undefined,
       `invalid hostname ${JSON.stringify(hostname)}: expected a DNS name or an IP address`,
@@ -117,18 +116,18 @@ export async function issueControlCertificate(
   ]);
 }
 
-/** A node agent's certificate, CN `node-<uuid>`: `nodeId` (default a fresh UUID) is the node's identity. */
+/** A node agent's certificate, CN `node-<uuid>`: `nodeUuid` (default a fresh UUID) is the node's identity. */
 export async function issueNodeCertificate(
   authority: CertificateAndKey,
-  options: IssueOptions & { readonly nodeId?: string } = {},
-): Promise<CertificateAndKey & { readonly nodeId: string }> {
-  const nodeId = options.nodeId ?? randomUUID();
-  if (!isUuid(nodeId))
+  options: IssueOptions & { readonly nodeUuid?: string } = {},
+): Promise<CertificateAndKey & { readonly nodeUuid: string }> {
+  const nodeUuid = options.nodeUuid ?? randomUUID();
+  if (!isUuid(nodeUuid))
     throw new CertificateError(
       undefined,
-      `invalid node id ${JSON.stringify(nodeId)}: expected a lowercase UUID`,
+      `invalid node id ${JSON.stringify(nodeUuid)}: expected a lowercase UUID`,
     );
-  return { ...(await issue(authority, `${NODE_CN_PREFIX}${nodeId}`, options, () => [])), nodeId };
+  return { ...(await issue(authority, `${NODE_CN_PREFIX}${nodeUuid}`, options, () => [])), nodeUuid };
 }
 
 /** An API user's certificate: CN `user-<userName>`, extendedKeyUsage clientAuth. */

@@ -48,11 +48,10 @@ export async function loadCredentials(
 ): Promise<ClusterCredentials> {
   if (role.kind === 'user') checkUserName(role.userName);
   const names = credentialFileNames(role);
-  const [ca, certificate, key] = await Promise.all([
-    readCertificateFile(dir, names.ca),
-    readCertificateFile(dir, names.certificate),
-    readCertificateFile(dir, names.key),
-  ]);
+  // One file at a time, so that the error names the first missing file, always the same one.
+  const ca = await readCertificateFile(dir, names.ca);
+  const certificate = await readCertificateFile(dir, names.certificate);
+  const key = await readCertificateFile(dir, names.key);
   const paths = {
     ca: join(dir, names.ca),
     certificate: join(dir, names.certificate),
@@ -70,23 +69,16 @@ export async function loadCredentials(
     );
   if (!ownCert.checkIssued(caCert) || !ownCert.verify(caCert.publicKey))
     throw new CertificateError(paths.certificate, `is not signed by the cluster CA in ${paths.ca}`);
-  if (now < new Date(ownCert.validFrom) || now > new Date(ownCert.validTo))
-    throw new CertificateError(
-      paths.certificate,
-      `is not valid now (valid from ${ownCert.validFrom} to ${ownCert.validTo})`,
-    );
+  checkValidNow(paths.ca, caCert, now);
+  checkValidNow(paths.certificate, ownCert, now);
   if (!ownCert.checkPrivateKey(privateKey))
     throw new CertificateError(paths.key, `is not the private key of ${paths.certificate}`);
   const identity = identityFromSubject(subjectField(ownCert, 'CN'), subjectField(ownCert, 'OU'));
   if ('refused' in identity) throw new CertificateError(paths.certificate, identity.refused);
-  if (
-    identity.kind !== role.kind ||
-    (role.kind === 'user' && identity.kind === 'user' && identity.userName !== role.userName)
-  )
-    throw new CertificateError(
-      paths.certificate,
-      `identifies ${describe(identity)}, not ${role.kind === 'user' ? `user ${role.userName}` : `the ${role.kind === 'control' ? 'control service' : 'node'}`}`,
-    );
+  const wanted =
+    role.kind === 'user' ? `user ${role.userName}` : role.kind === 'node' ? 'a node' : 'the control service';
+  if (identity.kind !== role.kind || (identity.kind === 'user' && `user ${identity.userName}` !== wanted))
+    throw new CertificateError(paths.certificate, `identifies ${describeIdentity(identity)}, not ${wanted}`);
   if (identity.clusterId !== clusterId)
     throw new CertificateError(
       paths.certificate,
@@ -96,12 +88,12 @@ export async function loadCredentials(
 }
 
 /** A short human description of an identity, for messages. */
-export function describe(identity: Identity): string {
+export function describeIdentity(identity: Identity): string {
   switch (identity.kind) {
     case 'control':
       return 'the control service';
     case 'node':
-      return `node ${identity.nodeId}`;
+      return `node ${identity.nodeUuid}`;
     case 'user':
       return `user ${identity.userName}`;
   }
@@ -115,6 +107,11 @@ function parseCertificate(path: string, pem: string): X509Certificate {
   } catch (error) {
     throw new CertificateError(path, 'is not a PEM certificate', { cause: error });
   }
+}
+
+function checkValidNow(path: string, cert: X509Certificate, now: Date): void {
+  if (now < new Date(cert.validFrom) || now > new Date(cert.validTo))
+    throw new CertificateError(path, `is not valid now (valid from ${cert.validFrom} to ${cert.validTo})`);
 }
 
 function parseKey(path: string, pem: string): KeyObject {

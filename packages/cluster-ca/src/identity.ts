@@ -18,7 +18,7 @@ export type PeerKind = (typeof PEER_KINDS)[number];
 /** Who a cluster certificate identifies; `clusterId` is its OU. */
 export type Identity =
   | { readonly kind: 'control'; readonly clusterId: string }
-  | { readonly kind: 'node'; readonly nodeId: string; readonly clusterId: string }
+  | { readonly kind: 'node'; readonly nodeUuid: string; readonly clusterId: string }
   | { readonly kind: 'user'; readonly userName: string; readonly clusterId: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -56,8 +56,8 @@ export function identityFromSubject(
     return { refused: 'the certificate has no cluster id (its OU is not a single UUID)' };
   if (cn === CONTROL_SERVICE_NAME) return { kind: 'control', clusterId: ou };
   if (cn.startsWith(NODE_CN_PREFIX)) {
-    const nodeId = cn.slice(NODE_CN_PREFIX.length);
-    if (isUuid(nodeId)) return { kind: 'node', nodeId, clusterId: ou };
+    const nodeUuid = cn.slice(NODE_CN_PREFIX.length);
+    if (isUuid(nodeUuid)) return { kind: 'node', nodeUuid, clusterId: ou };
     return { refused: `CN ${JSON.stringify(cn)} does not end in a node UUID` };
   }
   if (cn.startsWith(USER_CN_PREFIX)) {

@@ -14,7 +14,7 @@ export {
   type ClusterCredentials,
   type CredentialRole,
   credentialFileNames,
-  describe,
+  describeIdentity,
   loadCredentials,
 } from './credentials.js';
 export { AUTHORITY_FILES, readCertificateFile, writeCertificateFiles } from './files.js';

@@ -17,6 +17,9 @@ export interface PeerPolicy {
  * Servers call it on every request (`request.socket`, fastify's `request.raw.socket`) before doing anything.
  */
 export function peerIdentity(socket: TLSSocket, policy: PeerPolicy): Identity {
+  // A plain TCP socket (a server started without TLS by mistake) has no certificate to show: refused, not a crash.
+  if (typeof socket.getPeerCertificate !== 'function')
+    throw new PeerRefusedError(undefined, 'not a TLS connection');
   const cert = socket.getPeerCertificate();
   const cn = cert?.subject?.CN;
   const peer = typeof cn === 'string' ? cn : undefined;

@@ -50,7 +50,7 @@ describe('createAuthority', () => {
     const to = new Date(node.validTo).getTime();
     expect(to - from).toBeGreaterThanOrEqual(CERTIFICATE_LIFETIME_MS);
     expect(Math.abs(from - Date.now())).toBeLessThan(DAY_MS);
-    expect(node.serialNumber).toMatch(/^[1-7][0-9A-F]{31}$/);
+    expect(node.serialNumber).toMatch(/^(?!00)[0-7][0-9A-F]{31}$/);
     expect(parse((await createAuthority('x')).certificate).node.serialNumber).not.toBe(node.serialNumber);
   });
 
@@ -83,11 +83,11 @@ describe('issued certificates', () => {
   it('node: CN node-<uuid>, a fresh UUID unless one is given', async () => {
     const made = await issueNodeCertificate(authority);
     expect(new X509Certificate(made.certificate).subject).toBe(
-      `CN=node-${made.nodeId}\nOU=${authority.clusterId}`,
+      `CN=node-${made.nodeUuid}\nOU=${authority.clusterId}`,
     );
-    const nodeId = randomUUID();
-    expect((await issueNodeCertificate(authority, { nodeId })).nodeId).toBe(nodeId);
-    expect((await issueNodeCertificate(authority)).nodeId).not.toBe(made.nodeId);
+    const nodeUuid = randomUUID();
+    expect((await issueNodeCertificate(authority, { nodeUuid })).nodeUuid).toBe(nodeUuid);
+    expect((await issueNodeCertificate(authority)).nodeUuid).not.toBe(made.nodeUuid);
   });
 
   it('API user: CN user-<name> with extendedKeyUsage clientAuth', async () => {
@@ -111,7 +111,7 @@ describe('issued certificates', () => {
       await expect(issueControlCertificate(authority, host), host).rejects.toMatchObject({
         code: 'CERTIFICATE',
       });
-    await expect(issueNodeCertificate(authority, { nodeId: 'not-a-uuid' })).rejects.toMatchObject({
+    await expect(issueNodeCertificate(authority, { nodeUuid: 'not-a-uuid' })).rejects.toMatchObject({
       code: 'CERTIFICATE',
     });
     const other = await createAuthority('other');

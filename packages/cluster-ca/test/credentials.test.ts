@@ -17,7 +17,7 @@ import { scratchDir } from './fixtures.js';
 
 let authority: ClusterAuthority;
 let control: CertificateAndKey;
-let node: CertificateAndKey & { nodeId: string };
+let node: CertificateAndKey & { nodeUuid: string };
 let alice: CertificateAndKey;
 beforeAll(async () => {
   authority = await createAuthority('test-cluster');
@@ -49,7 +49,7 @@ describe('loadCredentials', () => {
     expect(loaded.identity).toEqual({ kind: 'control', clusterId });
     expect((await loadCredentials(await layout('node', node), { kind: 'node' })).identity).toEqual({
       kind: 'node',
-      nodeId: node.nodeId,
+      nodeUuid: node.nodeUuid,
       clusterId,
     });
     expect(
@@ -104,7 +104,7 @@ describe('loadCredentials', () => {
   it('refuses a certificate of the wrong kind, naming it', async () => {
     const dir = await layout('node', alice);
     await expect(loadCredentials(dir, { kind: 'node' })).rejects.toThrow(
-      `${join(dir, 'node.crt')}: identifies user alice, not the node`,
+      `${join(dir, 'node.crt')}: identifies user alice, not a node`,
     );
     const bob = await layout('bob', alice);
     await expect(loadCredentials(bob, { kind: 'user', userName: 'bob' })).rejects.toThrow(
@@ -123,6 +123,11 @@ describe('loadCredentials', () => {
       await issueNodeCertificate(authority, { validity: expiredValidity() }),
     );
     await expect(loadCredentials(expired, { kind: 'node' })).rejects.toThrow(/node\.crt: is not valid now/);
+    const expiredCa = await createAuthority('old', { validity: expiredValidity() });
+    const underExpiredCa = await layout('node', await issueNodeCertificate(expiredCa), expiredCa.certificate);
+    await expect(loadCredentials(underExpiredCa, { kind: 'node' })).rejects.toThrow(
+      /cluster\.crt: is not valid now/,
+    );
     const mismatched = await layout('node', { ...node, key: alice.key });
     await expect(loadCredentials(mismatched, { kind: 'node' })).rejects.toThrow(
       /node\.key: is not the private key of/,

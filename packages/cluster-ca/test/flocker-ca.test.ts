@@ -51,7 +51,7 @@ describe('flocker-ca', () => {
     expect(node.status).toBe(0);
     expect((await flockerCa(dir, 'create-api-certificate', 'alice')).status).toBe(0);
     const files = (await readdir(dir)).sort();
-    const nodeId = files.find((file) => /^[0-9a-f-]{36}\.crt$/.test(file))?.slice(0, 36) ?? '';
+    const nodeUuid = files.find((file) => /^[0-9a-f-]{36}\.crt$/.test(file))?.slice(0, 36) ?? '';
     expect(node.stdout).toContain(`/etc/flocker/node.crt`);
     expect(files).toEqual(
       [
@@ -61,8 +61,8 @@ describe('flocker-ca', () => {
         'cluster.key',
         'control-192.0.2.10.crt',
         'control-192.0.2.10.key',
-        `${nodeId}.crt`,
-        `${nodeId}.key`,
+        `${nodeUuid}.crt`,
+        `${nodeUuid}.key`,
       ].sort(),
     );
     for (const key of files.filter((file) => file.endsWith('.key')))
@@ -84,7 +84,7 @@ describe('flocker-ca', () => {
       { kind: 'control' },
     );
     const agent = await loadCredentials(
-      await etc({ [`${nodeId}.crt`]: 'node.crt', [`${nodeId}.key`]: 'node.key' }),
+      await etc({ [`${nodeUuid}.crt`]: 'node.crt', [`${nodeUuid}.key`]: 'node.key' }),
       {
         kind: 'node',
       },
@@ -94,7 +94,7 @@ describe('flocker-ca', () => {
       userName: 'alice',
     });
     const clusterId = control.identity.clusterId;
-    expect(agent.identity).toEqual({ kind: 'node', nodeId, clusterId });
+    expect(agent.identity).toEqual({ kind: 'node', nodeUuid, clusterId });
     expect(user.identity).toEqual({ kind: 'user', userName: 'alice', clusterId });
   });
 

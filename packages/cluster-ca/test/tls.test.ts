@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Agent, createServer, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -36,10 +36,11 @@ async function startServer(
   server: ClusterCredentials,
   kinds: readonly PeerKind[],
   clusterId = server.identity.clusterId,
+  overrides: { rejectUnauthorized?: boolean } = {},
 ): Promise<TestServer> {
   let reached = 0;
   const changes: Identity[] = [];
-  const https = createServer(serverTlsOptions(server), (request, response) => {
+  const https = createServer({ ...serverTlsOptions(server), ...overrides }, (request, response) => {
     reached += 1;
     try {
       changes.push(peerIdentity(request.socket as TLSSocket, { clusterId, kinds }));
@@ -81,6 +82,13 @@ async function get(url: string, agent: Agent): Promise<{ status: number; body: s
   });
 }
 
+/** Another cluster's node that trusts this cluster's control service: only the server can refuse it. */
+const foreignNode = (): ClusterCredentials => ({
+  ...other.node,
+  ca: cluster.authority.certificate,
+  identity: cluster.node.identity,
+});
+
 let cluster: TestCluster;
 let other: TestCluster;
 let nodeServer: TestServer;
@@ -103,7 +111,7 @@ describe('the server (serverTlsOptions + peerIdentity)', () => {
     expect(identity.kind).toBe('node');
     expect(JSON.parse(body)).toEqual({
       kind: 'node',
-      nodeId: identity.kind === 'node' ? identity.nodeId : '',
+      nodeUuid: identity.kind === 'node' ? identity.nodeUuid : '',
       clusterId: cluster.authority.clusterId,
     });
   });
@@ -124,10 +132,7 @@ describe('the server (serverTlsOptions + peerIdentity)', () => {
       'no client certificate',
       async () => new Agent({ ...clientTlsOptions(cluster.node), cert: undefined, key: undefined }),
     ],
-    [
-      'a certificate of another CA',
-      async () => createClientAgent({ ...other.node, ca: cluster.authority.certificate }),
-    ],
+    ['a certificate of another CA', async () => createClientAgent(foreignNode())],
     [
       'an expired certificate of the cluster CA',
       async () =>
@@ -144,11 +149,32 @@ describe('the server (serverTlsOptions + peerIdentity)', () => {
     async ([, agent]) => {
       const server = await startServer(cluster.control, ['node']);
       onTestFinished(() => server.close());
-      await expect(get(server.url, await agent())).rejects.toThrow();
+      const error = await get(server.url, await agent()).then(
+        () => undefined,
+        (failure: NodeJS.ErrnoException) => failure,
+      );
+      expect(error).toBeInstanceOf(Error);
+      // The server refused: the client itself accepted the server (no name or cluster complaint).
+      expect(error?.message).not.toMatch(/server's certificate|altnames|self-signed|unable to verify/i);
       expect(server.reached).toBe(0);
       expect(server.changes).toEqual([]);
     },
   );
+
+  it('peerIdentity alone also refuses no certificate and an unverified one (a server that did not reject them)', async () => {
+    const lax = await startServer(cluster.control, ['node'], cluster.authority.clusterId, {
+      rejectUnauthorized: false,
+    });
+    onTestFinished(() => lax.close());
+    const none = await get(
+      lax.url,
+      new Agent({ ...clientTlsOptions(cluster.node), cert: undefined, key: undefined }),
+    );
+    const foreign = await get(lax.url, createClientAgent(foreignNode()));
+    expect([none.status, foreign.status]).toEqual([403, 403]);
+    expect(lax.reached).toBe(2);
+    expect(lax.changes).toEqual([]);
+  });
 
   it('refuses a user certificate where a node is required, and a node certificate where a user is', async () => {
     const asUser = await get(nodeServer.url, createClientAgent(cluster.user));
@@ -192,6 +218,17 @@ describe('the server (serverTlsOptions + peerIdentity)', () => {
     );
     expect(server.reached).toBe(0);
   });
+});
+
+it('peerIdentity refuses a plain TCP socket (a server started without TLS) with PEER_REFUSED', () => {
+  expect(() =>
+    peerIdentity(new Socket() as TLSSocket, { clusterId: cluster.authority.clusterId, kinds: ['node'] }),
+  ).toThrow(
+    expect.objectContaining({
+      code: 'PEER_REFUSED',
+      message: expect.stringContaining('not a TLS connection'),
+    }),
+  );
 });
 
 describe('the client (clientTlsOptions / createClientAgent)', () => {

@@ -144,9 +144,9 @@ async function execute(parsed: Command, cwd: string): Promise<string> {
     }
     case 'create-node-certificate': {
       const node = await issueNodeCertificate(authority);
-      await writeCertificateFiles(output, node.nodeId, node);
+      await writeCertificateFiles(output, node.nodeUuid, node);
       return (
-        `Created ${node.nodeId}.crt and ${node.nodeId}.key for node ${node.nodeId}. Copy them to ` +
+        `Created ${node.nodeUuid}.crt and ${node.nodeUuid}.key for node ${node.nodeUuid}. Copy them to ` +
         '/etc/flocker/node.crt and /etc/flocker/node.key on that node, with cluster.crt, and keep the key readable ' +
         'by root only (chmod 0600).'
       );
