@@ -159,7 +159,7 @@ function identify(
       clusterId: credentials.identity.clusterId,
       kinds: audience === 'any' ? ['user', 'node'] : [audience],
     });
-    if (identity.kind === 'node') return { kind: 'node', nodeUuid: identity.nodeId };
+    if (identity.kind === 'node') return { kind: 'node', nodeUuid: identity.nodeUuid };
     if (identity.kind === 'user') return { kind: 'user', name: identity.userName };
     throw new ControlApiError('FORBIDDEN', 403, 'The control service does not take requests from itself.');
   } catch (error) {

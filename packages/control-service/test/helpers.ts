@@ -106,7 +106,7 @@ export interface TestCluster {
   readonly authority: ClusterAuthority;
   readonly clusterId: string;
   readonly control: ClusterCredentials;
-  node(nodeId?: string): Promise<ClusterCredentials>;
+  node(nodeUuid?: string): Promise<ClusterCredentials>;
   user(name: string, options?: IssueOptions): Promise<ClusterCredentials>;
 }
 
@@ -124,8 +124,8 @@ export async function makeCluster(): Promise<TestCluster> {
     authority,
     clusterId: authority.clusterId,
     control: credentialsOf(await issueControlCertificate(authority, '127.0.0.1')),
-    node: async (nodeId) =>
-      credentialsOf(await issueNodeCertificate(authority, nodeId === undefined ? {} : { nodeId })),
+    node: async (nodeUuid) =>
+      credentialsOf(await issueNodeCertificate(authority, nodeUuid === undefined ? {} : { nodeUuid })),
     user: async (name, options) => credentialsOf(await issueApiCertificate(authority, name, options)),
   };
 }

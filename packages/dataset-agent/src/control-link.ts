@@ -68,7 +68,7 @@ export class ControlLink implements ClusterLink {
         `the agent needs a node certificate, not a ${identity.kind} one`,
       );
     }
-    this.nodeId = identity.nodeId;
+    this.nodeId = identity.nodeUuid;
     this.clusterId = identity.clusterId;
     this.#client = new ControlClient({ url: options.url, credentials: options.credentials });
     this.#era = options.era === undefined ? readBootId() : Promise.resolve(options.era);

@@ -107,7 +107,7 @@ describe.skipIf(skipUnlessRoot)(
           },
         );
         agents.push(child);
-        return { nodeId: node.nodeId, mountRoot, child };
+        return { nodeId: node.nodeUuid, mountRoot, child };
       };
       const a = await startAgent('node-a');
       const b = await startAgent('node-b');
