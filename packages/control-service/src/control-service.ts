@@ -206,7 +206,7 @@ export class ControlService {
       host: report.host,
       instance_id: report.instanceId,
       ...(report.era === undefined ? {} : { era: report.era }),
-      datasets: report.datasets.map((d) => ({ ...d, maximum_size: d.maximum_size })),
+      datasets: [...report.datasets],
     });
     if (changed) this.#changed();
     await this.#change((configuration) => ({

@@ -68,11 +68,12 @@ export async function startControlServer(options: ControlServerOptions): Promise
     },
   });
 
-  // Every body is JSON whatever its content type, as the original; an empty body is no body.
+  // Every body is JSON whatever its content type, as the original; an empty body is no body, and the bodies of
+  // GET and DELETE are ignored.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
+    if (text.trim() === '' || request.method !== 'POST') return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
