@@ -32,7 +32,7 @@ export interface ControlServerOptions {
   readonly credentials: ClusterCredentials | undefined;
   /** Ports to serve the same API on; 0 picks a free one. @default [4523, 4524] */
   readonly ports?: readonly number[];
-  /** @default '::' (all addresses) */
+  /** @default '0.0.0.0' (every IPv4 address, as the original); '::' for IPv6 too */
   readonly host?: string;
   /** Where failures worth an operator's attention go. @default standard error */
   readonly log?: (line: string) => void;
@@ -106,7 +106,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   }
 
   const ports = options.ports ?? [DEFAULT_API_PORT, DEFAULT_AGENT_PORT];
-  const host = options.host ?? '::';
+  const host = options.host ?? '0.0.0.0';
   const [first = DEFAULT_API_PORT, ...others] = ports;
   await app.listen({ port: first, host });
   const extra: Server[] = [];
