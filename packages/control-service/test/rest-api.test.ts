@@ -366,4 +366,10 @@ describe('OpenAPI', () => {
     });
     expect(Object.keys(create?.responses ?? {})).toEqual(['201', '400', '409', '412']);
   });
+
+  it('is the reviewed API: any change to a route or a schema shows in test/openapi.snap.json', async () => {
+    const control = await startTestControl();
+    const { info: _version, ...document } = await control.client.openApi();
+    await expect(`${JSON.stringify(document, null, 2)}\n`).toMatchFileSnapshot('./openapi.snap.json');
+  });
 });
