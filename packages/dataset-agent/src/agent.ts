@@ -202,14 +202,19 @@ export class DatasetAgent {
   }
 
   #executorDeps(instanceId: string) {
-    const counted = <T>(call: () => Promise<T>): Promise<T> =>
-      call().then((value) => {
+    // Counted however the call ends: blkid's "nothing found" is a rejection, and still a call.
+    const counted = async <T>(call: () => Promise<T>): Promise<T> => {
+      try {
+        return await call();
+      } finally {
         this.#calls += 1;
         if (this.#calls === this.#faults.afterCall) this.#die();
-        return value;
-      });
-    const api = new Proxy(this.#api, {
-      get: (target, property) => {
+      }
+    };
+    const target = this.#api;
+    // A blank proxy target: a frozen driver's read-only members can still be wrapped (proxy invariants).
+    const api = new Proxy(Object.create(null) as IBlockDeviceAPI, {
+      get: (_blank, property) => {
         const value: unknown = Reflect.get(target, property, target);
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) =>

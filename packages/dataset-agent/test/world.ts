@@ -45,7 +45,15 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export async function makeWorld(prefix = 'agent-'): Promise<World> {
+export interface WorldOptions {
+  readonly logToStderr?: boolean;
+  /** The nodes, by the id their backend reports. @default node-a and node-b */
+  readonly nodes?: readonly string[];
+  /** A node's agent.yml `dataset` section. @default loopback over the world's root */
+  readonly dataset?: (node: string) => Record<string, unknown>;
+}
+
+export async function makeWorld(prefix = 'agent-', options: WorldOptions = {}): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const root = join(dir, 'root');
   await mkdir(root);
@@ -62,8 +70,12 @@ export async function makeWorld(prefix = 'agent-'): Promise<World> {
         stringify({
           version: 1,
           'control-service': { hostname: 'localhost' },
-          dataset: { backend: 'loopback', root_path: root, compute_instance_id: node },
-          logging: { level: 'info', file: `${node}.log.jsonl` },
+          dataset: options.dataset?.(node) ?? {
+            backend: 'loopback',
+            root_path: root,
+            compute_instance_id: node,
+          },
+          logging: options.logToStderr ? { level: 'info' } : { level: 'info', file: `${node}.log.jsonl` },
         }),
       );
       written.add(node);
@@ -104,8 +116,7 @@ export async function makeWorld(prefix = 'agent-'): Promise<World> {
       return collect(child);
     },
     start(node, options = {}) {
-      // Synchronous for callers: the config file is written first by a run() or by startAsync.
-      if (!written.has(node)) throw new TypeError(`call run() or prepare(${node}) first`);
+      if (!written.has(node)) throw new TypeError(`no agent.yml for ${node} in this world`);
       return startChild(
         [
           CLI,
@@ -145,8 +156,7 @@ export async function makeWorld(prefix = 'agent-'): Promise<World> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await configFor('node-a');
-  await configFor('node-b');
+  for (const node of options.nodes ?? ['node-a', 'node-b']) await configFor(node);
   return world;
 }
 
