@@ -90,6 +90,10 @@ export async function startControlServer(options: ControlServerOptions): Promise
     app.route({
       method: route.method,
       url: route.url,
+      // Who may call is decided before the body is read.
+      onRequest: async (request) => {
+        identify(request, credentials, route.audience);
+      },
       handler: async (request, reply) => {
         const peer = identify(request, credentials, route.audience);
         if (route.conditional) service.checkTag(ifMatches(request));
