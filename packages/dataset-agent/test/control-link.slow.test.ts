@@ -49,13 +49,13 @@ describe.skipIf(skipUnlessRoot)(
 
     beforeEach(async () => {
       world = await makeWorld('agent-control-');
-    });
+    }, 60_000);
     afterEach(async () => {
       for (const agent of agents) killGroup(agent);
       for (const client of clients) client.close();
       await server?.close();
       await world.cleanup();
-    });
+    }, 60_000);
 
     it('creates, moves (with its data) and deletes a dataset through the REST API', async () => {
       const authority = await createAuthority('agent-test');
