@@ -9,7 +9,6 @@ import {
 } from '@flockerjs/cloud-emulator';
 import {
   type ApiFactory,
-  type ConformanceOptions,
   describeBlockDeviceAPI,
   type InspectedVolume,
 } from '@flockerjs/conformance';
