@@ -7,11 +7,7 @@ import {
   loopDevicesUnder,
   startCloudEmulator,
 } from '@flockerjs/cloud-emulator';
-import {
-  type ApiFactory,
-  describeBlockDeviceAPI,
-  type InspectedVolume,
-} from '@flockerjs/conformance';
+import { type ApiFactory, describeBlockDeviceAPI, type InspectedVolume } from '@flockerjs/conformance';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   AwsEbsDriver,
