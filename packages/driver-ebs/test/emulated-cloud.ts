@@ -22,7 +22,7 @@ import {
 } from '../src/index.js';
 
 /** Transition times of the conformance runs: short, but long enough that every wait really waits. */
-export const TEST_TIMINGS = { createMs: 120, attachMs: 100, detachMs: 80, deleteMs: 60 } as const;
+export const TEST_TIMINGS = { createMs: 60, attachMs: 50, detachMs: 40, deleteMs: 30 } as const;
 /** Credentials the emulator accepts (it does not verify signatures); never real ones. */
 export const EMULATOR_CREDENTIALS = {
   access_key_id: 'AKIAEMULATOR00000000',
