@@ -49,6 +49,8 @@ export { type ImdsOptions, ImdsServer, TOKEN_TTL_SECONDS } from './imds/imds-ser
 export { type CinderRequest, cinderAsDemo } from './openstack/demo-client.js';
 export {
   CONFIG_DRIVE_LABEL,
+  DISK_BUSES,
+  type DiskBus,
   type EmulatedServer,
   type InspectedCinderVolume,
   type NewServer,

@@ -126,6 +126,21 @@ describe.concurrent('installed with npm outside the workspace', () => {
     },
   );
 
+  it.skipIf(!versions.has('@flockerjs/cluster-ca'))(
+    '@flockerjs/cluster-ca installs alone: its flocker-ca makes certificates that its loadCredentials accepts',
+    async ({ expect }) => {
+      const dir = await npmInstall('cluster-ca', ['@flockerjs/cluster-ca']);
+      const bin = join(dir, 'node_modules', '.bin', 'flocker-ca');
+      await run(bin, ['initialize', 'packed'], { cwd: dir });
+      await run(bin, ['create-api-certificate', 'alice'], { cwd: dir });
+      const script = `import { loadCredentials } from '@flockerjs/cluster-ca';
+const { identity } = await loadCredentials(process.cwd(), { kind: 'user', userName: 'alice' });
+console.log(JSON.stringify(identity));`;
+      const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: dir });
+      expect(JSON.parse(stdout)).toMatchObject({ kind: 'user', userName: 'alice' });
+    },
+  );
+
   const drivers = published.filter((pkg) => pkg.dir.startsWith('packages/driver-'));
   it.for(drivers.map((pkg) => pkg.manifest.name))(
     '%s installs alone and loads through the backend loader',
