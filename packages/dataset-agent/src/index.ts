@@ -20,6 +20,7 @@ export {
   type DesiredDataset,
   type NodeStateReport,
 } from './cluster-link.js';
+export { ControlLink, type ControlLinkOptions } from './control-link.js';
 export {
   type DesiredFile,
   type DesiredFileInput,

@@ -1,5 +1,5 @@
 // On real loop devices (root only): what the agent and the drivers rely on, against the real commands.
-import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execCommand } from '@flockerjs/core-interface';
@@ -29,7 +29,7 @@ describe.skipIf(skip)('on a real loop device', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'linux-block-'));
     const file = join(dir, 'disk.img');
-    await writeFile(file, '');
+    await (await open(file, 'w')).close();
     await truncate(file, SIZE);
     device = await attachLoopDevice(execCommand, file);
   });

@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadCredentials } from '@flockerjs/cluster-ca';
 import {
   type AgentConfig,
   createBlockDeviceAPI,
@@ -15,17 +16,21 @@ import {
   secretValues,
 } from '@flockerjs/core-interface';
 import { DatasetAgent, type Faults } from '../agent.js';
+import type { ClusterLink } from '../cluster-link.js';
+import { ControlLink } from '../control-link.js';
 import { loadDesiredFile } from '../desired-file.js';
 import { FileLink } from '../file-link.js';
 
 const USAGE = `Usage:
-  flocker-dataset-agent --config AGENT_YML --desired FILE [--mount-root DIR] [--once]
+  flocker-dataset-agent --config AGENT_YML [--desired FILE] [--mount-root DIR] [--once]
 
-Converges this node to the datasets FILE says it should hold: creates, attaches, formats (only empty devices)
-and mounts them at DIR/<dataset_id>; unmounts and detaches those that moved away; destroys deleted ones.
+Converges this node to the datasets it should hold: creates, attaches, formats (only empty devices) and mounts
+them at DIR/<dataset_id>; unmounts and detaches those that moved away; destroys deleted ones.
   --config AGENT_YML  the node's agent.yml (its dataset section names the backend)
   --desired FILE      desired state (YAML: datasets: [{dataset_id, primary, maximum_size, metadata, deleted}]),
-                      re-read whenever it changes
+                      re-read whenever it changes. Without it, the agent follows the control service that
+                      agent.yml names (control-service.hostname, port) over mutual TLS, with the node.crt,
+                      node.key and cluster.crt beside agent.yml: its node id and cluster id are the certificate's
   --mount-root DIR    where datasets are mounted (default /flocker)
   --once              converge until nothing is left to do, then exit
 Exit codes: 0 converged (or stopped by SIGTERM), 1 a change failed or a dataset is left alone, 2 bad usage,
@@ -53,15 +58,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (values.config === undefined) throw new UsageError('--config AGENT_YML is required');
-  if (values.desired === undefined)
-    throw new UsageError('--desired FILE is required (this version has no control service link)');
   const mountRoot = resolve(values['mount-root']);
-  const desiredPath = resolve(values.desired);
-  const desired = await loadDesiredFile(desiredPath);
+  const desiredPath = values.desired === undefined ? undefined : resolve(values.desired);
+  const desired = desiredPath === undefined ? undefined : await loadDesiredFile(desiredPath);
   const loaded = await loadAgentConfig(values.config);
   if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, values.config);
   const logger = agentLogger(loaded.config, values.config);
   const configDir = dirname(values.config);
+  // Following a control service: the node's certificate names the node and the cluster.
+  const credentials = desired === undefined ? await loadCredentials(configDir, { kind: 'node' }) : undefined;
+  const clusterId = credentials?.identity.clusterId ?? desired?.clusterId;
   // Drivers installed beside the agent are found too, as the agent's own dependencies.
   const backend = await loadBackend(loaded.config.dataset.backend, {
     configDir,
@@ -70,14 +76,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const api = await createBlockDeviceAPI(backend, loaded.config.dataset, {
     configDir,
     logger,
-    ...(desired.clusterId === undefined ? {} : { clusterId: desired.clusterId }),
+    ...(clusterId === undefined ? {} : { clusterId }),
   });
-  const nodeId = await api.computeInstanceId();
-  const link = new FileLink(desiredPath, {
-    nodeId,
-    logger,
-    ...(desired.clusterId === undefined ? {} : { clusterId: desired.clusterId }),
-  });
+  const link: ClusterLink =
+    credentials === undefined
+      ? new FileLink(desiredPath as string, {
+          nodeId: await api.computeInstanceId(),
+          logger,
+          ...(clusterId === undefined ? {} : { clusterId }),
+        })
+      : new ControlLink({ url: controlServiceUrl(loaded.config), credentials, logger });
+  const nodeId = link.nodeId;
   const agent = new DatasetAgent({ api, link, mountRoot, logger, faults: faultsFromEnv(process.env) });
   const stop = new AbortController();
   // SIGTERM lets the running change finish, then the agent exits 0.
@@ -110,6 +119,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGINT', onTerm);
     await link.close();
   }
+}
+
+/** `https://host:port` of the control service agent.yml names. */
+function controlServiceUrl(config: AgentConfig): string {
+  const { hostname, port } = config['control-service'];
+  return `https://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
 }
 
 /** The structured log: agent.yml's `logging` section, or info-level JSON lines on standard error. */
@@ -162,6 +177,7 @@ main(process.argv.slice(2)).then(
     const config =
       hasCode(error, 'INVALID_CONFIG') ||
       hasCode(error, 'PLUGIN_LOAD') ||
+      hasCode(error, 'CERTIFICATE') ||
       (error as { code?: unknown }).code === 'INVALID_DESIRED_STATE';
     process.stderr.write(`flocker-dataset-agent: ${errorText(error)}\n${usage ? `\n${USAGE}` : ''}`);
     process.exitCode = usage || config ? 2 : 1;
