@@ -17,7 +17,7 @@ import { profileTests } from './profiles.js';
  */
 export function describeBlockDeviceAPI(options: ConformanceOptions): void {
   const resolved = resolveOptions(options);
-  describe(`${options.name}: IBlockDeviceAPI conformance`, () => {
+  describe(`${resolved.name}: IBlockDeviceAPI conformance`, () => {
     interfaceTests(resolved);
     listTests(resolved);
     createTests(resolved);

@@ -16,6 +16,19 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/**
+ * `nobody`, allowed to read (never to write) any file: a user who is not root but can read the checkout, as a
+ * contributor reads their own, wherever it is (under /root, or a 0700 `mktemp -d` folder).
+ */
+export const AS_NOBODY = [
+  'setpriv',
+  '--reuid=65534',
+  '--regid=65534',
+  '--clear-groups',
+  '--inh-caps=+dac_read_search',
+  '--ambient-caps=+dac_read_search',
+] as const;
+
 /** Runs the built command as a user would, optionally as `nobody`, and resolves when it exits. */
 export function runCli(
   args: readonly string[],
@@ -25,11 +38,12 @@ export function runCli(
     onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
   },
 ): Promise<CliRun> {
-  const [file, argv] = options.unprivileged
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args]]
-    : [process.execPath, [CLI, ...args]];
+  const [file, ...argv] = [...(options.unprivileged ? AS_NOBODY : []), process.execPath, CLI, ...args];
   return new Promise((resolve) => {
-    const child = spawn(file, argv, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(file ?? process.execPath, argv, {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

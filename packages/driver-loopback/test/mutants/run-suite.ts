@@ -28,8 +28,11 @@ export async function runSuite(
   // The runner config loader writes no bundled config next to the package, which nobody may not do.
   const vitest = [vitestCli, 'run', '--configLoader', 'runner', '--config', 'test/mutants/vitest.config.ts'];
   const argv = [...vitest, '--reporter=verbose', '--reporter=json', `--outputFile.json=${report}`];
+  // nobody may read (never write) every file, as a contributor reads their own checkout wherever it is
+  // (under /root, or a 0700 `mktemp -d` folder).
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search'];
   const [file, args] = options.unprivileged
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]]
+    ? ['setpriv', [...asNobody, '--ambient-caps=+dac_read_search', process.execPath, ...argv]]
     : [process.execPath, argv];
   try {
     const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>((resolve) => {
