@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { ROOT_REQUIRED } from '../src/index.js';
 import type { MutantName } from './mutants/mutants.js';
 import { runSuite } from './mutants/run-suite.js';
@@ -28,9 +28,13 @@ const EXPECTED: Record<Exclude<MutantName, 'none'>, string[]> = {
   ],
 };
 
-describe.skipIf(process.getuid?.() !== 0)('the conformance suite', () => {
+// Each run is a vitest of its own, mostly waiting on loop devices: they run side by side, so their limit allows
+// for a loaded machine.
+describe.concurrent.skipIf(process.getuid?.() !== 0)('the conformance suite', () => {
   for (const [mutant, expected] of Object.entries(EXPECTED)) {
-    it(`fails the "${mutant}" mutant in the tests that own the bug`, { timeout: 120_000 }, async () => {
+    it(`fails the "${mutant}" mutant in the tests that own the bug`, { timeout: 300_000 }, async ({
+      expect,
+    }) => {
       const run = await runSuite(mutant as MutantName);
       expect(run.exitCode, run.output).toBe(1);
       const failed = run.tests.filter((test) => test.status === 'failed').map((test) => test.title);
@@ -39,8 +43,8 @@ describe.skipIf(process.getuid?.() !== 0)('the conformance suite', () => {
   }
 
   it('reports every test skipped, with the reason, for a user who is not root', {
-    timeout: 120_000,
-  }, async () => {
+    timeout: 300_000,
+  }, async ({ expect }) => {
     const run = await runSuite('none', { unprivileged: true });
     expect(run.exitCode, run.output).toBe(0);
     expect(run.tests.length).toBeGreaterThan(30);
