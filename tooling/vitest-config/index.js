@@ -26,6 +26,9 @@ export function packageConfig(name, overrides = {}) {
         exclude: fast ? [...configDefaults.exclude, SLOW_TESTS] : [...configDefaults.exclude],
         // A package whose every test is slow has nothing to run in the fast tier, which is not a failure.
         passWithNoTests: fast,
+        // Most test files wait on processes, timers, loop devices and emulated clouds rather than on the CPU;
+        // vitest's default on a 2-core machine is one file at a time.
+        maxWorkers: 3,
         reporters: ['default', 'json'],
         outputFile: { json: 'test-results/vitest.json' },
       },

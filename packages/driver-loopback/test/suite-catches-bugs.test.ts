@@ -30,7 +30,7 @@ const EXPECTED: Record<Exclude<MutantName, 'none'>, string[]> = {
 
 // Each run is a vitest of its own, mostly waiting on loop devices: they run side by side, so their limit allows
 // for a loaded machine.
-describe.concurrent.skipIf(process.getuid?.() !== 0)('the conformance suite', () => {
+describe.skipIf(process.getuid?.() !== 0)('the conformance suite', { concurrent: true }, () => {
   for (const [mutant, expected] of Object.entries(EXPECTED)) {
     it(`fails the "${mutant}" mutant in the tests that own the bug`, { timeout: 300_000 }, async ({
       expect,
