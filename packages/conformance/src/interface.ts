@@ -24,6 +24,12 @@ export function interfaceTests(options: ResolvedOptions): void {
         if (cloudApi) expect(members.listLiveNodes).toBeTypeOf('function');
         if (startNode) expect(members.startNode).toBeTypeOf('function');
         if (resize) expect(members.resizeVolume).toBeTypeOf('function');
+        // The two behaviour declarations are optional, and booleans when given.
+        const { idempotentCreate = false, destroysAttached = false } = api.capabilities;
+        expect({ idempotentCreate, destroysAttached }).toEqual({
+          idempotentCreate: expect.any(Boolean),
+          destroysAttached: expect.any(Boolean),
+        });
       },
     );
 

@@ -19,6 +19,7 @@ import {
   isUuid,
   type Logger,
   MANDATORY_PROFILES,
+  resolveProfileAlias,
   silentLogger,
   systemClock,
   UnattachedVolumeError,
@@ -141,7 +142,10 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     assertDatasetId(datasetId);
     checkAllocatableSize(GIB, size);
     const volumeType = this.#config.volume_types[profileName];
-    if (volumeType === undefined && !(MANDATORY_PROFILES as readonly string[]).includes(profileName)) {
+    if (
+      volumeType === undefined &&
+      !(MANDATORY_PROFILES as readonly string[]).includes(resolveProfileAlias(profileName))
+    ) {
       throw new InvalidConfigError([`profile ${JSON.stringify(profileName)}: no volume_types entry for it`]);
     }
     const name = `${VOLUME_NAME_PREFIX}${datasetId}`;

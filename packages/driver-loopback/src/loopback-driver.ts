@@ -11,6 +11,7 @@ import {
   type Capabilities,
   checkAllocatableSize,
   DatasetExistsError,
+  type DriverContext,
   detachLoopDevicesOf,
   type Exec,
   execCommand,
@@ -46,11 +47,15 @@ export const ROOT_REQUIRED =
   'the loopback backend needs root privileges: it attaches volumes with losetup, which only root may run';
 const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-export interface LoopbackDeps {
-  /** Runs losetup. */
-  readonly exec: Exec;
-  readonly getuid: () => number;
-  readonly logger: Logger;
+/** What {@link LoopbackDriver.open} takes besides the config: the loader's context and the driver's own I/O. */
+export interface LoopbackContext extends DriverContext {
+  /**
+   * Runs losetup. @default the real one, which needs root: `open` refuses to start without it. A caller that
+   * injects its own (a test of what needs no loop device) needs no root.
+   */
+  readonly exec?: Exec;
+  /** @default `process.getuid` */
+  readonly getuid?: () => number;
 }
 
 interface Located {
@@ -71,7 +76,10 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
   readonly #exec: Exec;
 
   /** Use {@link LoopbackDriver.open}, which prepares the root directory and the node id. */
-  constructor(settings: { root: string; nodeId: string; allocationUnit: number }, deps: LoopbackDeps) {
+  constructor(
+    settings: { root: string; nodeId: string; allocationUnit: number },
+    deps: { readonly exec: Exec; readonly logger: Logger },
+  ) {
     this.#root = settings.root;
     this.#nodeId = settings.nodeId;
     this.#allocationUnit = settings.allocationUnit;
@@ -82,10 +90,13 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
   /**
    * Checks privileges, creates the root's directories, and settles this node's id: the configured one, or
    * the one kept in `<root>/node-id` (made on first use), so it survives restarts.
+   * @throws `BACKEND` when the real losetup would run without root.
    */
-  static async open(config: LoopbackConfig, deps: Partial<LoopbackDeps> = {}): Promise<LoopbackDriver> {
-    const getuid = deps.getuid ?? process.getuid ?? (() => 0);
-    if (getuid() !== 0) throw new BackendError('open', `${ROOT_REQUIRED} (running as uid ${getuid()})`);
+  static async open(config: LoopbackConfig, context: LoopbackContext = {}): Promise<LoopbackDriver> {
+    const getuid = context.getuid ?? process.getuid ?? (() => 0);
+    if (context.exec === undefined && getuid() !== 0) {
+      throw new BackendError('open', `${ROOT_REQUIRED} (running as uid ${getuid()})`);
+    }
     for (const dir of [UNATTACHED_DIR, ATTACHED_DIR, PROFILES_DIR]) {
       await mkdir(join(config.root_path, dir), { recursive: true });
     }
@@ -93,7 +104,7 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     const nodeId = config.compute_instance_id ?? (await persistedNodeId(root));
     return new LoopbackDriver(
       { root, nodeId, allocationUnit: config.allocation_unit },
-      { exec: deps.exec ?? execCommand, getuid, logger: deps.logger ?? silentLogger },
+      { exec: context.exec ?? execCommand, logger: context.logger ?? silentLogger },
     );
   }
 

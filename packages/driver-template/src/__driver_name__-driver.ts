@@ -6,6 +6,7 @@ import {
   blockDeviceVolume,
   type Capabilities,
   checkAllocatableSize,
+  DatasetExistsError,
   type Exec,
   execCommand,
   type IBlockDeviceAPI,
@@ -106,11 +107,12 @@ export class __DriverName__Driver implements IBlockDeviceAPI {
   async createVolume(datasetId: string, size: number): Promise<BlockDeviceVolume> {
     assertDatasetId(datasetId);
     checkAllocatableSize(this.#settings.allocationUnit, size);
-    const remote = await this.#client.createVolume({
-      sizeBytes: size,
-      metadata: { [CLUSTER_ID_KEY]: this.#settings.clusterId, [DATASET_ID_KEY]: datasetId },
-    });
-    return toVolume(remote);
+    const metadata = { [CLUSTER_ID_KEY]: this.#settings.clusterId, [DATASET_ID_KEY]: datasetId };
+    // One volume per dataset. TODO(driver-author): where your system takes an idempotency token, create with
+    // one derived from the dataset instead, return the existing volume, and declare `idempotentCreate`.
+    const [existing] = await this.#client.listVolumes(metadata);
+    if (existing !== undefined) throw new DatasetExistsError(datasetId, existing.id);
+    return toVolume(await this.#client.createVolume({ sizeBytes: size, metadata }));
   }
 
   async destroyVolume(blockDeviceId: string): Promise<void> {

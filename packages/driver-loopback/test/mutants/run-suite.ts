@@ -11,15 +11,16 @@ export interface SuiteRun {
   readonly exitCode: number | null;
   /** Console output of the verbose reporter, ANSI-free. */
   readonly output: string;
-  readonly tests: readonly { readonly title: string; readonly status: string }[];
+  /** Each test's suite (the `describeBlockDeviceAPI` name), title and status. */
+  readonly tests: readonly { readonly suite: string; readonly title: string; readonly status: string }[];
 }
 
 /**
- * Runs the conformance suite against a mutant in a vitest of its own, optionally as an unprivileged user
- * (`nobody`), and returns its verdict per test.
+ * Runs the conformance suite against each of `mutants` in one vitest of its own, optionally as an unprivileged
+ * user (`nobody`), and returns its verdict per test.
  */
 export async function runSuite(
-  mutant: MutantName,
+  mutants: readonly MutantName[],
   options: { unprivileged?: boolean } = {},
 ): Promise<SuiteRun> {
   const dir = await mkdtemp(join(tmpdir(), 'flockerjs-suite-run-'));
@@ -40,7 +41,7 @@ export async function runSuite(
         file,
         args,
         {
-          env: { ...process.env, FLOCKER_MUTANT: mutant, HOME: dir, NO_COLOR: '1' },
+          env: { ...process.env, FLOCKER_MUTANTS: mutants.join(','), HOME: dir, NO_COLOR: '1' },
           maxBuffer: 64 * 1024 * 1024,
         },
         (error, stdout, stderr) =>
@@ -51,9 +52,16 @@ export async function runSuite(
       );
     });
     const { testResults } = JSON.parse(await readFile(report, 'utf8')) as {
-      testResults: { assertionResults: { title: string; status: string }[] }[];
+      testResults: { assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[];
     };
-    return { exitCode, output, tests: testResults.flatMap((result) => result.assertionResults) };
+    const tests = testResults.flatMap((result) =>
+      result.assertionResults.map(({ ancestorTitles, title, status }) => ({
+        suite: ancestorTitles[0] ?? '',
+        title,
+        status,
+      })),
+    );
+    return { exitCode, output, tests };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
