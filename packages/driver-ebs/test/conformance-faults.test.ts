@@ -10,7 +10,7 @@ const FAULTS = {
   seed: 4,
   throttle: { capacity: 12, refillPerSecond: 25 },
   serverErrors: { rate: 0.04 },
-  newVolumeInvisibleMs: 250,
+  newVolumeInvisibleLooks: 2,
   latencyMs: { '*': 3 },
 } as const;
 

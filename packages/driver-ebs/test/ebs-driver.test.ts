@@ -196,7 +196,7 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
   it('an attachment stuck in attaching past attach_ms is detached and reported as TIMEOUT', async () => {
     const api = await open({ timeouts: { attach_ms: 300 } });
     const volume = await api.createVolume(randomUUID(), GIB);
-    emulator.faults.set({ stuckAttachments: 1 });
+    emulator.faults.set({ lifecycle: { 'stuck-attaching': { calls: [1] } } });
     await expect(api.attachVolume(volume.blockDeviceId, await api.computeInstanceId())).rejects.toMatchObject(
       {
         code: 'TIMEOUT',
