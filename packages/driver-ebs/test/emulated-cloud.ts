@@ -14,7 +14,14 @@ import {
   type InspectedVolume,
 } from '@flockerjs/conformance';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AwsEbsDriver, configSchema, DATASET_ID_TAG, type EbsConfigInput, GIB } from '../src/index.js';
+import {
+  AwsEbsDriver,
+  configSchema,
+  DATASET_ID_TAG,
+  type EbsConfigInput,
+  FLOCKER_BACKEND,
+  GIB,
+} from '../src/index.js';
 
 /** Transition times of the conformance runs: short, but long enough that every wait really waits. */
 export const TEST_TIMINGS = { createMs: 120, attachMs: 100, detachMs: 80, deleteMs: 60 } as const;
@@ -128,10 +135,10 @@ export function describeEmulatedConformance(
   });
   afterAll(() => emulator?.stop());
   describeBlockDeviceAPI({
+    // Sizes and the unknown id from FLOCKER_BACKEND's hints, as flocker-certify takes them.
+    backend: FLOCKER_BACKEND,
     name,
     factory: emulatedFactory(running, () => instanceOf(running(), 0)),
-    minimumAllocatableSize: GIB,
-    unknownBlockDeviceId: unknownVolumeId,
     inspect: inspectFabric(running),
     skip: skipUnlessRoot(),
     ...extra,
