@@ -55,5 +55,19 @@ export function interfaceTests(options: ResolvedOptions): void {
         expect(options.minimumAllocatableSize % unit, 'minimumAllocatableSize % allocationUnit()').toBe(0);
       },
     );
+
+    conformanceTest(
+      'allocationUnit() stays the same while the API creates, attaches, detaches and destroys volumes',
+      options,
+      async (h) => {
+        const units = [await h.api.allocationUnit()];
+        const volume = await h.createAttachedVolume();
+        units.push(await h.api.allocationUnit());
+        await h.api.detachVolume(volume.blockDeviceId);
+        await h.api.destroyVolume(volume.blockDeviceId);
+        units.push(await h.api.allocationUnit());
+        expect(units).toEqual([units[0], units[0], units[0]]);
+      },
+    );
   });
 }

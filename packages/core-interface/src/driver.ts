@@ -16,7 +16,8 @@ export const PROFILE_ALIASES: Readonly<Record<string, MandatoryProfile>> = Objec
 /**
  * What a driver declares it can do beyond the required contract. Only these declarations decide which optional
  * conformance tests run: a driver that declares a capability is tested on it, one that does not sees those tests
- * reported as skipped.
+ * reported as skipped. The last two choose between two behaviours the contract allows; the suite holds the
+ * driver to the one it declares.
  */
 export interface Capabilities {
   /** The API also implements {@link IProfiledBlockDeviceAPI}. */

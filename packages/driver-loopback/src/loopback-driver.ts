@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   AlreadyAttachedError,
   assertDatasetId,
@@ -18,7 +29,9 @@ import {
   fileId,
   InvalidConfigError,
   InvalidIdError,
+  InvalidSizeError,
   type IProfiledBlockDeviceAPI,
+  type IResizableBlockDeviceAPI,
   type Logger,
   listLoopDevices,
   silentLogger,
@@ -63,12 +76,15 @@ interface Located {
   readonly path: string;
 }
 
-export class LoopbackDriver implements IProfiledBlockDeviceAPI {
+export class LoopbackDriver implements IProfiledBlockDeviceAPI, IResizableBlockDeviceAPI {
   readonly capabilities: Capabilities = Object.freeze({
     profiles: true,
     cloudApi: false,
     startNode: false,
-    resize: false,
+    resize: true,
+    // The block device id is derived from the dataset: a second volume for it cannot exist.
+    idempotentCreate: false,
+    destroysAttached: false,
   });
   readonly #root: string;
   readonly #nodeId: string;
@@ -223,6 +239,27 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     const [device] = await this.#devicesOf(path);
     // No device for an attached volume means the host rebooted: attach it again rather than report nothing.
     return device ?? attachLoopDevice(this.#exec, path);
+  }
+
+  async resizeVolume(blockDeviceId: string, size: number): Promise<BlockDeviceVolume> {
+    const { volume, path } = await this.#locate(blockDeviceId);
+    if (volume.attachedTo !== null) throw new AlreadyAttachedError(blockDeviceId, volume.attachedTo);
+    checkAllocatableSize(this.#allocationUnit, size);
+    if (size <= volume.size) {
+      throw new InvalidSizeError(size, `volumes never shrink, and ${blockDeviceId} has ${volume.size} bytes`);
+    }
+    // Grown before renamed: a crash in between leaves a file larger than its name, which the next resize
+    // finishes; the other order would list a size the file does not have.
+    try {
+      await truncate(path, size);
+      await rename(path, join(dirname(path), volumeFileName(blockDeviceId, size)));
+    } catch (error) {
+      // Attached by another node meanwhile: its file moved away.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const now = await this.#locate(blockDeviceId);
+      throw new AlreadyAttachedError(blockDeviceId, now.volume.attachedTo);
+    }
+    return blockDeviceVolume({ ...volume, size });
   }
 
   // --- internals ---

@@ -51,7 +51,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
       profiles: true,
       cloudApi: false,
       startNode: false,
-      resize: false,
+      resize: true,
     });
     expect(report.suites.map((s) => s.suite)).toEqual(['conformance', 'acceptance']);
     const passed = report.tests.filter((test) => test.state === 'passed').length;

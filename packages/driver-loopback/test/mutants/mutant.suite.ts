@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describeBlockDeviceAPI } from '@flockerjs/conformance';
-import type { Capabilities, ICloudAPI, IProfiledBlockDeviceAPI } from '@flockerjs/core-interface';
+import type { Capabilities } from '@flockerjs/core-interface';
 import { afterAll } from 'vitest';
 import { LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE, ROOT_REQUIRED } from '../../src/index.js';
 import { inspectVolume, makeTestRoots } from '../loopback-fixtures.js';
-import { MUTANTS, type MutantName, OTHER_NODE, PAGE_SIZE, withCloud } from './mutants.js';
+import { type FullApi, MUTANTS, type MutantName, OTHER_NODE, PAGE_SIZE, withMembers } from './mutants.js';
 
 // Run by suite-catches-bugs.slow.test.ts in a vitest of its own: one suite per mutant named in FLOCKER_MUTANTS.
 const roots = makeTestRoots();
@@ -17,17 +17,17 @@ const cloudCapabilities: Capabilities = {
   profiles: true,
   cloudApi: true,
   startNode: true,
-  resize: false,
+  resize: true,
 };
 
-function inSimulatedCloud(driver: LoopbackDriver): IProfiledBlockDeviceAPI & ICloudAPI {
-  return withCloud(driver, {
+function inSimulatedCloud(driver: LoopbackDriver): FullApi {
+  return withMembers(driver, {
     capabilities: cloudCapabilities,
     listLiveNodes: async () => [await driver.computeInstanceId(), ...live],
     startNode: async (node) => {
       live.add(node);
     },
-  }) as IProfiledBlockDeviceAPI & ICloudAPI;
+  }) as FullApi;
 }
 
 for (const name of (process.env.FLOCKER_MUTANTS ?? '').split(',') as MutantName[]) {

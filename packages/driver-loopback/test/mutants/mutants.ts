@@ -8,6 +8,7 @@ import {
   type IBlockDeviceAPI,
   type ICloudAPI,
   type IProfiledBlockDeviceAPI,
+  type IResizableBlockDeviceAPI,
   UnattachedVolumeError,
 } from '@flockerjs/core-interface';
 import { MINIMUM_ALLOCATABLE_SIZE } from '../../src/index.js';
@@ -126,6 +127,19 @@ export const MUTANTS = {
         await rm(join(root, 'attached', volume.attachedTo, `${id}_${volume.size}`));
       },
     }),
+  /** Declares that it destroys attached volumes, and does, but leaves the device serving the deleted data. */
+  'destroys-attached-keeps-device': (api, root) =>
+    withMembers(api, {
+      capabilities: { ...api.capabilities, destroysAttached: true },
+      async destroyVolume(id) {
+        const volume = await find(api, id);
+        if (volume?.attachedTo == null) return api.destroyVolume(id);
+        await rm(join(root, 'attached', volume.attachedTo, `${id}_${volume.size}`));
+      },
+    }),
+  /** Declares an idempotent create, and still refuses the second one. */
+  'claims-idempotent': (api) =>
+    withMembers(api, { capabilities: { ...api.capabilities, idempotentCreate: true } }),
   /** Makes a second volume when the dataset has one, as a driver that never looks for the first would. */
   'second-volume': (api) =>
     withMethods(api, {
@@ -142,20 +156,51 @@ export const MUTANTS = {
     withMethods(api, {
       createVolumeWithProfile: (datasetId, size) => api.createVolume(datasetId, size),
     }),
+  /** Reports an allocation unit that changes once volumes exist, as one read from the last volume would. */
+  'drifting-unit': (api) => {
+    let calls = 0;
+    return withMethods(api, {
+      allocationUnit: async () => (await api.allocationUnit()) * (++calls > 1 ? 2 : 1),
+    });
+  },
+  /** Grows a volume by making it anew: the size is right, the data is gone. */
+  'resize-loses-data': (api) =>
+    withMembers(api, {
+      async resizeVolume(id, size) {
+        const volume = await find(api, id);
+        if (volume === undefined) return api.resizeVolume(id, size);
+        await api.destroyVolume(id);
+        return api.createVolume(volume.datasetId, size);
+      },
+    }),
+  /** Resizes an attached volume by detaching it behind its user's back, and attaching it again. */
+  'resize-attached': (api) =>
+    withMembers(api, {
+      async resizeVolume(id, size) {
+        const node = (await find(api, id))?.attachedTo;
+        if (node == null) return api.resizeVolume(id, size);
+        await api.detachVolume(id);
+        await api.resizeVolume(id, size);
+        return api.attachVolume(id, node);
+      },
+    }),
   /** Reports every node it knows as live, stopped ones included. */
   'lists-stopped': (api) =>
-    withCloud(api, { listLiveNodes: async () => [await api.computeInstanceId(), OTHER_NODE] }),
+    withMembers(api, { listLiveNodes: async () => [await api.computeInstanceId(), OTHER_NODE] }),
   /** Accepts startNode and starts nothing. */
-  'start-does-nothing': (api) => withCloud(api, { startNode: async () => undefined }),
-} satisfies Record<string, (api: IProfiledBlockDeviceAPI & ICloudAPI, root: string) => IBlockDeviceAPI>;
+  'start-does-nothing': (api) => withMembers(api, { startNode: async () => undefined }),
+} satisfies Record<string, (api: FullApi, root: string) => IBlockDeviceAPI>;
 
 export type MutantName = keyof typeof MUTANTS;
 
 /** The node of the simulated cloud that volumes are attached to besides this one. */
 export const OTHER_NODE = 'mutant-other-node';
 
-/** `api` with cloud members replaced, which {@link withMethods}' type does not list. */
-export function withCloud(api: IBlockDeviceAPI, members: Partial<ICloudAPI>): IBlockDeviceAPI {
+/** The loopback driver as the mutants get it: in the simulated cloud, with every optional member. */
+export type FullApi = IProfiledBlockDeviceAPI & ICloudAPI & IResizableBlockDeviceAPI;
+
+/** `api` with members replaced that {@link withMethods}' type does not list (cloud, resize, capabilities). */
+export function withMembers(api: IBlockDeviceAPI, members: Partial<FullApi>): IBlockDeviceAPI {
   return withMethods(api, members as ApiMethods);
 }
 

@@ -21,7 +21,7 @@ export interface SuiteRun {
  */
 export async function runSuite(
   mutants: readonly MutantName[],
-  options: { unprivileged?: boolean } = {},
+  options: { unprivileged?: boolean; testNamePattern?: string } = {},
 ): Promise<SuiteRun> {
   const dir = await mkdtemp(join(tmpdir(), 'flockerjs-suite-run-'));
   await chmod(dir, 0o777);
@@ -35,6 +35,7 @@ export async function runSuite(
   const [file, args] = options.unprivileged
     ? ['setpriv', [...asNobody, '--ambient-caps=+dac_read_search', process.execPath, ...argv]]
     : [process.execPath, argv];
+  if (options.testNamePattern !== undefined) args.push('--testNamePattern', options.testNamePattern);
   try {
     const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>((resolve) => {
       execFile(
