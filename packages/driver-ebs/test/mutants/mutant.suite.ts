@@ -12,7 +12,7 @@ import {
 } from '../emulated-cloud.js';
 import { MUTANTS, type Mutant } from './mutants.js';
 
-// Run by suite-catches-bugs.test.ts in a vitest of its own: every mutant, one describe block each.
+// Run by suite-catches-bugs.slow.test.ts in a vitest of its own: every mutant, one describe block each.
 const LOSSY = { seed: 5, serverErrors: { rate: 0.5, operations: ['CreateVolume'] } };
 let plain: CloudEmulator;
 let lossy: CloudEmulator;
@@ -43,11 +43,10 @@ for (const [name, mutant] of Object.entries(MUTANTS) as [string, Mutant][]) {
         logger: { action: (_type, _fields, fn) => fn(), message: () => {} },
         driverName: 'aws',
       });
-      const api = await AwsEbsDriver.open(
-        config,
-        { clusterId: randomUUID() },
-        { ec2: mutant.ec2?.(sdk) ?? sdk },
-      );
+      const api = await AwsEbsDriver.open(config, {
+        clusterId: randomUUID(),
+        ec2: mutant.ec2?.(sdk) ?? sdk,
+      });
       return mutant.api?.(api) ?? api;
     },
     minimumAllocatableSize: GIB,

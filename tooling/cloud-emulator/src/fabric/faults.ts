@@ -53,6 +53,8 @@ export interface FaultOptions {
     readonly refillPerSecond: number;
     readonly operations?: readonly string[];
   };
+  /** Every k-th call of each operation (counted per operation) is throttled: the bucket's effect, per call. */
+  readonly throttleEvery?: { readonly every: number; readonly operations?: readonly string[] };
   /**
    * A share (0-1) of calls answered with a server error, before the operation is applied or after it (the
    * reply is lost: what makes idempotency tokens matter). @default when 'either', half and half
@@ -96,7 +98,7 @@ export class Faults {
   #options: FaultOptions = {};
   #random: () => number = mulberry32(1);
   #buckets = new Map<string, Bucket>();
-  #ordinals = new Map<FabricOperation, number>();
+  #ordinals = new Map<string, number>();
   #calls = 0;
   readonly #callListeners = new Set<(calls: number) => void>();
   readonly #now: () => number;
@@ -139,6 +141,10 @@ export class Faults {
     if (throttle !== undefined && applies(throttle.operations, operation) && !this.#take(operation)) {
       return this.#count('throttle');
     }
+    const every = this.#options.throttleEvery;
+    if (every !== undefined && applies(every.operations, operation)) {
+      if (this.#next(`throttle:${operation}`) % every.every === 0) return this.#count('throttle');
+    }
     const errors = this.#options.serverErrors;
     if (errors !== undefined && applies(errors.operations, operation) && this.#random() < errors.rate) {
       const when = errors.when ?? 'either';
@@ -165,8 +171,7 @@ export class Faults {
 
   /** Counts one call of a fabric `operation` and says which lifecycle fault, if any, it gets. */
   lifecycle(operation: FabricOperation): LifecycleVerdict | undefined {
-    const ordinal = (this.#ordinals.get(operation) ?? 0) + 1;
-    this.#ordinals.set(operation, ordinal);
+    const ordinal = this.#next(operation);
     for (const [fault, schedule] of Object.entries(this.#options.lifecycle ?? {}) as [
       LifecycleFault,
       CallSchedule,
@@ -176,6 +181,13 @@ export class Faults {
       return { fault, holdCalls: schedule.holdCalls };
     }
     return undefined;
+  }
+
+  /** Counts one more call of whatever `counter` names, from 1 since the last {@link set}. */
+  #next(counter: string): number {
+    const ordinal = (this.#ordinals.get(counter) ?? 0) + 1;
+    this.#ordinals.set(counter, ordinal);
+    return ordinal;
   }
 
   /** Counts a fault dealt outside this class (by the fabric or a front end). */
