@@ -76,6 +76,8 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     resize: false,
     // A retried create (its reply lost) finds the dataset's volume and returns it: never a second one.
     idempotentCreate: true,
+    // Cinder refuses to delete an attached volume; the caller detaches first.
+    destroysAttached: false,
   });
   readonly #config: CinderConfig;
   readonly #clusterId: string;

@@ -24,9 +24,9 @@ const emulator = describeEmulatedConformance('openstack (emulated, with faults)'
     latencyMs: { 'cinder:CreateVolume': 30, 'nova:AttachVolume': 30 },
     lifecycle: {
       'create-error': { every: 7 },
-      'stuck-creating': { every: 5, holdCalls: 6 },
-      'stuck-attaching': { every: 4, holdCalls: 6 },
-      'stuck-detaching': { every: 3, holdCalls: 6 },
+      'stuck-creating': { every: 5, holdCalls: 3 },
+      'stuck-attaching': { every: 4, holdCalls: 3 },
+      'stuck-detaching': { every: 3, holdCalls: 3 },
     },
   },
 });

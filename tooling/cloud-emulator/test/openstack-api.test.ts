@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenStackEmulator, startOpenStackEmulator, virtioByIdName } from '../src/index.js';
 
@@ -60,10 +61,17 @@ async function api(
   };
 }
 
-const until = async (check: () => Promise<boolean>): Promise<void> => {
-  for (let i = 0; i < 100 && !(await check()); i += 1)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-};
+/** Polls until `check` holds; bounded by a limit sized for a loaded machine, and a failure when it runs out. */
+const until = (check: () => Promise<boolean>): Promise<void> =>
+  waitFor({
+    what: 'the emulator to get there',
+    timeoutMs: 30_000,
+    intervalMs: 20,
+    factor: 1.5,
+    maxIntervalMs: 500,
+    poll: async () =>
+      (await check()) ? { done: true, value: undefined } : { done: false, state: undefined },
+  });
 const status = async (id: string) => (await api('volume', 'GET', `/volumes/${id}`)).body?.volume?.status;
 
 describe('OpenStack front end: answers as the real services give them', () => {
