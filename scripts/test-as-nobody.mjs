@@ -3,7 +3,7 @@
 // install and build (CI runs it after the root `npm test`). Each package's report goes to
 // test-results/nobody.json, which the closing `N passed, N failed` line of scripts/test-summary.mjs counts.
 // Fails when a test fails, or when fewer than MIN_RATIO of all tests (those of the root run) ran as nobody.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nobodyCommand } from '../tooling/vitest-config/nobody.js';
 import { collectResults, NOBODY_REPORT, ROOT_REPORT, totals } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -25,21 +26,11 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MIN_RATIO = 0.6;
 /** Packages tested side by side: their tests mostly wait on processes and timers, not on the CPU. */
 const CONCURRENCY = 3;
-const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-/** Reading (never writing) any file: for a checkout nobody could not otherwise reach (under /root, in a 0700 folder). */
-const READ_ANYWHERE = ['--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
 
 if (process.getuid?.() !== 0) {
   console.error('test-as-nobody: run this as root (it switches to nobody itself), after npm test');
   process.exit(2);
 }
-
-const reachable =
-  spawnSync('setpriv', [...NOBODY, 'test', '-r', join(ROOT, 'package.json')], { stdio: 'ignore' }).status ===
-  0;
-const asNobody = reachable ? NOBODY : [...NOBODY, ...READ_ANYWHERE];
-if (!reachable)
-  console.log('test-as-nobody: nobody cannot reach this checkout; it runs with the right to read it');
 
 const vitest = join(
   dirname(createRequire(join(ROOT, 'package.json')).resolve('vitest/package.json')),
@@ -62,11 +53,15 @@ const packages = ['packages', 'tooling'].flatMap((group) =>
 function runPackage({ group, name, dir }) {
   const report = join(out, `${group}-${name}.json`);
   // The runner config loader writes no bundled config next to the package, which nobody may not do.
-  const args = [...asNobody, process.execPath, vitest, 'run', '--configLoader', 'runner', '--reporter=dot'];
-  args.push('--reporter=json', `--outputFile.json=${report}`);
+  const vitestArgs = ['run', '--configLoader', 'runner', '--reporter=dot', '--reporter=json'];
+  // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
+  const { file, args, cwd } = nobodyCommand(
+    [process.execPath, vitest, ...vitestArgs, `--outputFile.json=${report}`],
+    { cwd: dir, checkout: ROOT },
+  );
   return new Promise((resolve) => {
-    const child = spawn('setpriv', args, {
-      cwd: dir,
+    const child = spawn(file, args, {
+      cwd,
       env: { ...process.env, HOME: out, NO_COLOR: '1', FLOCKER_TEST_TIER: 'fast', CI: 'true' },
     });
     let output = '';

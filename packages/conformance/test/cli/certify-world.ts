@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nobodyCommand } from '@flockerjs/vitest-config/nobody';
 import { type Report, reportSchema } from '../../src/cli/report.js';
 
 export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-export const WORKSPACE = join(PACKAGE_DIR, '..', '..');
+export const WORKSPACE = join(PACKAGE_DIR, '..', '..').replace(/\/$/, '');
 const CLI = join(PACKAGE_DIR, 'dist', 'cli', 'main.js');
 
 export interface CliRun {
@@ -15,19 +16,6 @@ export interface CliRun {
   readonly stdout: string;
   readonly stderr: string;
 }
-
-/**
- * `nobody`, allowed to read (never to write) any file: a user who is not root but can read the checkout, as a
- * contributor reads their own, wherever it is (under /root, or a 0700 `mktemp -d` folder).
- */
-export const AS_NOBODY = [
-  'setpriv',
-  '--reuid=65534',
-  '--regid=65534',
-  '--clear-groups',
-  '--inh-caps=+dac_read_search',
-  '--ambient-caps=+dac_read_search',
-] as const;
 
 /** Runs the built command as a user would, optionally as `nobody`, and resolves when it exits. */
 export function runCli(
@@ -38,10 +26,18 @@ export function runCli(
     onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
   },
 ): Promise<CliRun> {
-  const [file, ...argv] = [...(options.unprivileged ? AS_NOBODY : []), process.execPath, CLI, ...args];
+  const command = [process.execPath, CLI, ...args];
+  // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
+  const {
+    file,
+    args: argv,
+    cwd,
+  } = options.unprivileged
+    ? nobodyCommand(command, { cwd: options.cwd, checkout: WORKSPACE })
+    : { file: process.execPath, args: command.slice(1), cwd: options.cwd };
   return new Promise((resolve) => {
-    const child = spawn(file ?? process.execPath, argv, {
-      cwd: options.cwd,
+    const child = spawn(file, argv, {
+      cwd,
       env: { ...process.env, NO_COLOR: '1' },
     });
     let stdout = '';
