@@ -57,7 +57,7 @@ function runPackage({ group, name, dir }) {
   // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
   const { file, args, cwd } = nobodyCommand(
     [process.execPath, vitest, ...vitestArgs, `--outputFile.json=${report}`],
-    { cwd: dir, checkout: ROOT },
+    { cwd: dir, checkout: ROOT, scratch: out },
   );
   return new Promise((resolve) => {
     const child = spawn(file, args, {

@@ -1,14 +1,12 @@
 // Running a command as `nobody`, wherever the checkout is. Plain JavaScript: scripts/ use it too.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 // Bind-mounts $0 on $1 in the command's own mount namespace, enters $2 and becomes the rest of the arguments.
-const BIND_AND_RUN = 'mount --bind -- "$0" "$1" && cd -- "$2" && shift 3 && exec "$@"';
+const BIND_AND_RUN = 'mount --bind -- "$0" "$1" && cd -- "$2" && shift 2 && exec "$@"';
 const reachable = new Map();
-let mountPoint;
 
 /** Whether nobody can read `checkout`: every parent directory lets others through. */
 function nobodyReaches(checkout) {
@@ -19,28 +17,20 @@ function nobodyReaches(checkout) {
   return reachable.get(checkout);
 }
 
-/** One empty directory nobody can enter, for every command of this process; removed when it exits. */
-function sharedMountPoint() {
-  if (mountPoint === undefined) {
-    mountPoint = mkdtempSync(join(tmpdir(), 'flockerjs-nobody-'));
-    chmodSync(mountPoint, 0o755);
-    process.on('exit', () => rmdirSync(mountPoint));
-  }
-  return mountPoint;
-}
-
 /**
  * How to run `command` (argv, program first) as `nobody` in `cwd`. Where nobody cannot reach `checkout` (a
  * parent directory is 0700: /root, a `mktemp -d` folder), the checkout is bind-mounted, in a mount namespace of
- * the command's own that no other process sees, on a directory nobody can enter; `cwd` and arguments under the
- * checkout name it there. nobody gets no right it would not have on a checkout of its own.
+ * the command's own that no other process sees, on `<scratch>/checkout`; `cwd` and arguments under the checkout
+ * name it there. nobody gets no right it would not have on a checkout of its own.
  * @param {readonly string[]} command
- * @param {{ cwd: string, checkout: string }} where
+ * @param {{ cwd: string, checkout: string, scratch: string }} where `scratch`: a folder every user may enter,
+ *   removed by the caller (the mount point stays in it, empty, once the command ends)
  * @returns {{ file: string, args: string[], cwd: string }}
  */
-export function nobodyCommand(command, { cwd, checkout }) {
+export function nobodyCommand(command, { cwd, checkout, scratch }) {
   if (nobodyReaches(checkout)) return { file: NOBODY[0], args: [...NOBODY.slice(1), ...command], cwd };
-  const target = sharedMountPoint();
+  const target = join(scratch, 'checkout');
+  mkdirSync(target, { recursive: true, mode: 0o755 });
   const moved = (path) =>
     path === checkout || path.startsWith(`${checkout}/`) ? `${target}${path.slice(checkout.length)}` : path;
   const args = [

@@ -41,7 +41,7 @@ async function certifyAsNonRoot(
   args: readonly string[],
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
   if (!isRoot) return { ...(await certifyHere(args)), stdout: '' };
-  return runCli(args, { cwd: WORKSPACE, unprivileged: true });
+  return runCli(args, { cwd: WORKSPACE, asNobody: { scratch: dir } });
 }
 
 describe('flocker-certify usage and configuration errors: exit 2, naming what is wrong', () => {
@@ -117,7 +117,8 @@ describe('flocker-certify usage and configuration errors: exit 2, naming what is
   it('the loopback backend, not as root, cannot start here: its own reason, exit 2', {
     timeout: SPAWN_TIMEOUT_MS,
   }, async () => {
-    const config = await agentYml(world.dir, 'loopback.yml', {
+    // In a folder nobody can read; the loopback package is found from the working directory, the checkout.
+    const config = await agentYml(dir, 'loopback.yml', {
       backend: 'loopback',
       root_path: join(dir, 'loopback-root'),
     });

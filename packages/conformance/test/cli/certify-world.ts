@@ -22,18 +22,20 @@ export function runCli(
   args: readonly string[],
   options: {
     cwd: string;
-    unprivileged?: boolean;
+    /** Run as `nobody`; `scratch`: a folder every user may enter, removed by the caller. */
+    asNobody?: { scratch: string };
     onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
   },
 ): Promise<CliRun> {
   const command = [process.execPath, CLI, ...args];
   // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
+  const nobody = options.asNobody;
   const {
     file,
     args: argv,
     cwd,
-  } = options.unprivileged
-    ? nobodyCommand(command, { cwd: options.cwd, checkout: WORKSPACE })
+  } = nobody
+    ? nobodyCommand(command, { cwd: options.cwd, checkout: WORKSPACE, scratch: nobody.scratch })
     : { file: process.execPath, args: command.slice(1), cwd: options.cwd };
   return new Promise((resolve) => {
     const child = spawn(file, argv, {

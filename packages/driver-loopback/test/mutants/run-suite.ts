@@ -35,7 +35,7 @@ export async function runSuite(
   const argv = [...vitest, '--reporter=verbose', '--reporter=json', `--outputFile.json=${report}`];
   // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
   const { file, args, cwd } = options.unprivileged
-    ? nobodyCommand([process.execPath, ...argv], { cwd: process.cwd(), checkout: WORKSPACE })
+    ? nobodyCommand([process.execPath, ...argv], { cwd: process.cwd(), checkout: WORKSPACE, scratch: dir })
     : { file: process.execPath, args: argv, cwd: process.cwd() };
   if (options.testNamePattern !== undefined) args.push('--testNamePattern', options.testNamePattern);
   try {
