@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentYml, makeWorld, readReport, runCli, WORKSPACE } from './certify-world.js';
 
 const isRoot = process.getuid?.() === 0;
+/** A whole certify run in a process of its own, vitest included: minutes on a loaded machine. */
+const E2E_TIMEOUT_MS = 300_000;
 let world: Awaited<ReturnType<typeof makeWorld>>;
 let reports: string;
 
@@ -30,7 +32,7 @@ async function certifyLoopDevices(): Promise<string[]> {
 
 describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   it('certifies the embedded loopback default end to end and writes reports that match the run', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const dir = join(reports, 'default');
     const run = await runCli(['--report-dir', dir], { cwd: WORKSPACE });
@@ -72,7 +74,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('loads and certifies a third-party backend package installed outside the workspace', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const config = await agentYml(world.dir, 'acme.yml', { backend: 'acme-storage', root_path: '/unused' });
     const dir = join(reports, 'acme');
@@ -89,7 +91,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('fails a broken backend with exit code 1, naming the tests that caught it', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const config = await agentYml(world.dir, 'broken.yml', { backend: 'acme-broken' });
     const dir = join(reports, 'broken');
@@ -112,7 +114,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     expect(await certifyLoopDevices()).toEqual([]);
   });
 
-  it('runs only the tests --grep names', { timeout: 60_000 }, async () => {
+  it('runs only the tests --grep names', { timeout: E2E_TIMEOUT_MS }, async () => {
     const dir = join(reports, 'grep');
     const run = await runCli(['--report-dir', dir, '--only', 'conformance', '--grep', 'getDevicePath'], {
       cwd: WORKSPACE,
@@ -124,7 +126,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('on Ctrl-C finishes the running test and its cleanup, sweeps, reports "cancelled" and exits 130', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const dir = join(reports, 'interrupted');
     let sent = false;
@@ -147,7 +149,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('sweep lists, then removes, what a run left; refuses without --force where there are no cluster ids', {
-    timeout: 60_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const root = join(world.dir, 'sweep-root');
     const config = await agentYml(world.dir, 'sweep.yml', {
