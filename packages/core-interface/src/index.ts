@@ -28,6 +28,7 @@ export {
 export {
   AlreadyAttachedError,
   BackendError,
+  CertificateError,
   DatasetExistsError,
   ERROR_CODES,
   type ErrorCode,
@@ -36,6 +37,7 @@ export {
   InvalidConfigError,
   InvalidIdError,
   InvalidSizeError,
+  PeerRefusedError,
   PluginLoadError,
   TimeoutError,
   UnattachedVolumeError,

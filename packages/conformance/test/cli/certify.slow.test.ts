@@ -54,6 +54,8 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
       cloudApi: false,
       startNode: false,
       resize: true,
+      idempotentCreate: false,
+      destroysAttached: false,
     });
     expect(report.suites.map((s) => s.suite)).toEqual(['conformance', 'acceptance']);
     const passed = report.tests.filter((test) => test.state === 'passed').length;
