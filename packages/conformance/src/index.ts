@@ -21,6 +21,7 @@ export { listTests } from './list.js';
 export {
   type ApiFactory,
   type ConformanceOptions,
+  DEFAULT_MINIMUM_ALLOCATABLE_SIZE,
   type FactoryContext,
   type InspectedVolume,
   type ResolvedOptions,

@@ -62,6 +62,7 @@ export {
   silentLogger,
 } from './log.js';
 export {
+  type AgentBackend,
   type BackendContext,
   type BackendDescription,
   BUILTIN_BACKENDS,
@@ -71,13 +72,16 @@ export {
   createBlockDeviceAPI,
   DEPLOYER_TYPES,
   type DriverContext,
+  importBackend,
   instantiateBackend,
   type LoadBackendOptions,
+  loadAgentBackend,
   loadBackend,
   type OpenedBackend,
   openBackend,
   parseBackendConfig,
   resolveBackend,
+  type SuiteHints,
 } from './plugin.js';
 export {
   allocatedSize,
