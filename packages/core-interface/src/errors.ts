@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'PLUGIN_LOAD',
   'TIMEOUT',
   'BACKEND',
+  'CERTIFICATE',
+  'PEER_REFUSED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -151,5 +153,30 @@ export class BackendError extends FlockerError {
     super('BACKEND', `${operation} failed: ${detail}`, options);
     this.name = 'BackendError';
     this.operation = operation;
+  }
+}
+
+/** Certificate material that cannot be used: a missing or unreadable file, a file that must not be overwritten. */
+export class CertificateError extends FlockerError {
+  /** The file concerned, when there is one. */
+  readonly path: string | undefined;
+  constructor(path: string | undefined, detail: string, options?: { cause?: unknown }) {
+    super('CERTIFICATE', path === undefined ? detail : `${path}: ${detail}`, options);
+    this.name = 'CertificateError';
+    this.path = path;
+  }
+}
+
+/** A TLS peer whose verified certificate does not identify a party allowed here (wrong kind, other cluster). */
+export class PeerRefusedError extends FlockerError {
+  /** The peer's certificate subject CN, or undefined when it presented none. */
+  readonly peer: string | undefined;
+  constructor(peer: string | undefined, reason: string) {
+    super(
+      'PEER_REFUSED',
+      `TLS peer ${peer === undefined ? '(no certificate)' : show(peer)} refused: ${reason}`,
+    );
+    this.name = 'PeerRefusedError';
+    this.peer = peer;
   }
 }

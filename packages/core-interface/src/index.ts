@@ -25,6 +25,7 @@ export {
 export {
   AlreadyAttachedError,
   BackendError,
+  CertificateError,
   DatasetExistsError,
   ERROR_CODES,
   type ErrorCode,
@@ -33,6 +34,7 @@ export {
   InvalidConfigError,
   InvalidIdError,
   InvalidSizeError,
+  PeerRefusedError,
   PluginLoadError,
   TimeoutError,
   UnattachedVolumeError,

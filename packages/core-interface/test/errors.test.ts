@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AlreadyAttachedError,
   BackendError,
+  CertificateError,
   DatasetExistsError,
   ERROR_CODES,
   FlockerError,
@@ -9,6 +10,7 @@ import {
   InvalidConfigError,
   InvalidIdError,
   InvalidSizeError,
+  PeerRefusedError,
   PluginLoadError,
   TimeoutError,
   UnattachedVolumeError,
@@ -103,6 +105,20 @@ const cases: readonly Case[] = [
     name: 'BackendError',
     fields: { operation: 'CreateVolume' },
     message: ['CreateVolume failed', 'quota exceeded'],
+  },
+  {
+    error: new CertificateError('/etc/flocker/node.key', 'no such file'),
+    code: 'CERTIFICATE',
+    name: 'CertificateError',
+    fields: { path: '/etc/flocker/node.key' },
+    message: ['/etc/flocker/node.key', 'no such file'],
+  },
+  {
+    error: new PeerRefusedError('user-alice', 'a node certificate is required'),
+    code: 'PEER_REFUSED',
+    name: 'PeerRefusedError',
+    fields: { peer: 'user-alice' },
+    message: ['"user-alice"', 'a node certificate is required'],
   },
 ];
 

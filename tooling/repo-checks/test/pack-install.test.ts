@@ -1,10 +1,10 @@
 // The test that proves "npm install of individual drivers" works: every published package is packed with
 // pnpm (which turns workspace:^ into real ranges), installed with plain npm into an empty directory outside the
 // workspace, and used from there: the loopback driver through an agent.yml, on real loop devices.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -123,6 +123,62 @@ describe.concurrent('installed with npm outside the workspace', () => {
         { cwd: dir },
       );
       expect(stdout.trim()).toBe('function');
+    },
+  );
+
+  it.skipIf(!versions.has('@flockerjs/cluster-ca'))(
+    '@flockerjs/cluster-ca installs alone: its flocker-ca makes certificates that its loadCredentials accepts',
+    async ({ expect }) => {
+      const dir = await npmInstall('cluster-ca', ['@flockerjs/cluster-ca']);
+      const bin = join(dir, 'node_modules', '.bin', 'flocker-ca');
+      await run(bin, ['initialize', 'packed'], { cwd: dir });
+      await run(bin, ['create-api-certificate', 'alice'], { cwd: dir });
+      const script = `import { loadCredentials } from '@flockerjs/cluster-ca';
+const { identity } = await loadCredentials(process.cwd(), { kind: 'user', userName: 'alice' });
+console.log(JSON.stringify(identity));`;
+      const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: dir });
+      expect(JSON.parse(stdout)).toMatchObject({ kind: 'user', userName: 'alice' });
+    },
+  );
+
+  it.skipIf(!versions.has('@flockerjs/control-service'))(
+    '@flockerjs/control-service installs alone: flocker-control serves its API over mutual TLS and stops on SIGTERM',
+    async ({ expect }) => {
+      const dir = await npmInstall('control-service', ['@flockerjs/control-service']);
+      const bin = (name: string) => join(dir, 'node_modules', '.bin', name);
+      await run(bin('flocker-ca'), ['initialize', 'packed'], { cwd: dir });
+      await run(bin('flocker-ca'), ['create-control-certificate', '127.0.0.1'], { cwd: dir });
+      await rename(join(dir, 'control-127.0.0.1.crt'), join(dir, 'control-service.crt'));
+      await rename(join(dir, 'control-127.0.0.1.key'), join(dir, 'control-service.key'));
+      await run(bin('flocker-ca'), ['create-api-certificate', 'alice'], { cwd: dir });
+      const args = ['--certificates-directory', dir, '--data-path', join(dir, 'data'), '--host', '127.0.0.1'];
+      const control = spawn(bin('flocker-control'), [...args, '--port', '0', '--agent-port', '0']);
+      const exited = new Promise((resolve) => control.once('exit', (code) => resolve(code)));
+      try {
+        const port = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          control.stdout.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+            if (match?.[1] !== undefined) resolve(match[1]);
+          });
+          void exited.then((code) => reject(new Error(`flocker-control exited with ${code}`)));
+        });
+        const script = `import { loadCredentials } from '@flockerjs/cluster-ca';
+import { ControlClient } from '@flockerjs/control-service';
+const credentials = await loadCredentials(process.cwd(), { kind: 'user', userName: 'alice' });
+const client = new ControlClient({ url: 'https://127.0.0.1:${port}', credentials });
+console.log(JSON.stringify({ version: await client.version(), nodes: await client.nodes() }));
+client.close();`;
+        const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: dir });
+        expect(JSON.parse(stdout)).toEqual({
+          version: versions.get('@flockerjs/control-service'),
+          nodes: [],
+        });
+      } finally {
+        control.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
     },
   );
 

@@ -1,0 +1,161 @@
+// The built flocker-ca, run as a user runs it: in a scratch directory, files checked on disk, then laid out
+// as /etc/flocker would hold them and loaded back with loadCredentials.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCredentials } from '../src/index.js';
+import { scratchDir } from './fixtures.js';
+
+const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+
+/** Runs flocker-ca in `cwd`; resolves with its exit status and output, whatever the status. */
+function flockerCa(
+  cwd: string,
+  ...args: string[]
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd }, (error, stdout, stderr) => {
+      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
+
+/** A directory holding a fresh cluster.crt/.key. */
+async function initialized(): Promise<string> {
+  const dir = await scratchDir();
+  const result = await flockerCa(dir, 'initialize', 'mycluster');
+  expect(result, result.stderr).toMatchObject({ status: 0, stderr: '' });
+  return dir;
+}
+
+describe('flocker-ca', () => {
+  it('initialize writes cluster.crt and cluster.key (0600) and refuses to run again', async () => {
+    const dir = await initialized();
+    expect((await readdir(dir)).sort()).toEqual(['cluster.crt', 'cluster.key']);
+    expect(await mode(join(dir, 'cluster.key'))).toBe(0o600);
+    const before = await readFile(join(dir, 'cluster.key'), 'utf8');
+    const again = await flockerCa(dir, 'initialize', 'mycluster');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`${join(dir, 'cluster.key')}: already exists; refusing to overwrite it`);
+    expect(await readFile(join(dir, 'cluster.key'), 'utf8')).toBe(before);
+  });
+
+  it('makes control, node and API-user certificates that load as /etc/flocker lays them out', async () => {
+    const dir = await initialized();
+    expect((await flockerCa(dir, 'create-control-certificate', '192.0.2.10')).status).toBe(0);
+    const node = await flockerCa(dir, 'create-node-certificate');
+    expect(node.status).toBe(0);
+    expect((await flockerCa(dir, 'create-api-certificate', 'alice')).status).toBe(0);
+    const files = (await readdir(dir)).sort();
+    const nodeUuid = files.find((file) => /^[0-9a-f-]{36}\.crt$/.test(file))?.slice(0, 36) ?? '';
+    expect(node.stdout).toContain(`/etc/flocker/node.crt`);
+    expect(files).toEqual(
+      [
+        'alice.crt',
+        'alice.key',
+        'cluster.crt',
+        'cluster.key',
+        'control-192.0.2.10.crt',
+        'control-192.0.2.10.key',
+        `${nodeUuid}.crt`,
+        `${nodeUuid}.key`,
+      ].sort(),
+    );
+    for (const key of files.filter((file) => file.endsWith('.key')))
+      expect(await mode(join(dir, key)), key).toBe(0o600);
+
+    // Copied as the printed instructions say: the control service's and a node's /etc/flocker, a user's folder.
+    const etc = async (pairs: Record<string, string>): Promise<string> => {
+      const target = join(dir, `etc-${Object.keys(pairs).length}-${Math.random().toString(36).slice(2)}`);
+      await mkdir(target);
+      for (const [from, to] of Object.entries({ 'cluster.crt': 'cluster.crt', ...pairs }))
+        await copyFile(join(dir, from), join(target, to));
+      return target;
+    };
+    const control = await loadCredentials(
+      await etc({
+        'control-192.0.2.10.crt': 'control-service.crt',
+        'control-192.0.2.10.key': 'control-service.key',
+      }),
+      { kind: 'control' },
+    );
+    const agent = await loadCredentials(
+      await etc({ [`${nodeUuid}.crt`]: 'node.crt', [`${nodeUuid}.key`]: 'node.key' }),
+      {
+        kind: 'node',
+      },
+    );
+    const user = await loadCredentials(await etc({ 'alice.crt': 'alice.crt', 'alice.key': 'alice.key' }), {
+      kind: 'user',
+      userName: 'alice',
+    });
+    const clusterId = control.identity.clusterId;
+    expect(agent.identity).toEqual({ kind: 'node', nodeUuid, clusterId });
+    expect(user.identity).toEqual({ kind: 'user', userName: 'alice', clusterId });
+  });
+
+  it('reads the CA from -i and writes to -o', async () => {
+    const ca = await initialized();
+    const out = await scratchDir();
+    const result = await flockerCa(await scratchDir(), 'create-api-certificate', '-i', ca, '-o', out, 'bob');
+    expect(result.status, result.stderr).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['bob.crt', 'bob.key']);
+    expect((await readdir(ca)).sort()).toEqual(['cluster.crt', 'cluster.key']);
+  });
+
+  it('refuses to overwrite a certificate or a key, and leaves both as they were', async () => {
+    const dir = await initialized();
+    expect((await flockerCa(dir, 'create-api-certificate', 'alice')).status).toBe(0);
+    const before = await readFile(join(dir, 'alice.crt'), 'utf8');
+    const again = await flockerCa(dir, 'create-api-certificate', 'alice');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/alice\.key: already exists; refusing to overwrite it/);
+    expect(await readFile(join(dir, 'alice.crt'), 'utf8')).toBe(before);
+    // The certificate alone existing is enough to refuse, and no key is left behind.
+    const lone = await initialized();
+    await copyFile(join(dir, 'alice.crt'), join(lone, 'alice.crt'));
+    expect((await flockerCa(lone, 'create-api-certificate', 'alice')).stderr).toMatch(
+      /alice\.crt: already exists/,
+    );
+    expect((await readdir(lone)).sort()).toEqual(['alice.crt', 'cluster.crt', 'cluster.key']);
+  });
+
+  it('names the missing CA file and writes nothing', async () => {
+    const empty = await scratchDir();
+    const result = await flockerCa(empty, 'create-node-certificate');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`flocker-ca: error: ${join(empty, 'cluster.crt')}: is missing\n`);
+    expect(await readdir(empty)).toEqual([]);
+    const dir = await initialized();
+    const out = await scratchDir();
+    await copyFile(join(dir, 'cluster.crt'), join(out, 'cluster.crt'));
+    const noKey = await flockerCa(out, 'create-control-certificate', 'control.example.com');
+    expect(noKey.stderr).toContain(`${join(out, 'cluster.key')}: is missing`);
+  });
+
+  it.for([
+    [[], 'no command given'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['create-api-certificate'], 'create-api-certificate takes one argument'],
+    [['create-node-certificate', 'extra'], 'create-node-certificate takes no argument'],
+    [['initialize', 'x', '-o', '/tmp'], 'takes no -i or -o'],
+    [['create-node-certificate', '--bogus'], "Unknown option '--bogus'"],
+  ] as const)('exits 2 with usage on %j', async ([args, message]) => {
+    const result = await flockerCa(await scratchDir(), ...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('usage: flocker-ca');
+  });
+
+  it('exits 1 on a user name that cannot be a file name', async () => {
+    const dir = await initialized();
+    const result = await flockerCa(dir, 'create-api-certificate', '../escape');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('invalid user name "../escape"');
+    expect((await readdir(dir)).sort()).toEqual(['cluster.crt', 'cluster.key']);
+  });
+});

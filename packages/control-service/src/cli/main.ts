@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { loadCredentials } from '@flockerjs/cluster-ca';
+import { ControlService } from '../control-service.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT, startControlServer } from '../server.js';
+import { FileConfigurationStore } from '../store.js';
+
+const USAGE = `Usage:
+  flocker-control [--data-path DIR] [--port N] [--agent-port N] [--certificates-directory DIR]
+                  [--host ADDRESS] [--node-expiry-seconds S] [--insecure-development-mode]
+
+Serves Flocker's REST API v1 and the agents' protocol, over mutual TLS under the cluster CA: clients need a
+certificate signed by it (user-<name> for the API, node-<uuid> for agents). The same API is served on --port
+(default ${DEFAULT_API_PORT}) and --agent-port (default ${DEFAULT_AGENT_PORT}, agent.yml's default port).
+  --data-path DIR               the configuration file's directory (default /var/lib/flocker)
+  --certificates-directory DIR  cluster.crt, control-service.crt, control-service.key (default /etc/flocker)
+  --node-expiry-seconds S       a silent agent's node state expires after S seconds (default 120)
+  --insecure-development-mode   plain HTTP, no authentication: for development on one machine only
+Exit codes: 0 stopped by SIGTERM or SIGINT, 1 failed, 2 bad usage.
+`;
+
+class UsageError extends Error {}
+
+function port(value: string | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`${option}: not a port number: ${value}`);
+  return n;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'data-path': { type: 'string', default: '/var/lib/flocker' },
+      port: { type: 'string' },
+      'agent-port': { type: 'string' },
+      host: { type: 'string', default: '::' },
+      'certificates-directory': { type: 'string', default: '/etc/flocker' },
+      'node-expiry-seconds': { type: 'string' },
+      'insecure-development-mode': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const expirySeconds = Number(values['node-expiry-seconds'] ?? 120);
+  if (!(expirySeconds > 0)) {
+    throw new UsageError(`--node-expiry-seconds: not a positive number: ${values['node-expiry-seconds']}`);
+  }
+  const ports = [
+    port(values.port, DEFAULT_API_PORT, '--port'),
+    port(values['agent-port'], DEFAULT_AGENT_PORT, '--agent-port'),
+  ];
+  const insecure = values['insecure-development-mode'];
+  if (insecure) {
+    process.stderr.write(
+      'flocker-control: WARNING: insecure development mode: plain HTTP, no authentication; anyone who can ' +
+        'reach these ports can change the cluster and speak for any node.\n',
+    );
+  }
+  // The certificates are checked (chain, validity, kind, cluster) before anything else happens.
+  const credentials = insecure
+    ? undefined
+    : await loadCredentials(values['certificates-directory'], { kind: 'control' }).catch((error: Error) => {
+        throw new Error(
+          `${error.message}\n  Make the certificates with flocker-ca, or run with --insecure-development-mode ` +
+            'on a development machine.',
+          { cause: error },
+        );
+      });
+  const service = await ControlService.open({
+    store: new FileConfigurationStore(values['data-path']),
+    nodeExpiryMs: expirySeconds * 1000,
+    ...(credentials === undefined ? {} : { clusterId: credentials.identity.clusterId }),
+  });
+  const server = await startControlServer({ service, credentials, ports, host: values.host }).catch(
+    async (error: unknown) => {
+      await service.close();
+      throw error;
+    },
+  );
+  const scheme = insecure ? 'http' : 'https';
+  process.stdout.write(
+    `flocker-control: cluster ${service.clusterId}, listening on ${server.ports
+      .map((p) => `${scheme}://${values.host === '::' ? '[::]' : values.host}:${p}`)
+      .join(' and ')}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await server.close();
+  process.stdout.write('flocker-control: stopped\n');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`flocker-control: ${(error as Error).message ?? error}\n`);
+    if (usage) process.stderr.write(USAGE);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

@@ -1,0 +1,100 @@
+import { BackendError, type Exec, hasCode, type TimeoutError, waitFor } from '@flockerjs/core-interface';
+import { deviceNumbers } from './device-numbers.js';
+
+/** One loop device and the file behind it. */
+export interface LoopDevice {
+  /** `/dev/loopN`. */
+  readonly device: string;
+  /** The backing file's path as the kernel reports it now (renames are followed). */
+  readonly backingFile: string;
+  /** Backing file identity, `major:minor` of its filesystem and inode, to match files without trusting paths. */
+  readonly backingId: string;
+}
+
+const LOOP_DEVICE = /^\/dev\/loop\d+$/;
+
+/** argv of `losetup` listing every loop device as JSON, with what identifies its backing file. */
+export const LIST_ARGS = ['--list', '--json', '--output', 'NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN'] as const;
+
+/** Parses `losetup --list --json --output NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN` (empty output: no devices). */
+export function parseLoopDevices(output: string): LoopDevice[] {
+  if (output.trim() === '') return [];
+  const parsed = JSON.parse(output) as { loopdevices?: Record<string, unknown>[] };
+  return (parsed.loopdevices ?? []).flatMap((entry) => {
+    const device = entry.name;
+    const backingFile = entry['back-file'];
+    const inode = entry['back-ino'];
+    const majMin = String(entry['back-maj:min'] ?? '').trim();
+    if (typeof device !== 'string' || !LOOP_DEVICE.test(device) || typeof backingFile !== 'string') return [];
+    return [
+      {
+        device,
+        backingFile: backingFile.replace(/ \(deleted\)$/, ''),
+        backingId: `${majMin}/${String(inode)}`,
+      },
+    ];
+  });
+}
+
+/** The identity {@link LoopDevice.backingId} of a file from its `stat`. */
+export function fileId(stat: { readonly dev: number; readonly ino: number }): string {
+  const { major, minor } = deviceNumbers(stat.dev);
+  return `${major}:${minor}/${stat.ino}`;
+}
+
+/** Every loop device of the host. */
+export async function listLoopDevices(exec: Exec): Promise<LoopDevice[]> {
+  return parseLoopDevices((await exec('losetup', LIST_ARGS)).stdout);
+}
+
+/**
+ * Attaches `file` to a free loop device, or returns the one already serving it (`--nooverlap`), so a repeated
+ * call never makes a second device for the same file.
+ */
+export async function attachLoopDevice(exec: Exec, file: string): Promise<string> {
+  const { stdout } = await exec('losetup', ['--find', '--show', '--nooverlap', '--', file]);
+  const device = stdout.trim();
+  if (!LOOP_DEVICE.test(device))
+    throw new Error(`losetup printed ${JSON.stringify(stdout)}, not a loop device`);
+  return device;
+}
+
+/** Detaches one loop device (`/dev/loopN` only). */
+export async function detachLoopDevice(exec: Exec, device: string): Promise<void> {
+  if (!LOOP_DEVICE.test(device)) throw new TypeError(`not a loop device: ${JSON.stringify(device)}`);
+  await exec('losetup', ['--detach', device]);
+}
+
+/** How long a detached loop device may stay busy before it counts as in use: a reader lets go in ms. */
+export const DETACH_SETTLE_MS = 2000;
+
+/**
+ * Detaches the loop devices `find` names and waits until it names none. `losetup --detach` on a busy device
+ * only schedules the detach: a mount keeps it busy for good, while a reader elsewhere on the host (any
+ * process may open a device node) lets go soon, so busy devices get {@link DETACH_SETTLE_MS} first.
+ * @throws `BACKEND` naming the devices still in use and saying that `what` stays attached.
+ */
+export async function detachLoopDevicesOf(
+  exec: Exec,
+  find: () => Promise<readonly string[]>,
+  what: string,
+  settleMs = DETACH_SETTLE_MS,
+): Promise<void> {
+  for (const device of await find()) await detachLoopDevice(exec, device);
+  await waitFor({
+    what: `the loop devices of ${what} to go`,
+    timeoutMs: settleMs,
+    intervalMs: 50,
+    poll: async () => {
+      const busy = await find();
+      return busy.length === 0 ? { done: true, value: undefined } : { done: false, state: busy };
+    },
+  }).catch((error: unknown) => {
+    if (!hasCode(error, 'TIMEOUT')) throw error;
+    const busy = (error as TimeoutError).lastState as string[];
+    throw new BackendError(
+      'detachVolume',
+      `${busy.join(', ')} still in use (mounted?); ${what} stays attached`,
+    );
+  });
+}

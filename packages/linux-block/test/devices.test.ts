@@ -1,0 +1,77 @@
+// On real loop devices (root only): what the agent and the drivers rely on, against the real commands.
+import { mkdir, mkdtemp, open, rm, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execCommand } from '@flockerjs/core-interface';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  attachLoopDevice,
+  detachLoopDevice,
+  deviceMajorMinor,
+  deviceSize,
+  ext4Size,
+  growExt4,
+  isBlockDevice,
+  makeExt4,
+  mount,
+  probeSignature,
+  readMountInfo,
+  unmount,
+} from '../src/index.js';
+
+const SIZE = 32 * 1024 * 1024;
+const skip = process.getuid?.() === 0 ? false : 'loop devices need root';
+
+describe.skipIf(skip)('on a real loop device', () => {
+  let dir = '';
+  let device = '';
+  let mounted: string | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'linux-block-'));
+    const file = join(dir, 'disk.img');
+    await truncate(await open(file, 'w').then(async (h) => (await h.close(), file)), SIZE);
+    device = await attachLoopDevice(execCommand, file);
+  });
+  afterEach(async () => {
+    if (mounted !== undefined) await unmount(execCommand, mounted, { lazy: true }).catch(() => {});
+    mounted = undefined;
+    await detachLoopDevice(execCommand, device).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('probes nothing, then ext4; measures the device; mounts where mountinfo shows it by device number', async () => {
+    expect(await isBlockDevice(device)).toBe(true);
+    expect(await deviceSize(device)).toBe(SIZE);
+    expect(await probeSignature(execCommand, device)).toEqual({ kind: 'none' });
+    await makeExt4(execCommand, device);
+    expect(await probeSignature(execCommand, device)).toEqual({ kind: 'filesystem', type: 'ext4' });
+    expect(await ext4Size(execCommand, device)).toBe(SIZE);
+    const target = join(dir, 'mountpoint');
+    await mkdir(target);
+    await mount(execCommand, device, target);
+    mounted = target;
+    const majorMinor = await deviceMajorMinor(device);
+    expect(
+      (await readMountInfo()).filter((entry) => entry.majorMinor === majorMinor).map((e) => e.mountPoint),
+    ).toEqual([target]);
+    await unmount(execCommand, target);
+    mounted = undefined;
+    expect((await readMountInfo()).some((entry) => entry.majorMinor === majorMinor)).toBe(false);
+  });
+
+  it('grows an ext4 filesystem to a grown device', async () => {
+    await makeExt4(execCommand, device);
+    await truncate(join(dir, 'disk.img'), 2 * SIZE);
+    await execCommand('losetup', ['--set-capacity', device]);
+    expect(await deviceSize(device)).toBe(2 * SIZE);
+    await growExt4(execCommand, device);
+    expect(await ext4Size(execCommand, device)).toBe(2 * SIZE);
+  });
+
+  it('rejects a probe of what is no block device, though blkid says "nothing found" for it', async () => {
+    await expect(probeSignature(execCommand, join(dir, 'no-such-device'))).rejects.toThrow(
+      /not a block device/,
+    );
+    await expect(probeSignature(execCommand, join(dir, 'disk.img'))).rejects.toThrow(/not a block device/);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { fileId, LIST_ARGS, parseLoopDevices } from '../src/index.js';
+
+// Recorded from util-linux 2.38 `losetup --list --json --output NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN`.
+const RECORDED = `{
+   "loopdevices": [
+      {
+         "name": "/dev/loop0",
+         "back-file": "/var/lib/flocker/loopback/attached/node-a/block-1b2c_16777216",
+         "back-ino": 2146577,
+         "back-maj:min": "     254:0  "
+      },{
+         "name": "/dev/loop1",
+         "back-file": "/tmp/gone.img (deleted)",
+         "back-ino": 12,
+         "back-maj:min": "8:1"
+      }
+   ]
+}`;
+
+describe('parseLoopDevices', () => {
+  it('reads device, backing file and file identity of every loop device', () => {
+    expect(parseLoopDevices(RECORDED)).toEqual([
+      {
+        device: '/dev/loop0',
+        backingFile: '/var/lib/flocker/loopback/attached/node-a/block-1b2c_16777216',
+        backingId: '254:0/2146577',
+      },
+      { device: '/dev/loop1', backingFile: '/tmp/gone.img', backingId: '8:1/12' },
+    ]);
+  });
+
+  it('reads no devices from empty output and from an empty list', () => {
+    expect(parseLoopDevices('')).toEqual([]);
+    expect(parseLoopDevices('{"loopdevices": [\n\n]}')).toEqual([]);
+  });
+
+  it('drops entries whose name is not a loop device', () => {
+    expect(parseLoopDevices('{"loopdevices":[{"name":"/dev/sda","back-file":"/x"}]}')).toEqual([]);
+  });
+
+  it('asks losetup for exactly the columns it parses', () => {
+    expect(LIST_ARGS).toEqual(['--list', '--json', '--output', 'NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN']);
+  });
+});
+
+describe('fileId', () => {
+  it('decodes dev_t into the major:minor losetup prints', () => {
+    expect(fileId({ dev: 65024, ino: 2146577 })).toBe('254:0/2146577');
+    expect(fileId({ dev: 2049, ino: 12 })).toBe('8:1/12');
+    // Large minor numbers spill into the high bits.
+    expect(fileId({ dev: (259 << 8) | 0x10_0005, ino: 1 })).toBe('259:261/1');
+  });
+});
