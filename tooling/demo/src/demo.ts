@@ -82,6 +82,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const pathA = onA?.path ?? '';
     step(`node A's agent created, attached, formatted and mounted it at ${pathA}`);
 
+    await letServerIn(nodes.a.mountRoot);
     await initDatabase(bin, join(pathA, 'pgdata'));
     let server = await startPostgres(bin, join(pathA, 'pgdata'), join(scratch, 'socket-a'));
     step('PostgreSQL started on node A with its data directory on the dataset');
@@ -98,6 +99,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const pathB = onB?.path ?? '';
     step(`moved to node B through the REST API: mounted at ${pathB} ${(moveMs / 1000).toFixed(2)} s after the request`);
 
+    await letServerIn(nodes.b.mountRoot);
     server = await startPostgres(bin, join(pathB, 'pgdata'), join(scratch, 'socket-b'));
     const read = await server.query(CHECKSUM_SQL);
     await server.stop();
@@ -125,6 +127,14 @@ async function main(argv: readonly string[]): Promise<void> {
     await cluster?.stop();
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The agent keeps its mount root 0700, so that only root reaches the datasets (as Flocker did); PostgreSQL runs
+ * as its own user, which may pass through it (0711: no listing) to its data directory.
+ */
+async function letServerIn(mountRoot: string): Promise<void> {
+  await chmod(mountRoot, 0o711);
 }
 
 /** The driver's own detach from A plus attach on B, for a volume of the same size, with no agent running. */

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { loadCredentials } from '@flockerjs/cluster-ca';
 import { ControlClient } from '@flockerjs/control-service';
 import { waitFor } from '@flockerjs/core-interface';
 import { parse, stringify } from 'yaml';
@@ -55,11 +56,10 @@ class Daemon {
   #log = '';
   readonly exited: Promise<number | null>;
 
-  constructor(
-    readonly name: string,
-    script: string,
-    args: readonly string[],
-  ) {
+  readonly name: string;
+
+  constructor(name: string, script: string, args: readonly string[]) {
+    this.name = name;
     this.#child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer): void => {
       this.#log = (this.#log + chunk.toString()).slice(-8000);
@@ -151,11 +151,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const daemons: Daemon[] = [control];
   const client = new ControlClient({
     url: `https://127.0.0.1:${apiPort}`,
-    tls: {
-      ca: await readFile(join(caDir, 'cluster.crt')),
-      cert: await readFile(join(caDir, 'demo.crt')),
-      key: await readFile(join(caDir, 'demo.key')),
-    },
+    credentials: await loadCredentials(caDir, { kind: 'user', userName: 'demo' }),
   });
   const stopAll = async (): Promise<void> => {
     client.close();

@@ -35,10 +35,8 @@ export async function ensurePostgres(log: (line: string) => void): Promise<strin
 }
 
 async function asServerUser(bin: string, command: string, args: readonly string[]): Promise<string> {
-  const { stdout } = await run('runuser', ['-u', SERVER_USER, '--', join(bin, command), ...args], {
-    timeout: 120_000,
-    encoding: 'utf8',
-  });
+  const { uid, gid } = await serverUserIds();
+  const { stdout } = await run(join(bin, command), [...args], { uid, gid, timeout: 120_000, encoding: 'utf8' });
   return stdout;
 }
 
@@ -66,7 +64,8 @@ async function serverUserIds(): Promise<{ uid: number; gid: number }> {
   const [uid, gid] = await Promise.all(
     ['-u', '-g'].map(async (flag) => Number((await execCommand('id', [flag, SERVER_USER])).stdout.trim())),
   );
-  return { uid: uid ?? Number.NaN, gid: gid ?? Number.NaN };
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`no user ${SERVER_USER} on this machine`);
+  return { uid: uid as number, gid: gid as number };
 }
 
 /** Starts the server on `dataDir`, listening only on a socket in `socketDir`, and waits until it accepts queries. */
@@ -75,10 +74,11 @@ export async function startPostgres(bin: string, dataDir: string, socketDir: str
   await mkdir(socketDir, { recursive: true });
   await chown(socketDir, uid, gid);
   const port = '5432';
+  // The server itself is the child (no runuser in between), so that SIGINT reaches it and its exit is ours to see.
   const child: ChildProcess = spawn(
-    'runuser',
-    ['-u', SERVER_USER, '--', join(bin, 'postgres'), '-D', dataDir, '-k', socketDir, '-p', port, '-c', 'listen_addresses='],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    join(bin, 'postgres'),
+    ['-D', dataDir, '-k', socketDir, '-p', port, '-c', 'listen_addresses='],
+    { uid, gid, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -90,7 +90,7 @@ export async function startPostgres(bin: string, dataDir: string, socketDir: str
 
   // pg_isready exits 0 once the server accepts connections; a server that died is reported with its log.
   for (let attempt = 0; ; attempt++) {
-    const ready = await execCommand('runuser', ['-u', SERVER_USER, '--', join(bin, 'pg_isready'), '-h', socketDir, '-p', port]).then(
+    const ready = await asServerUser(bin, 'pg_isready', ['-h', socketDir, '-p', port]).then(
       () => true,
       () => false,
     );
