@@ -7,6 +7,7 @@ export {
 } from './acceptance.js';
 export { attachTests } from './attach.js';
 export { CLEANUP_ROUNDS, type CleanupOptions, type CleanupResult, detachDestroyVolumes } from './cleanup.js';
+export { type ClusterSuiteOptions, describeCluster } from './cluster.js';
 export { cloudApiTests } from './cloud-api.js';
 export { createTests } from './create.js';
 export { dataTests } from './data.js';
@@ -18,6 +19,14 @@ export { expectCode } from './expect-code.js';
 export { cleanupStack, type Harness, trackCreated } from './harness.js';
 export { interfaceTests } from './interface.js';
 export { listTests } from './list.js';
+export {
+  type ClusterNode,
+  datasetSection,
+  type LocalCluster,
+  type LocalClusterOptions,
+  type NodeDatasets,
+  startLocalCluster,
+} from './local-cluster.js';
 export {
   type ApiFactory,
   type ConformanceOptions,

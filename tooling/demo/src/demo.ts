@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openBackend } from '@flockerjs/core-interface';
-import { datasetSection, type LocalCluster, startLocalCluster } from './local-cluster.js';
+import { datasetSection, type LocalCluster, startLocalCluster } from '@flockerjs/conformance';
 import { ensurePostgres, initDatabase, startPostgres } from './postgres.js';
 
 /**

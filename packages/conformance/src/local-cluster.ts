@@ -97,20 +97,27 @@ export interface ClusterNode {
 export interface LocalCluster {
   /** A REST API client with the API user's certificate. */
   readonly client: ControlClient;
+  /** The cluster's UUID (its CA certificate's OU): what the agents pass to backends that need one. */
+  readonly clusterId: string;
   readonly nodes: { readonly a: ClusterNode; readonly b: ClusterNode };
   /** Stops the agents and the control service; leaves volumes to whoever deletes the datasets. */
   stop(): Promise<void>;
 }
 
+/** The `dataset` section of each node's agent.yml (the backend and its keys): two nodes over one storage. */
+export interface NodeDatasets {
+  readonly a: Readonly<Record<string, unknown>>;
+  readonly b: Readonly<Record<string, unknown>>;
+}
+
 export interface LocalClusterOptions {
   /** Where certificates, the configuration, agent.yml files and mount roots go. */
   readonly scratchDir: string;
-  /** The `dataset` section of each node's agent.yml (the backend and its keys). */
-  readonly datasets: { readonly a: Record<string, unknown>; readonly b: Record<string, unknown> };
+  readonly datasets: NodeDatasets;
   readonly log: (line: string) => void;
 }
 
-/** The `dataset` section of an agent.yml file. */
+/** The `dataset` section of an agent.yml file, as written. */
 export async function datasetSection(agentYml: string): Promise<Record<string, unknown>> {
   const parsed = parse(await readFile(agentYml, 'utf8')) as { dataset?: Record<string, unknown> } | null;
   if (parsed?.dataset === undefined) throw new Error(`${agentYml}: no dataset section`);
@@ -149,10 +156,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     String(agentPort),
   ]);
   const daemons: Daemon[] = [control];
-  const client = new ControlClient({
-    url: `https://127.0.0.1:${apiPort}`,
-    credentials: await loadCredentials(caDir, { kind: 'user', userName: 'demo' }),
-  });
+  const credentials = await loadCredentials(caDir, { kind: 'user', userName: 'demo' });
+  const client = new ControlClient({ url: `https://127.0.0.1:${apiPort}`, credentials });
   const stopAll = async (): Promise<void> => {
     client.close();
     await Promise.all(daemons.map((daemon) => daemon.stop()));
@@ -226,7 +231,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       },
     });
     log(`agents of node A (${nodes.a.uuid}) and node B (${nodes.b.uuid}) report to it`);
-    return { client, nodes, stop: stopAll };
+    return { client, clusterId: credentials.identity.clusterId, nodes, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
