@@ -1,10 +1,11 @@
 // The built flocker-ca, run as a user runs it: in a scratch directory, files checked on disk, then laid out
 // as /etc/flocker would hold them and loaded back with loadCredentials.
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { loadCredentials } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueApiCertificate, loadCredentials, writeCertificateFiles } from '../src/index.js';
 import { scratchDir } from './fixtures.js';
 
 const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
@@ -24,35 +25,63 @@ function flockerCa(
 
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 
-/** A directory holding a fresh cluster.crt/.key. */
-async function initialized(): Promise<string> {
-  const dir = await scratchDir();
-  const result = await flockerCa(dir, 'initialize', 'mycluster');
+// One CA made by the command for the whole file; tests that only need one copy its files. Each command run
+// costs a Node start-up, which a loaded machine makes slow, hence few runs and a generous per-test limit.
+let caDir = '';
+beforeAll(async () => {
+  caDir = await mkdtemp(join(tmpdir(), 'flockerjs-cluster-ca-'));
+  const result = await flockerCa(caDir, 'initialize', 'mycluster');
   expect(result, result.stderr).toMatchObject({ status: 0, stderr: '' });
+  expect(result.stdout).toMatch(/^Created cluster\.key and cluster\.crt for cluster [0-9a-f-]{36}\./);
+}, 300_000);
+afterAll(() => rm(caDir, { recursive: true, force: true }));
+
+/** A scratch directory holding a copy of the CA's files. */
+async function withCa(): Promise<string> {
+  const dir = await scratchDir();
+  for (const file of ['cluster.crt', 'cluster.key']) await copyFile(join(caDir, file), join(dir, file));
   return dir;
 }
 
-describe('flocker-ca', () => {
-  it('initialize writes cluster.crt and cluster.key (0600) and refuses to run again', async () => {
-    const dir = await initialized();
-    expect((await readdir(dir)).sort()).toEqual(['cluster.crt', 'cluster.key']);
-    expect(await mode(join(dir, 'cluster.key'))).toBe(0o600);
-    const before = await readFile(join(dir, 'cluster.key'), 'utf8');
-    const again = await flockerCa(dir, 'initialize', 'mycluster');
+describe('flocker-ca', { timeout: 300_000 }, () => {
+  it('initialize wrote cluster.crt and cluster.key (0600), and refuses to run again', async () => {
+    expect((await readdir(caDir)).sort()).toEqual(['cluster.crt', 'cluster.key']);
+    expect(await mode(join(caDir, 'cluster.key'))).toBe(0o600);
+    const before = await readFile(join(caDir, 'cluster.key'), 'utf8');
+    const again = await flockerCa(caDir, 'initialize', 'mycluster');
     expect(again.status).toBe(1);
-    expect(again.stderr).toContain(`${join(dir, 'cluster.key')}: already exists; refusing to overwrite it`);
-    expect(await readFile(join(dir, 'cluster.key'), 'utf8')).toBe(before);
+    expect(again.stderr).toContain(`${join(caDir, 'cluster.key')}: already exists; refusing to overwrite it`);
+    expect(await readFile(join(caDir, 'cluster.key'), 'utf8')).toBe(before);
   });
 
   it('makes control, node and API-user certificates that load as /etc/flocker lays them out', async () => {
-    const dir = await initialized();
-    expect((await flockerCa(dir, 'create-control-certificate', '192.0.2.10')).status).toBe(0);
+    // The control and user certificates with -i and -o from elsewhere, the node's in the working directory.
+    const dir = await withCa();
+    const control = await flockerCa(
+      await scratchDir(),
+      'create-control-certificate',
+      '-i',
+      caDir,
+      '-o',
+      dir,
+      '192.0.2.10',
+    );
+    expect(control.status, control.stderr).toBe(0);
+    const user = await flockerCa(
+      await scratchDir(),
+      'create-api-certificate',
+      '--inputpath',
+      caDir,
+      '--outputpath',
+      dir,
+      'alice',
+    );
+    expect(user.status, user.stderr).toBe(0);
     const node = await flockerCa(dir, 'create-node-certificate');
-    expect(node.status).toBe(0);
-    expect((await flockerCa(dir, 'create-api-certificate', 'alice')).status).toBe(0);
+    expect(node.status, node.stderr).toBe(0);
+    expect(node.stdout).toContain('/etc/flocker/node.crt');
     const files = (await readdir(dir)).sort();
     const nodeUuid = files.find((file) => /^[0-9a-f-]{36}\.crt$/.test(file))?.slice(0, 36) ?? '';
-    expect(node.stdout).toContain(`/etc/flocker/node.crt`);
     expect(files).toEqual(
       [
         'alice.crt',
@@ -70,13 +99,12 @@ describe('flocker-ca', () => {
 
     // Copied as the printed instructions say: the control service's and a node's /etc/flocker, a user's folder.
     const etc = async (pairs: Record<string, string>): Promise<string> => {
-      const target = join(dir, `etc-${Object.keys(pairs).length}-${Math.random().toString(36).slice(2)}`);
-      await mkdir(target);
+      const target = await scratchDir();
       for (const [from, to] of Object.entries({ 'cluster.crt': 'cluster.crt', ...pairs }))
         await copyFile(join(dir, from), join(target, to));
       return target;
     };
-    const control = await loadCredentials(
+    const loaded = await loadCredentials(
       await etc({
         'control-192.0.2.10.crt': 'control-service.crt',
         'control-192.0.2.10.key': 'control-service.key',
@@ -89,34 +117,29 @@ describe('flocker-ca', () => {
         kind: 'node',
       },
     );
-    const user = await loadCredentials(await etc({ 'alice.crt': 'alice.crt', 'alice.key': 'alice.key' }), {
+    const alice = await loadCredentials(await etc({ 'alice.crt': 'alice.crt', 'alice.key': 'alice.key' }), {
       kind: 'user',
       userName: 'alice',
     });
-    const clusterId = control.identity.clusterId;
+    const clusterId = loaded.identity.clusterId;
     expect(agent.identity).toEqual({ kind: 'node', nodeUuid, clusterId });
-    expect(user.identity).toEqual({ kind: 'user', userName: 'alice', clusterId });
-  });
-
-  it('reads the CA from -i and writes to -o', async () => {
-    const ca = await initialized();
-    const out = await scratchDir();
-    const result = await flockerCa(await scratchDir(), 'create-api-certificate', '-i', ca, '-o', out, 'bob');
-    expect(result.status, result.stderr).toBe(0);
-    expect((await readdir(out)).sort()).toEqual(['bob.crt', 'bob.key']);
-    expect((await readdir(ca)).sort()).toEqual(['cluster.crt', 'cluster.key']);
+    expect(alice.identity).toEqual({ kind: 'user', userName: 'alice', clusterId });
   });
 
   it('refuses to overwrite a certificate or a key, and leaves both as they were', async () => {
-    const dir = await initialized();
-    expect((await flockerCa(dir, 'create-api-certificate', 'alice')).status).toBe(0);
+    const dir = await withCa();
+    const authority = {
+      certificate: await readFile(join(caDir, 'cluster.crt'), 'utf8'),
+      key: await readFile(join(caDir, 'cluster.key'), 'utf8'),
+    };
+    await writeCertificateFiles(dir, 'alice', await issueApiCertificate(authority, 'alice'));
     const before = await readFile(join(dir, 'alice.crt'), 'utf8');
     const again = await flockerCa(dir, 'create-api-certificate', 'alice');
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/alice\.key: already exists; refusing to overwrite it/);
     expect(await readFile(join(dir, 'alice.crt'), 'utf8')).toBe(before);
     // The certificate alone existing is enough to refuse, and no key is left behind.
-    const lone = await initialized();
+    const lone = await withCa();
     await copyFile(join(dir, 'alice.crt'), join(lone, 'alice.crt'));
     expect((await flockerCa(lone, 'create-api-certificate', 'alice')).stderr).toMatch(
       /alice\.crt: already exists/,
@@ -130,9 +153,8 @@ describe('flocker-ca', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(`flocker-ca: error: ${join(empty, 'cluster.crt')}: is missing\n`);
     expect(await readdir(empty)).toEqual([]);
-    const dir = await initialized();
     const out = await scratchDir();
-    await copyFile(join(dir, 'cluster.crt'), join(out, 'cluster.crt'));
+    await copyFile(join(caDir, 'cluster.crt'), join(out, 'cluster.crt'));
     const noKey = await flockerCa(out, 'create-control-certificate', 'control.example.com');
     expect(noKey.stderr).toContain(`${join(out, 'cluster.key')}: is missing`);
   });
@@ -152,7 +174,7 @@ describe('flocker-ca', () => {
   });
 
   it('exits 1 on a user name that cannot be a file name', async () => {
-    const dir = await initialized();
+    const dir = await withCa();
     const result = await flockerCa(dir, 'create-api-certificate', '../escape');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('invalid user name "../escape"');

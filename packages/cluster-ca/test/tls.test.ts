@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { Agent, createServer, request as httpsRequest } from 'node:https';
 import { type AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   type ClusterCredentials,
@@ -234,6 +235,20 @@ it('peerIdentity refuses a plain TCP socket (a server started without TLS) with 
 describe('the client (clientTlsOptions / createClientAgent)', () => {
   it('accepts control-service however it was dialled: 127.0.0.1 is not in a certificate made for another host', async () => {
     expect((await get(nodeServer.url, createClientAgent(cluster.node))).status).toBe(200);
+  });
+
+  it('works as an undici Agent’s connect options for fetch, and still refuses a server not named control-service', async () => {
+    const dispatcher = new UndiciAgent({ connect: clientTlsOptions(cluster.user) });
+    onTestFinished(() => dispatcher.close());
+    const response = await undiciFetch(userServer.url, { dispatcher });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ kind: 'user', userName: 'alice' });
+    const impostor = await startServer({ ...cluster.node }, ['user']);
+    onTestFinished(() => impostor.close());
+    await expect(undiciFetch(impostor.url, { dispatcher })).rejects.toMatchObject({
+      cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+    });
+    expect(impostor.reached).toBe(0);
   });
 
   it('refuses a server certificate of the cluster CA that is not named control-service', async () => {

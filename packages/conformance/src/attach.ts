@@ -3,6 +3,7 @@ import { describe, expect } from 'vitest';
 import { expectCode } from './expect-code.js';
 import { conformanceTest } from './harness.js';
 import type { ResolvedOptions } from './options.js';
+import { otherNode } from './other-node.js';
 
 /** attachVolume(): the returned value, the listing, and every refusal. */
 export function attachTests(options: ResolvedOptions): void {
@@ -40,6 +41,22 @@ export function attachTests(options: ResolvedOptions): void {
             blockDeviceId: volume.blockDeviceId,
           },
         );
+      },
+    );
+
+    conformanceTest(
+      'attachVolume(volume attached to another node) rejects with ALREADY_ATTACHED and leaves it there',
+      options,
+      async (h, context) => {
+        const node = await otherNode(options, h.thisNode, context);
+        const volume = await h.createVolume();
+        const elsewhere = await h.api.attachVolume(volume.blockDeviceId, node);
+        expect(elsewhere).toEqual(withAttachedTo(volume, node));
+        await expectCode(h.api.attachVolume(volume.blockDeviceId, h.thisNode), 'ALREADY_ATTACHED', {
+          blockDeviceId: volume.blockDeviceId,
+        });
+        await h.eventually(async () => expect(await h.api.listVolumes()).toEqual([elsewhere]));
+        await h.expectBackendHolds(elsewhere);
       },
     );
 

@@ -65,6 +65,20 @@ export function createTests(options: ResolvedOptions): void {
       },
     );
 
+    conformanceTest(
+      'createVolume() for a dataset that has a volume returns it or refuses with DATASET_EXISTS, as declared, never a second',
+      options,
+      async (h) => {
+        const datasetId = randomUUID();
+        const first = await h.api.createVolume(datasetId, options.minimumAllocatableSize);
+        const again = h.api.createVolume(datasetId, options.minimumAllocatableSize);
+        if (h.api.capabilities.idempotentCreate === true) expect(await again).toEqual(first);
+        else await expectCode(again, 'DATASET_EXISTS');
+        await h.eventually(async () => expect(await h.api.listVolumes()).toEqual([first]));
+        await h.expectBackendHolds(first);
+      },
+    );
+
     conformanceTest('parallel createVolume() calls give distinct volumes, all listed', options, async (h) => {
       const volumes = await Promise.all(Array.from({ length: 4 }, () => h.createVolume()));
       expect(new Set(volumes.map((volume) => volume.blockDeviceId)).size).toBe(volumes.length);

@@ -10,10 +10,11 @@ import { interfaceTests } from './interface.js';
 import { listTests } from './list.js';
 import { type ConformanceOptions, resolveOptions } from './options.js';
 import { profileTests } from './profiles.js';
+import { resizeTests } from './resize.js';
 
 /**
  * Registers the whole conformance suite for one driver in the calling vitest file: the original 27 cases,
- * the checks added since, and the profile and cloud suites where the driver declares them.
+ * the checks added since, and the profile, cloud and resize suites where the driver declares them.
  */
 export function describeBlockDeviceAPI(options: ConformanceOptions): void {
   const resolved = resolveOptions(options);
@@ -28,5 +29,6 @@ export function describeBlockDeviceAPI(options: ConformanceOptions): void {
     dataTests(resolved);
     profileTests(resolved);
     cloudApiTests(resolved);
+    resizeTests(resolved);
   });
 }

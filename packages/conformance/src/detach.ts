@@ -6,6 +6,7 @@ import { conformanceTest } from './harness.js';
 import { sorted } from './list.js';
 import type { ResolvedOptions } from './options.js';
 import { deviceNoLongerServes, writeDevice } from './os.js';
+import { otherNode } from './other-node.js';
 
 /** detachVolume(): refusals, the listing, and the device really going away. */
 export function detachTests(options: ResolvedOptions): void {
@@ -21,6 +22,22 @@ export function detachTests(options: ResolvedOptions): void {
         blockDeviceId: volume.blockDeviceId,
       });
     });
+
+    conformanceTest(
+      'detachVolume() detaches a volume from whichever node holds it, another node included',
+      options,
+      async (h, context) => {
+        const node = await otherNode(options, h.thisNode, context);
+        const volume = await h.createVolume();
+        await h.api.attachVolume(volume.blockDeviceId, node);
+        await h.api.detachVolume(volume.blockDeviceId);
+        await h.eventually(async () => expect(await h.api.listVolumes()).toEqual([volume]));
+        await h.expectBackendHolds(volume);
+        // Detached for real: it attaches here now.
+        const here = await h.api.attachVolume(volume.blockDeviceId, h.thisNode);
+        expect(here).toEqual(withAttachedTo(volume, h.thisNode));
+      },
+    );
 
     conformanceTest(
       'detachVolume() lists the volume as unattached and removes its device, leaving others attached',

@@ -3,6 +3,7 @@ import { expectCode } from './expect-code.js';
 import { conformanceTest } from './harness.js';
 import type { ResolvedOptions } from './options.js';
 import { isBlockDevice } from './os.js';
+import { otherNode } from './other-node.js';
 
 /** getDevicePath(): the one answer that loses data when wrong. */
 export function devicePathTests(options: ResolvedOptions): void {
@@ -18,6 +19,20 @@ export function devicePathTests(options: ResolvedOptions): void {
         blockDeviceId: volume.blockDeviceId,
       });
     });
+
+    conformanceTest(
+      'getDevicePath(volume attached to another node) rejects with UNATTACHED',
+      options,
+      async (h, context) => {
+        const node = await otherNode(options, h.thisNode, context);
+        const volume = await h.createVolume();
+        await h.api.attachVolume(volume.blockDeviceId, node);
+        // Another node's device path would be a path on this host too, and writing to it would lose data.
+        await expectCode(h.api.getDevicePath(volume.blockDeviceId), 'UNATTACHED', {
+          blockDeviceId: volume.blockDeviceId,
+        });
+      },
+    );
 
     conformanceTest('getDevicePath(attached volume) returns a block device', options, async (h) => {
       const volume = await h.createAttachedVolume();

@@ -44,4 +44,5 @@ export {
   writeDevice,
 } from './os.js';
 export { profileTests } from './profiles.js';
+export { resizeTests } from './resize.js';
 export { type ApiMethods, withMethods } from './with-methods.js';

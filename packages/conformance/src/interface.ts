@@ -24,6 +24,12 @@ export function interfaceTests(options: ResolvedOptions): void {
         if (cloudApi) expect(members.listLiveNodes).toBeTypeOf('function');
         if (startNode) expect(members.startNode).toBeTypeOf('function');
         if (resize) expect(members.resizeVolume).toBeTypeOf('function');
+        // The two behaviour declarations are optional, and booleans when given.
+        const { idempotentCreate = false, destroysAttached = false } = api.capabilities;
+        expect({ idempotentCreate, destroysAttached }).toEqual({
+          idempotentCreate: expect.any(Boolean),
+          destroysAttached: expect.any(Boolean),
+        });
       },
     );
 
@@ -47,6 +53,20 @@ export function interfaceTests(options: ResolvedOptions): void {
         const unit = await api.allocationUnit();
         expect(Number.isSafeInteger(unit) && unit > 0, `allocation unit ${unit}`).toBe(true);
         expect(options.minimumAllocatableSize % unit, 'minimumAllocatableSize % allocationUnit()').toBe(0);
+      },
+    );
+
+    conformanceTest(
+      'allocationUnit() stays the same while the API creates, attaches, detaches and destroys volumes',
+      options,
+      async (h) => {
+        const units = [await h.api.allocationUnit()];
+        const volume = await h.createAttachedVolume();
+        units.push(await h.api.allocationUnit());
+        await h.api.detachVolume(volume.blockDeviceId);
+        await h.api.destroyVolume(volume.blockDeviceId);
+        units.push(await h.api.allocationUnit());
+        expect(units).toEqual([units[0], units[0], units[0]]);
       },
     );
   });

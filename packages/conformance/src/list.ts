@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { type BlockDeviceVolume, withAttachedTo } from '@flockerjs/core-interface';
 import { describe, expect } from 'vitest';
 import { conformanceTest } from './harness.js';
 import type { ResolvedOptions } from './options.js';
+import { otherNode } from './other-node.js';
 
 /** listVolumes(): complete, exact, and limited to this API's volumes. */
 export function listTests(options: ResolvedOptions): void {
@@ -43,6 +45,38 @@ export function listTests(options: ResolvedOptions): void {
         expect(sorted(await h.api.listVolumes())).toEqual(sorted([unattached, attached])),
       );
     });
+
+    conformanceTest(
+      'listVolumes() lists a volume attached to another node as attached there',
+      options,
+      async (h, context) => {
+        const node = await otherNode(options, h.thisNode, context);
+        const here = await h.createAttachedVolume();
+        const volume = await h.createVolume();
+        await h.api.attachVolume(volume.blockDeviceId, node);
+        await h.eventually(async () =>
+          expect(sorted(await h.api.listVolumes())).toEqual(sorted([here, withAttachedTo(volume, node)])),
+        );
+      },
+    );
+
+    conformanceTest(
+      'listVolumes() is complete when the volumes fill more than one page of the backend',
+      options,
+      async (h, context) => {
+        const { listPageSize } = options;
+        if (listPageSize === undefined) {
+          return context.skip("the backend's listing has no pages (no listPageSize option)");
+        }
+        const volumes: BlockDeviceVolume[] = [];
+        // A few at a time: a page may be large, and the backend need not take them all at once.
+        while (volumes.length <= listPageSize) {
+          const batch = Math.min(4, listPageSize + 1 - volumes.length);
+          volumes.push(...(await Promise.all(Array.from({ length: batch }, () => h.createVolume()))));
+        }
+        await h.eventually(async () => expect(sorted(await h.api.listVolumes())).toEqual(sorted(volumes)));
+      },
+    );
 
     conformanceTest('listVolumes() lists several volumes attached to this node', options, async (h) => {
       const first = await h.createAttachedVolume();

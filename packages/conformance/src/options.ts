@@ -19,6 +19,11 @@ export interface InspectedVolume {
   readonly size: number;
   readonly attachedTo: string | null;
   readonly datasetId: string;
+  /**
+   * The profile the backend holds the volume under, by the name `createVolumeWithProfile` was given (the
+   * back door maps the backend's volume type back to it); left out where the volume has none.
+   */
+  readonly profile?: string | undefined;
 }
 
 export interface ConformanceOptions {
@@ -42,6 +47,22 @@ export interface ConformanceOptions {
    * suite checks effects without trusting `listVolumes`. Resolves `undefined` for a volume that does not exist.
    */
   readonly inspect?: (blockDeviceId: string) => Promise<InspectedVolume | undefined>;
+  /**
+   * The id of another node of the backend that this API can attach volumes to (for a cloud, a second running
+   * instance). The cases about volumes attached elsewhere are reported skipped without it.
+   */
+  readonly otherNodeId?: () => string | Promise<string>;
+  /**
+   * How many volumes one page of the backend's listing holds (as the test backend is set up): the suite
+   * creates one more and expects them all listed. Leave it unset for a backend whose listing has no pages;
+   * that case is then reported skipped, saying so.
+   */
+  readonly listPageSize?: number;
+  /**
+   * Back door for the cloud API cases: stops node `nodeId` without the driver and resolves a function that
+   * starts it again (the suite calls it after the test). Without it, those cases are reported skipped.
+   */
+  readonly stopNode?: (nodeId: string) => Promise<() => Promise<void>>;
   /**
    * For eventually consistent listings: how often, and how far apart, a listing assertion is tried before
    * it fails. @default { attempts: 1, intervalMs: 1000 }

@@ -33,5 +33,28 @@ export function profileTests(options: ResolvedOptions): void {
         );
       },
     );
+
+    conformanceTest(
+      'createVolumeWithProfile() reaches the backend: it holds each volume under its profile',
+      options,
+      async (h, context) => {
+        const { api } = h;
+        const { inspect } = options;
+        if (!isProfiled(api)) return context.skip('the driver does not declare capabilities.profiles');
+        if (inspect === undefined) return context.skip('no inspect back door to read the profile with');
+        for (const profile of MANDATORY_PROFILES) {
+          const volume = await api.createVolumeWithProfile(
+            randomUUID(),
+            options.minimumAllocatableSize,
+            profile,
+          );
+          await h.eventually(async () =>
+            expect(await inspect(volume.blockDeviceId), profile).toEqual(
+              expect.objectContaining({ profile }),
+            ),
+          );
+        }
+      },
+    );
   });
 }

@@ -179,6 +179,29 @@ export class ControlClient {
     });
   }
 
+  /**
+   * Polls `/v1/state/nodes` until every node of `nodeUuids` is listed (their agents are reporting); returns the
+   * nodes listed then. @throws `TIMEOUT` naming the nodes still missing.
+   */
+  async waitForNodes(
+    nodeUuids: readonly string[],
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<NodeSummary[]> {
+    return waitFor({
+      what: `nodes ${nodeUuids.join(', ')} to report`,
+      timeoutMs: options.timeoutMs,
+      intervalMs: 50,
+      maxIntervalMs: 500,
+      clock: this.#clock,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      poll: async () => {
+        const nodes = await this.nodes();
+        const missing = nodeUuids.filter((uuid) => !nodes.some((node) => node.uuid === uuid));
+        return missing.length === 0 ? { done: true, value: nodes } : { done: false, state: { missing } };
+      },
+    });
+  }
+
   // --- agent protocol ---
 
   /** Reports this node's state; returns the node UUID the service recorded it under. */

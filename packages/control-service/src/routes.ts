@@ -326,11 +326,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
   for (const r of ROUTES) {
     const path = r.url.replace(/:([a-z_]+)/g, '{$1}');
     const parameters = [
-      ...Object.keys((r.params as z.ZodObject | undefined)?.shape ?? {}).map((name) => ({
+      ...Object.entries((r.params as z.ZodObject | undefined)?.shape ?? {}).map(([name, type]) => ({
         name,
         in: 'path',
         required: true,
-        schema: { type: 'string' },
+        schema: schema(type as z.ZodType, 'input'),
       })),
       ...Object.entries((r.query as z.ZodObject | undefined)?.shape ?? {}).map(([name, type]) => ({
         name,

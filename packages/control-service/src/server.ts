@@ -32,7 +32,7 @@ export interface ControlServerOptions {
   readonly credentials: ClusterCredentials | undefined;
   /** Ports to serve the same API on; 0 picks a free one. @default [4523, 4524] */
   readonly ports?: readonly number[];
-  /** @default '::' (all addresses) */
+  /** @default '0.0.0.0' (every IPv4 address, as the original); '::' for IPv6 too */
   readonly host?: string;
   /** Where failures worth an operator's attention go. @default standard error */
   readonly log?: (line: string) => void;
@@ -90,6 +90,10 @@ export async function startControlServer(options: ControlServerOptions): Promise
     app.route({
       method: route.method,
       url: route.url,
+      // Who may call is decided before the body is read.
+      onRequest: async (request) => {
+        identify(request, credentials, route.audience);
+      },
       handler: async (request, reply) => {
         const peer = identify(request, credentials, route.audience);
         if (route.conditional) service.checkTag(ifMatches(request));
@@ -106,7 +110,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   }
 
   const ports = options.ports ?? [DEFAULT_API_PORT, DEFAULT_AGENT_PORT];
-  const host = options.host ?? '::';
+  const host = options.host ?? '0.0.0.0';
   const [first = DEFAULT_API_PORT, ...others] = ports;
   await app.listen({ port: first, host });
   const extra: Server[] = [];

@@ -308,7 +308,12 @@ describe('state', () => {
     const node = randomUUID();
     const era = randomUUID();
     await control.agent(node).reportNodeState({ instance_id: 'i-1', era, datasets: [] });
-    expect(await control.client.nodes()).toEqual([{ uuid: node, host: '127.0.0.1' }]);
+    expect(await control.client.waitForNodes([node], { timeoutMs: 60_000 })).toEqual([
+      { uuid: node, host: '127.0.0.1' },
+    ]);
+    await expect(control.client.waitForNodes([randomUUID()], { timeoutMs: 1 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
     expect(await control.client.nodeByEra(era)).toBe(node);
     const missing = await raw(control.server.url, 'GET', `/v1/state/nodes/by_era/${randomUUID()}`);
     expect(missing).toMatchObject({ status: 404, body: { description: 'No node found with given era.' } });
@@ -360,5 +365,11 @@ describe('OpenAPI', () => {
       },
     });
     expect(Object.keys(create?.responses ?? {})).toEqual(['201', '400', '409', '412']);
+  });
+
+  it('is the reviewed API: any change to a route or a schema shows in test/openapi.snap.json', async () => {
+    const control = await startTestControl();
+    const { info: _version, ...document } = await control.client.openApi();
+    await expect(`${JSON.stringify(document, null, 2)}\n`).toMatchFileSnapshot('./openapi.snap.json');
   });
 });

@@ -1,16 +1,23 @@
 import type { BlockDeviceVolume } from './volume.js';
 
-/**
- * The storage profiles every profiled backend must accept. `default` is what a dataset without a profile
- * gets; the original mapped it to `bronze`.
- */
-export const MANDATORY_PROFILES = ['gold', 'silver', 'bronze', 'default'] as const;
+/** The storage profiles every profiled backend must accept. */
+export const MANDATORY_PROFILES = ['gold', 'silver', 'bronze'] as const;
 export type MandatoryProfile = (typeof MANDATORY_PROFILES)[number];
+
+/**
+ * Profile names that stand for another: the original's `default`, what a dataset without a profile gets, is
+ * `bronze`. The loader resolves them ({@link withProfileAliases}), so a driver never sees an alias and a driver
+ * written to the original's three profiles accepts `default` too.
+ */
+export const PROFILE_ALIASES: Readonly<Record<string, MandatoryProfile>> = Object.freeze({
+  default: 'bronze',
+});
 
 /**
  * What a driver declares it can do beyond the required contract. Only these declarations decide which optional
  * conformance tests run: a driver that declares a capability is tested on it, one that does not sees those tests
- * reported as skipped.
+ * reported as skipped. The last two choose between two behaviours the contract allows; the suite holds the
+ * driver to the one it declares.
  */
 export interface Capabilities {
   /** The API also implements {@link IProfiledBlockDeviceAPI}. */
@@ -21,6 +28,18 @@ export interface Capabilities {
   readonly startNode: boolean;
   /** The API also implements {@link IResizableBlockDeviceAPI}. */
   readonly resize: boolean;
+  /**
+   * A second {@link IBlockDeviceAPI.createVolume} for a dataset that has a volume (same size, as a retry makes)
+   * returns that volume; without this declaration it is refused with `DATASET_EXISTS`. Never a second volume.
+   * @default false
+   */
+  readonly idempotentCreate?: boolean;
+  /**
+   * {@link IBlockDeviceAPI.destroyVolume} of an attached volume destroys it (the backend detaches it first);
+   * without this declaration it is refused with `ALREADY_ATTACHED` and the volume is kept, attached.
+   * @default false
+   */
+  readonly destroysAttached?: boolean;
 }
 
 /**
@@ -57,16 +76,19 @@ export interface IBlockDeviceAPI {
   /**
    * Creates an unattached volume of exactly `size` bytes for `datasetId`, labelled so that
    * {@link listVolumes} reports the dataset id, and visible only to this API's cluster.
+   * A dataset has at most one volume: for a dataset that has one, the call returns that volume where the driver
+   * declares {@link Capabilities.idempotentCreate}, and is refused with `DATASET_EXISTS` otherwise.
    * @returns the new volume, `attachedTo: null`.
    * @throws `INVALID_SIZE` when `size` is not a positive multiple of {@link allocationUnit}; `INVALID_ID` when
-   *   `datasetId` is not a UUID; `DATASET_EXISTS` where the backend allows one volume per dataset.
+   *   `datasetId` is not a UUID; `DATASET_EXISTS` as above.
    */
   createVolume(datasetId: string, size: number): Promise<BlockDeviceVolume>;
 
   /**
-   * Destroys an unattached volume and its data.
+   * Destroys a volume and its data. An attached volume is destroyed too where the driver declares
+   * {@link Capabilities.destroysAttached}; otherwise it is refused and kept as it is, attached.
    * @throws `UNKNOWN_VOLUME` when no such volume exists, including one already destroyed; `ALREADY_ATTACHED`
-   *   when the backend refuses to destroy an attached volume (detach it first).
+   *   for an attached volume, as above (detach it first).
    */
   destroyVolume(blockDeviceId: string): Promise<void>;
 
@@ -102,17 +124,24 @@ export interface IBlockDeviceAPI {
 /** Declared by `capabilities.profiles`. */
 export interface IProfiledBlockDeviceAPI extends IBlockDeviceAPI {
   /**
-   * {@link IBlockDeviceAPI.createVolume} with a storage profile. Accepts every {@link MANDATORY_PROFILES} name;
-   * other names may be refused with `INVALID_CONFIG`.
+   * {@link IBlockDeviceAPI.createVolume} with a storage profile that reaches the backend (a volume type, a QoS
+   * class): the backend holds the volume under that profile. Accepts every {@link MANDATORY_PROFILES} name; other
+   * names may be refused with `INVALID_CONFIG`. Never called with an alias ({@link PROFILE_ALIASES}).
    */
   createVolumeWithProfile(datasetId: string, size: number, profileName: string): Promise<BlockDeviceVolume>;
 }
 
 /** Declared by `capabilities.cloudApi`: for backends where a stopped node keeps its volumes attached. */
 export interface ICloudAPI extends IBlockDeviceAPI {
-  /** Instance ids (as {@link IBlockDeviceAPI.computeInstanceId}) of the nodes that are running now. */
+  /**
+   * Instance ids (as {@link IBlockDeviceAPI.computeInstanceId}) of the nodes that are running now: a stopped
+   * node is left out.
+   */
   listLiveNodes(): Promise<readonly string[]>;
-  /** Starts a stopped node, best effort. Present when `capabilities.startNode` is declared. */
+  /**
+   * Starts a stopped node, best effort: once started, {@link listLiveNodes} includes it again. Present when
+   * `capabilities.startNode` is declared.
+   */
   startNode?(nodeId: string): Promise<void>;
 }
 
@@ -138,6 +167,29 @@ export function isProfiled(api: IBlockDeviceAPI): api is IProfiledBlockDeviceAPI
     api.capabilities.profiles &&
     typeof (api as IProfiledBlockDeviceAPI).createVolumeWithProfile === 'function'
   );
+}
+
+/** The profile `name` stands for: itself, unless it is one of the {@link PROFILE_ALIASES}. */
+export function resolveProfileAlias(name: string): string {
+  return Object.hasOwn(PROFILE_ALIASES, name) ? (PROFILE_ALIASES[name] as string) : name;
+}
+
+/**
+ * `api` with every profile alias resolved before the driver sees it (`default` becomes `bronze`). The loader
+ * applies it to every API it makes; other members are the driver's own, bound to it.
+ */
+export function withProfileAliases<T extends IBlockDeviceAPI>(api: T): T {
+  if (!isProfiled(api)) return api;
+  const createVolumeWithProfile: IProfiledBlockDeviceAPI['createVolumeWithProfile'] = (d, size, profile) =>
+    api.createVolumeWithProfile(d, size, resolveProfileAlias(profile));
+  // The proxy's own target is a blank object, so a frozen driver's members can be replaced as well.
+  return new Proxy(Object.create(null) as T, {
+    get(_blank, property) {
+      if (property === 'createVolumeWithProfile') return createVolumeWithProfile;
+      const value: unknown = Reflect.get(api, property, api);
+      return typeof value === 'function' ? value.bind(api) : value;
+    },
+  });
 }
 
 /** True when `api` declares the cloud API and implements it. */

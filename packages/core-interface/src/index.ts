@@ -21,6 +21,9 @@ export {
   isResizable,
   MANDATORY_PROFILES,
   type MandatoryProfile,
+  PROFILE_ALIASES,
+  resolveProfileAlias,
+  withProfileAliases,
 } from './driver.js';
 export {
   AlreadyAttachedError,

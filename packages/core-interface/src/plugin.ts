@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { moduleResolve } from 'import-meta-resolve';
 import { z } from 'zod';
 import type { AgentConfig, DatasetConfig } from './config.js';
-import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI } from './driver.js';
+import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI, withProfileAliases } from './driver.js';
 import { InvalidConfigError, PluginLoadError } from './errors.js';
 import { formatIssues, issueMessages } from './issues.js';
 import { loadAgentConfig } from './load-config.js';
@@ -245,7 +245,7 @@ export async function instantiateBackend<Config>(
   if (missing.length > 0) {
     throw new PluginLoadError(backend.name, `apiFactory returned an API without ${missing.join(', ')}`);
   }
-  return instrumentApi(api, logger, backend.name);
+  return instrumentApi(withProfileAliases(api), logger, backend.name);
 }
 
 export interface OpenedBackend {

@@ -49,13 +49,13 @@ describe.skipIf(skipUnlessRoot)(
 
     beforeEach(async () => {
       world = await makeWorld('agent-control-');
-    });
+    }, 60_000);
     afterEach(async () => {
       for (const agent of agents) killGroup(agent);
       for (const client of clients) client.close();
       await server?.close();
       await world.cleanup();
-    });
+    }, 60_000);
 
     it('creates, moves (with its data) and deletes a dataset through the REST API', async () => {
       const authority = await createAuthority('agent-test');
@@ -113,9 +113,8 @@ describe.skipIf(skipUnlessRoot)(
       const b = await startAgent('node-b');
       const exits = [collect(a.child), collect(b.child)];
 
-      const nodesReported = async (): Promise<string[]> => (await user.nodes()).map((n) => n.uuid).sort();
-      await eventually('both agents to report', async () => (await nodesReported()).length === 2);
-      expect(await nodesReported()).toEqual([a.nodeId, b.nodeId].sort());
+      const nodes = await user.waitForNodes([a.nodeId, b.nodeId], { timeoutMs: 60_000 });
+      expect(nodes.map((n) => n.uuid).sort()).toEqual([a.nodeId, b.nodeId].sort());
 
       const created = await user.createDataset({ primary: a.nodeId, maximum_size: 64 * MIB });
       const id = created.dataset_id;

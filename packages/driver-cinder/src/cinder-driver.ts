@@ -1,5 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
   AlreadyAttachedError,
   assertDatasetId,
@@ -10,6 +9,7 @@ import {
   type Clock,
   checkAllocatableSize,
   DatasetExistsError,
+  type DriverContext,
   type Exec,
   execCommand,
   hasCode,
@@ -19,20 +19,22 @@ import {
   isUuid,
   type Logger,
   MANDATORY_PROFILES,
+  resolveProfileAlias,
   silentLogger,
   systemClock,
+  TimeoutError,
   UnattachedVolumeError,
   UnknownVolumeError,
-  waitFor,
 } from '@flockerjs/core-interface';
 import { type CinderClient, type CinderVolume, PkgcloudCinderClient } from './cinder-client.js';
 import type { CinderConfig } from './config.js';
-import { byIdNames, findDevice } from './device/discovery.js';
+import { findDevice } from './device/discovery.js';
 import { type HttpSend, sendHttp, type TlsOptions } from './http.js';
 import { discoverInstanceId, hostAddresses } from './instance-id.js';
 import { type NovaClient, PkgcloudNovaClient } from './nova-client.js';
-import { isRetryable, mayHaveApplied, OpenStackCallError } from './openstack-error.js';
+import { mayHaveApplied } from './openstack-error.js';
 import { OpenStackSession } from './openstack-session.js';
+import { VolumeStateError, VolumeWaits } from './volume-waits.js';
 
 export const DRIVER_NAME = 'openstack';
 /** Cinder sizes volumes in whole GiB (its API says GB; every backend means GiB). */
@@ -47,10 +49,9 @@ export const VOLUME_NAME_PREFIX = 'flocker-';
 const MUTATION_ATTEMPTS = 3;
 /** Cinder ids are UUIDs; anything else cannot name a volume and is not sent. */
 const VOLUME_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Statuses a volume passes through while Nova attaches it (`reserved` is Cinder's since the attachments API). */
-const ATTACHING = ['available', 'reserved', 'attaching'] as const;
 const ATTACHED_STATES: ReadonlySet<string> = new Set(['reserved', 'attaching', 'in-use', 'detaching']);
 
+/** What the driver runs with: the clients, this host's I/O and the log. */
 export interface CinderDeps {
   readonly cinder: CinderClient;
   readonly nova: NovaClient;
@@ -61,38 +62,47 @@ export interface CinderDeps {
   readonly logger: Logger;
 }
 
-export interface OpenOptions {
-  /** This cluster's id: volumes carry it, and only volumes carrying it are this API's. */
-  readonly clusterId: string;
-  readonly logger?: Logger;
-  /** Replacements for the production dependencies (an emulator-pointed `send`, a fake clock, …). */
-  readonly deps?: Partial<CinderDeps>;
-}
+/**
+ * What {@link CinderDriver.open} takes besides the config: the loader's context (the cluster id is required)
+ * and, for tests, replacements for any production dependency (an emulator-pointed `send`, a fake clock, ...).
+ */
+export interface CinderContext extends DriverContext, Partial<Omit<CinderDeps, 'logger'>> {}
 
 export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   readonly capabilities: Capabilities = Object.freeze({
     profiles: true,
     cloudApi: true,
-    startNode: false,
+    startNode: true,
     resize: false,
+    // A retried create (its reply lost) finds the dataset's volume and returns it: never a second one.
+    idempotentCreate: true,
+    // Cinder refuses to delete an attached volume; the caller detaches first.
+    destroysAttached: false,
   });
   readonly #config: CinderConfig;
   readonly #clusterId: string;
   readonly #deps: CinderDeps;
+  readonly #waits: VolumeWaits;
   #instanceId: Promise<string> | undefined;
 
   constructor(config: CinderConfig, clusterId: string, deps: CinderDeps) {
     this.#config = Object.freeze(structuredClone(config));
     this.#clusterId = clusterId;
     this.#deps = deps;
+    this.#waits = new VolumeWaits({ cinder: deps.cinder, config: this.#config, clock: deps.clock });
   }
 
-  /** A driver with production dependencies (pkgcloud over HTTP, `/dev`, the real clock) unless replaced. */
-  static async open(config: CinderConfig, options: OpenOptions): Promise<CinderDriver> {
-    if (!isUuid(options.clusterId)) throw new InvalidConfigError([`cluster id: expected a UUID`]);
-    const logger = options.deps?.logger ?? options.logger ?? silentLogger;
-    const clock = options.deps?.clock ?? systemClock;
-    const send = options.deps?.send ?? sendHttp;
+  /**
+   * A driver with production dependencies (pkgcloud over HTTP, `/dev`, the real clock) unless the context
+   * replaces them. No request is made: Keystone is first asked on the first call that needs the cloud.
+   */
+  static async open(config: CinderConfig, context: CinderContext): Promise<CinderDriver> {
+    const clusterId = context.clusterId;
+    if (!isUuid(clusterId))
+      throw new InvalidConfigError([`cluster id: ${DRIVER_NAME} needs the cluster's UUID`]);
+    const logger = context.logger ?? silentLogger;
+    const clock = context.clock ?? systemClock;
+    const send = context.send ?? sendHttp;
     let ca: string | undefined;
     if (config.verify_ca_path !== undefined) {
       try {
@@ -104,15 +114,15 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       }
     }
     const tls: TlsOptions = { ca, verify: config.verify_peer };
-    const needsSession = options.deps?.cinder === undefined || options.deps.nova === undefined;
+    const needsSession = context.cinder === undefined || context.nova === undefined;
     const session = needsSession ? new OpenStackSession(config, tls, { send, clock, logger }) : undefined;
-    return new CinderDriver(config, options.clusterId, {
-      cinder: options.deps?.cinder ?? new PkgcloudCinderClient(session as OpenStackSession),
-      nova: options.deps?.nova ?? new PkgcloudNovaClient(session as OpenStackSession),
-      exec: options.deps?.exec ?? execCommand,
+    return new CinderDriver(config, clusterId, {
+      cinder: context.cinder ?? new PkgcloudCinderClient(session as OpenStackSession),
+      nova: context.nova ?? new PkgcloudNovaClient(session as OpenStackSession),
+      exec: context.exec ?? execCommand,
       clock,
       send,
-      localAddresses: options.deps?.localAddresses ?? hostAddresses,
+      localAddresses: context.localAddresses ?? hostAddresses,
       logger,
     });
   }
@@ -141,103 +151,100 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     assertDatasetId(datasetId);
     checkAllocatableSize(GIB, size);
     const volumeType = this.#config.volume_types[profileName];
-    if (volumeType === undefined && !(MANDATORY_PROFILES as readonly string[]).includes(profileName)) {
+    if (
+      volumeType === undefined &&
+      !(MANDATORY_PROFILES as readonly string[]).includes(resolveProfileAlias(profileName))
+    ) {
       throw new InvalidConfigError([`profile ${JSON.stringify(profileName)}: no volume_types entry for it`]);
     }
     const name = `${VOLUME_NAME_PREFIX}${datasetId}`;
     const metadata = { [CLUSTER_ID_LABEL]: this.#clusterId, [DATASET_ID_LABEL]: datasetId };
-    let created: CinderVolume | undefined;
-    for (let attempt = 1; created === undefined; attempt += 1) {
+    const failed: string[] = [];
+    for (let attempt = 1; ; attempt += 1) {
       // A create whose reply was lost (timeout, 5xx) may have made the volume: find it before making another.
-      const existing = await this.#deps.cinder.listVolumes({ name, metadata });
-      if (existing.length > 1) {
+      const found = await this.#sameName(name, metadata);
+      let volume = found;
+      if (found?.status === 'error') {
+        // Plain `error` is where a failed create ends (later failures have statuses of their own): no data.
+        await this.#discard(found.id);
+        volume = undefined;
+      } else if (found?.status.startsWith('error')) {
         throw new BackendError(
           'createVolume',
-          `${existing.length} volumes named ${name} exist in this cluster`,
+          `volume ${found.id} named ${name} is ${found.status}: it may hold data, so it is neither used nor replaced`,
         );
+      } else if (found !== undefined && (found.sizeGiB * GIB !== size || found.attachments.length > 0)) {
+        throw new DatasetExistsError(datasetId, found.id);
       }
-      const [found] = existing;
-      if (found !== undefined) {
-        if (found.sizeGiB * GIB !== size || found.attachments.length > 0)
-          throw new DatasetExistsError(datasetId, found.id);
-        created = found;
-        break;
+      if (volume === undefined) {
+        try {
+          volume = await this.#deps.cinder.createVolume({
+            name,
+            sizeGiB: size / GIB,
+            metadata,
+            volumeType,
+            availabilityZone: this.#config.availability_zone,
+          });
+        } catch (error) {
+          if (attempt >= MUTATION_ATTEMPTS || !mayHaveApplied(error)) throw error;
+          continue;
+        }
       }
       try {
-        created = await this.#deps.cinder.createVolume({
-          name,
-          sizeGiB: size / GIB,
-          metadata,
-          volumeType,
-          availabilityZone: this.#config.availability_zone,
-        });
+        return this.#toBlockDeviceVolume(await this.#waits.created(volume.id));
       } catch (error) {
-        if (attempt >= MUTATION_ATTEMPTS || !mayHaveApplied(error)) throw error;
+        // Cinder will not bring an `error` volume back: delete it at once, and try a new one.
+        if (!(error instanceof VolumeStateError && error.status === 'error')) throw error;
+        await this.#discard(volume.id);
+        failed.push(volume.id);
+        if (attempt >= MUTATION_ATTEMPTS) {
+          throw new BackendError('createVolume', `volumes ${failed.join(', ')} ended in error (deleted)`);
+        }
       }
     }
-    const ready = await this.#waitFor(created.id, 'available', ['creating'], this.#config.timeouts.create_ms);
-    return this.#toBlockDeviceVolume(ready);
   }
 
   async destroyVolume(blockDeviceId: string): Promise<void> {
-    let volume = await this.#ownVolume(blockDeviceId);
+    const volume = await this.#ownVolume(blockDeviceId);
     if (volume.attachments.length > 0 || ATTACHED_STATES.has(volume.status)) {
       throw new AlreadyAttachedError(blockDeviceId, volume.attachments[0]?.serverId ?? null);
     }
-    if (volume.status === 'creating') {
-      volume = await this.#waitFor(blockDeviceId, 'available', ['creating'], this.#config.timeouts.create_ms);
-    }
+    if (volume.status === 'creating') await this.#waits.created(blockDeviceId);
     try {
       await this.#deps.cinder.deleteVolume(blockDeviceId);
     } catch (error) {
       if (hasCode(error, 'UNKNOWN_VOLUME')) return; // a retried DELETE whose first try went through
       throw error;
     }
-    await waitFor({
-      what: `volume ${blockDeviceId} to be deleted`,
-      timeoutMs: this.#config.timeouts.destroy_ms,
-      ...this.#pollTiming(),
-      retryable: (error) => isRetryable(error, true),
-      poll: async () => {
-        try {
-          const { status } = await this.#deps.cinder.getVolume(blockDeviceId);
-          if (status === 'error_deleting') throw this.#unexpected(blockDeviceId, 'deleted', status);
-          return { done: false, state: status };
-        } catch (error) {
-          if (hasCode(error, 'UNKNOWN_VOLUME')) return { done: true, value: undefined };
-          throw error;
-        }
-      },
-    });
+    await this.#waits.deleted(blockDeviceId);
   }
 
   async attachVolume(blockDeviceId: string, attachTo: string): Promise<BlockDeviceVolume> {
-    let volume = await this.#ownVolume(blockDeviceId);
+    const volume = await this.#ownVolume(blockDeviceId);
     if (volume.attachments.length > 0 || ATTACHED_STATES.has(volume.status)) {
       throw new AlreadyAttachedError(blockDeviceId, volume.attachments[0]?.serverId ?? null);
     }
-    if (volume.status === 'creating') {
-      volume = await this.#waitFor(blockDeviceId, 'available', ['creating'], this.#config.timeouts.create_ms);
-    }
+    if (volume.status === 'creating') await this.#waits.created(blockDeviceId);
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.#deps.nova.attachVolume(attachTo, blockDeviceId);
         break;
       } catch (error) {
-        if (
-          error instanceof OpenStackCallError &&
-          error.status === 400 &&
-          /already attached/.test(error.detail)
-        ) {
-          throw new AlreadyAttachedError(blockDeviceId, null);
-        }
         if (attempt >= MUTATION_ATTEMPTS || !mayHaveApplied(error)) throw error;
         // Nova may have taken the request before its reply was lost: then Cinder shows the volume on its way.
         const now = await this.#deps.cinder.getVolume(blockDeviceId);
         if (ATTACHED_STATES.has(now.status)) break;
       }
     }
-    const attached = await this.#waitFor(blockDeviceId, 'in-use', ATTACHING, this.#config.timeouts.attach_ms);
+    const attached = await this.#waits.attached(blockDeviceId).catch(async (error: unknown) => {
+      if (!(error instanceof TimeoutError)) throw error;
+      // Stuck on the way: undo it, so that the next call starts from `available` (cinder-csi does the same).
+      const undone = await this.#detachFrom(attachTo, blockDeviceId).then(
+        () => 'detached again',
+        (undo: unknown) => `and undoing it failed: ${(undo as Error).message}`,
+      );
+      throw new TimeoutError(`${error.what} (stuck; ${undone})`, error.timeoutMs, error.lastState);
+    });
     const server = attached.attachments[0]?.serverId;
     if (server !== attachTo) {
       throw new BackendError(
@@ -252,20 +259,13 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     let volume = await this.#ownVolume(blockDeviceId);
     if (volume.attachments.length === 0 && (volume.status === 'reserved' || volume.status === 'attaching')) {
       // An attach in flight has no attachment record yet; let it finish so that there is something to detach.
-      volume = await this.#waitFor(blockDeviceId, 'in-use', ATTACHING, this.#config.timeouts.attach_ms);
+      volume = await this.#waits.attached(blockDeviceId);
     }
     const server = volume.attachments[0]?.serverId;
     if (server === undefined) throw new UnattachedVolumeError(blockDeviceId);
-    if (volume.status !== 'detaching') {
-      try {
-        await this.#deps.nova.detachVolume(server, blockDeviceId);
-      } catch (error) {
-        // 404: no longer attached there, say after a retried DELETE whose first try went through.
-        if (!(error instanceof OpenStackCallError && error.status === 404)) throw error;
-      }
-    }
-    await this.#waitFor(blockDeviceId, 'available', ['in-use', 'detaching'], this.#config.timeouts.detach_ms);
-    if (server === (await this.computeInstanceId())) await this.#waitDeviceGone(blockDeviceId);
+    if (volume.status === 'detaching') await this.#waits.detached(blockDeviceId);
+    else await this.#detachFrom(server, blockDeviceId);
+    if (server === (await this.computeInstanceId())) await this.#waits.deviceGone(blockDeviceId);
   }
 
   async listVolumes(): Promise<readonly BlockDeviceVolume[]> {
@@ -282,10 +282,8 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   async getDevicePath(blockDeviceId: string): Promise<string> {
     const volume = await this.#ownVolume(blockDeviceId);
     const here = await this.computeInstanceId();
-    if (
-      volume.status !== 'in-use' ||
-      !volume.attachments.some((attachment) => attachment.serverId === here)
-    ) {
+    const attachment = volume.attachments.find((candidate) => candidate.serverId === here);
+    if (volume.status !== 'in-use' || attachment === undefined) {
       throw new UnattachedVolumeError(blockDeviceId, 'is not attached to this node');
     }
     return findDevice(
@@ -294,11 +292,16 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       volume.sizeGiB * GIB,
       this.#config.timeouts.device_ms,
       this.#deps,
+      attachment.device,
     );
   }
 
   async listLiveNodes(): Promise<readonly string[]> {
     return (await this.#deps.nova.listActiveServers()).map((server) => server.id);
+  }
+
+  async startNode(nodeId: string): Promise<void> {
+    await this.#deps.nova.startServer(nodeId);
   }
 
   // --- internals ---
@@ -317,57 +320,46 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     return volume;
   }
 
-  /** Polls until the volume is `want`, through `transient` states only, within `timeoutMs` (also when stuck). */
-  async #waitFor(
-    blockDeviceId: string,
-    want: string,
-    transient: readonly string[],
-    timeoutMs: number,
-  ): Promise<CinderVolume> {
-    return waitFor({
-      what: `volume ${blockDeviceId} to become ${want}`,
-      timeoutMs,
-      ...this.#pollTiming(),
-      retryable: (error) => isRetryable(error, true),
-      poll: async () => {
-        const volume = await this.#deps.cinder.getVolume(blockDeviceId);
-        if (volume.status === want) return { done: true, value: volume };
-        if (!transient.includes(volume.status)) throw this.#unexpected(blockDeviceId, want, volume.status);
-        return { done: false, state: volume.status };
-      },
-    });
-  }
-
-  #pollTiming(): { intervalMs: number; factor: number; maxIntervalMs: number; clock: Clock } {
-    // cinder-csi polls from 1 s; a first look after 100 ms keeps fast clouds (and the emulator) fast.
-    return { intervalMs: 100, factor: 1.5, maxIntervalMs: 2_000, clock: this.#deps.clock };
-  }
-
-  async #waitDeviceGone(blockDeviceId: string): Promise<void> {
-    const links = byIdNames(blockDeviceId).map((name) =>
-      join(this.#config.device_root, 'disk', 'by-id', name),
+  /** The one volume of this cluster named `name`, unless it is being deleted. */
+  async #sameName(
+    name: string,
+    metadata: Readonly<Record<string, string>>,
+  ): Promise<CinderVolume | undefined> {
+    const existing = (await this.#deps.cinder.listVolumes({ name, metadata })).filter(
+      (volume) => volume.status !== 'deleting',
     );
-    await waitFor({
-      what: `the device of volume ${blockDeviceId} to go from this node`,
-      timeoutMs: this.#config.timeouts.device_ms,
-      ...this.#pollTiming(),
-      poll: async () => {
-        const present = await Promise.all(
-          links.map((link) =>
-            stat(link).then(
-              () => link,
-              () => undefined,
-            ),
-          ),
-        );
-        const left = present.filter((link) => link !== undefined);
-        return left.length === 0 ? { done: true, value: undefined } : { done: false, state: left };
-      },
+    if (existing.length > 1) {
+      throw new BackendError(
+        'createVolume',
+        `${existing.length} volumes named ${name} exist in this cluster`,
+      );
+    }
+    return existing[0];
+  }
+
+  /** Deletes a volume this driver gave up on; one already gone is fine. */
+  async #discard(volumeId: string): Promise<void> {
+    await this.#deps.cinder.deleteVolume(volumeId).catch((error: unknown) => {
+      if (!hasCode(error, 'UNKNOWN_VOLUME')) throw error;
     });
   }
 
-  #unexpected(blockDeviceId: string, want: string, status: string): BackendError {
-    return new BackendError('wait', `volume ${blockDeviceId} is ${status} while waiting for ${want}`);
+  /**
+   * Asks Nova to detach the volume from `server` and waits until it is `available`. Nova's "not attached
+   * there" is `UNATTACHED` (or `UNKNOWN_VOLUME` once the volume is gone) at once, whatever Cinder still shows.
+   */
+  async #detachFrom(server: string, blockDeviceId: string): Promise<void> {
+    try {
+      await this.#deps.nova.detachVolume(server, blockDeviceId);
+    } catch (error) {
+      if (!hasCode(error, 'UNATTACHED')) throw error;
+      const now = await this.#ownVolume(blockDeviceId);
+      throw new UnattachedVolumeError(
+        blockDeviceId,
+        `is not attached to server ${server} as Nova says (Cinder shows it ${now.status})`,
+      );
+    }
+    await this.#waits.detached(blockDeviceId);
   }
 
   #toBlockDeviceVolume(volume: CinderVolume): BlockDeviceVolume {

@@ -9,8 +9,7 @@ export const FLOCKER_BACKEND = {
   needsClusterId: true,
   configSchema,
   deployerType: 'block',
-  apiFactory: (config, { clusterId, logger }) =>
-    CinderDriver.open(config, { clusterId: clusterId ?? '', logger }),
+  apiFactory: (config, context) => CinderDriver.open(config, context),
   certification: {
     minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
     // Cinder ids are UUIDs: a fresh one is well-formed and names no volume.
@@ -31,6 +30,7 @@ export {
   PkgcloudCinderClient,
 } from './cinder-client.js';
 export {
+  type CinderContext,
   type CinderDeps,
   CinderDriver,
   CLUSTER_ID_LABEL,
@@ -38,7 +38,6 @@ export {
   DRIVER_NAME,
   GIB,
   MINIMUM_ALLOCATABLE_SIZE,
-  type OpenOptions,
   VOLUME_NAME_PREFIX,
 } from './cinder-driver.js';
 export {
@@ -63,3 +62,4 @@ export { CONFIG_DRIVE_LABEL, discoverInstanceId, hostAddresses } from './instanc
 export { type NovaClient, type NovaServer, PkgcloudNovaClient } from './nova-client.js';
 export { OpenStackCallError } from './openstack-error.js';
 export { MAX_ATTEMPTS, OpenStackSession } from './openstack-session.js';
+export { VolumeStateError, VolumeWaits, type WaitContext } from './volume-waits.js';

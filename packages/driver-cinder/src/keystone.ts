@@ -115,24 +115,30 @@ export class KeystoneAuth {
         },
       };
     }
-    // The same body pkgcloud's Keystone v3 client builds for a password, with names for both domains.
+    // The same body pkgcloud's Keystone v3 client builds for a password, with both domains by id or name.
+    const userDomain =
+      config.user_domain_id !== undefined ? { id: config.user_domain_id } : { name: config.user_domain_name };
+    const projectDomain =
+      config.project_domain_id !== undefined
+        ? { id: config.project_domain_id }
+        : { name: config.project_domain_name };
     return {
       auth: {
         identity: {
           methods: ['password'],
           password: {
-            user: {
-              name: config.username,
-              password: config.password,
-              domain: { name: config.user_domain_name },
-            },
+            // A user id is unique across domains; a name needs its domain.
+            user:
+              config.user_id !== undefined
+                ? { id: config.user_id, password: config.password }
+                : { name: config.username, password: config.password, domain: userDomain },
           },
         },
         scope: {
           project:
             config.project_id !== undefined
               ? { id: config.project_id }
-              : { name: config.project_name, domain: { name: config.project_domain_name } },
+              : { name: config.project_name, domain: projectDomain },
         },
       },
     };

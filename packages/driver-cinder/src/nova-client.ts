@@ -1,3 +1,9 @@
+import {
+  AlreadyAttachedError,
+  UnattachedVolumeError,
+  UnknownInstanceIdError,
+  UnknownVolumeError,
+} from '@flockerjs/core-interface';
 import type { VolumeAttachment } from 'pkgcloud';
 import { OpenStackCallError } from './openstack-error.js';
 import type { OpenStackSession } from './openstack-session.js';
@@ -15,12 +21,23 @@ export interface NovaServer {
   readonly addresses: readonly string[];
 }
 
-/** Exactly the Nova v2.1 calls the driver makes. Rejects with {@link OpenStackCallError} (`BACKEND`). */
+/**
+ * Exactly the Nova v2.1 calls the driver makes. Nova's refusals come back as our codes (below); any other
+ * failure is {@link OpenStackCallError} (`BACKEND`).
+ */
 export interface NovaClient {
-  /** `POST servers/{id}/os-volume_attachments`; Nova picks the device. Not retried after it may have applied. */
+  /**
+   * `POST servers/{id}/os-volume_attachments`; Nova picks the device. Not retried after it may have applied.
+   * `ALREADY_ATTACHED` when Nova says the volume is attached; `UNKNOWN_VOLUME` when it knows no such volume.
+   */
   attachVolume(serverId: string, volumeId: string): Promise<void>;
-  /** `DELETE servers/{id}/os-volume_attachments/{volumeId}`; 404 when not attached there. */
+  /** `DELETE servers/{id}/os-volume_attachments/{volumeId}`; `UNATTACHED` when it is not attached there. */
   detachVolume(serverId: string, volumeId: string): Promise<void>;
+  /**
+   * `POST servers/{id}/action` `os-start`; a server that is already running (Nova's 409) is left as it is.
+   * `UNKNOWN_INSTANCE_ID` when Nova has no such server.
+   */
+  startServer(serverId: string): Promise<void>;
   /** The project's servers whose status is `ACTIVE`, every page. */
   listActiveServers(): Promise<readonly NovaServer[]>;
   /** One server, or `undefined` when Nova has none with that id. */
@@ -37,16 +54,62 @@ export class PkgcloudNovaClient implements NovaClient {
 
   async attachVolume(serverId: string, volumeId: string): Promise<void> {
     const { compute } = this.#session;
-    await this.#session.pkgcloud<VolumeAttachment>('nova:attach-volume', compute, false, (done) =>
-      compute.attachVolume(serverId, volumeId, done),
-    );
+    try {
+      await this.#session.pkgcloud<VolumeAttachment>('nova:attach-volume', compute, false, (done) =>
+        compute.attachVolume(serverId, volumeId, done),
+      );
+    } catch (error) {
+      // https://docs.openstack.org/api-ref/compute/#attach-a-volume-to-an-instance: 400 for a volume Cinder
+      // will not reserve (attached, or in another state), 404 for an unknown volume or server.
+      if (
+        error instanceof OpenStackCallError &&
+        error.status === 400 &&
+        /already attached/.test(error.detail)
+      ) {
+        throw new AlreadyAttachedError(volumeId, null);
+      }
+      if (error instanceof OpenStackCallError && error.status === 404 && /^Volume /.test(error.detail)) {
+        throw new UnknownVolumeError(volumeId, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async detachVolume(serverId: string, volumeId: string): Promise<void> {
     const { compute } = this.#session;
-    await this.#session.pkgcloud<void>('nova:detach-volume', compute, true, (done) =>
-      compute.detachVolume(serverId, volumeId, done),
-    );
+    try {
+      await this.#session.pkgcloud<void>('nova:detach-volume', compute, true, (done) =>
+        compute.detachVolume(serverId, volumeId, done),
+      );
+    } catch (error) {
+      if (error instanceof OpenStackCallError && error.status === 404) {
+        if (error.afterApplied) return; // our own first try went through; its answer was lost
+        throw new UnattachedVolumeError(volumeId, `is not attached to server ${serverId} (${error.detail})`);
+      }
+      throw error;
+    }
+  }
+
+  async startServer(serverId: string): Promise<void> {
+    // https://docs.openstack.org/api-ref/compute/#start-server-os-start-action
+    try {
+      await this.#session.request(
+        'nova:start-server',
+        'compute',
+        {
+          method: 'POST',
+          path: `/servers/${encodeURIComponent(serverId)}/action`,
+          body: { 'os-start': null },
+        },
+        true,
+      );
+    } catch (error) {
+      if (error instanceof OpenStackCallError && error.status === 409) return; // running, or on its way
+      if (error instanceof OpenStackCallError && error.status === 404) {
+        throw new UnknownInstanceIdError(`Nova has no server ${serverId}`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async listActiveServers(): Promise<readonly NovaServer[]> {

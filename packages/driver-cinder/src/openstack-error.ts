@@ -18,6 +18,8 @@ export class OpenStackCallError extends BackendError {
   readonly retryAfterMs: number | undefined;
   /** `timeout` or `network` when the request got no answer. */
   readonly transport: 'timeout' | 'network' | undefined;
+  /** An earlier try of the same call may have been applied (its answer was lost), so this answer may be to it. */
+  readonly afterApplied: boolean;
 
   constructor(
     operation: string,
@@ -26,6 +28,7 @@ export class OpenStackCallError extends BackendError {
       detail: string;
       retryAfterMs?: number | undefined;
       transport?: 'timeout' | 'network' | undefined;
+      afterApplied?: boolean;
     },
     options?: { cause?: unknown },
   ) {
@@ -39,6 +42,19 @@ export class OpenStackCallError extends BackendError {
     this.detail = details.detail;
     this.retryAfterMs = details.retryAfterMs;
     this.transport = details.transport;
+    this.afterApplied = details.afterApplied ?? false;
+  }
+
+  /** The same failure, marked as the answer to a retry after a try that may have been applied. */
+  afterAppliedTry(): OpenStackCallError {
+    const { status, detail, retryAfterMs, transport } = this;
+    return new OpenStackCallError(this.operation, {
+      status,
+      detail,
+      retryAfterMs,
+      transport,
+      afterApplied: true,
+    });
   }
 
   static from(

@@ -10,7 +10,7 @@ import pkgcloud, {
 import type { CinderConfig } from './config.js';
 import { type HttpResponse, type HttpSend, type TlsOptions, TransportError } from './http.js';
 import { endpointUrl, KeystoneAuth, VOLUME_SERVICE_TYPES } from './keystone.js';
-import { isRetryable, OpenStackCallError, retryAfterMs } from './openstack-error.js';
+import { isRetryable, mayHaveApplied, OpenStackCallError, retryAfterMs } from './openstack-error.js';
 
 /** Tries of one request, the first included, before its error is thrown (EBS CSI's SDK default is 3; clouds under load need more). */
 export const MAX_ATTEMPTS = 6;
@@ -151,6 +151,7 @@ export class OpenStackSession {
   ): Promise<T> {
     return this.#deps.logger.action(`openstack:${operation}`, fields, async () => {
       let reauthenticated = false;
+      let earlierApplied = false;
       for (let tries = 1; ; tries += 1) {
         try {
           return await attempt();
@@ -159,7 +160,11 @@ export class OpenStackSession {
           const unauthorized =
             error instanceof OpenStackCallError && error.status === 401 && !reauthenticated;
           if (unauthorized) reauthenticated = true;
-          if (!unauthorized && (tries >= MAX_ATTEMPTS || !isRetryable(error, idempotent))) throw error;
+          if (!unauthorized && (tries >= MAX_ATTEMPTS || !isRetryable(error, idempotent))) {
+            // A 404 to a retried DELETE may only say that the first try went through.
+            throw earlierApplied && error instanceof OpenStackCallError ? error.afterAppliedTry() : error;
+          }
+          earlierApplied ||= mayHaveApplied(error);
           const delay = unauthorized ? 0 : this.#backoff(tries, error);
           this.#deps.logger.message(
             `openstack:${operation}:retry`,

@@ -6,11 +6,11 @@ import {
   startOpenStackEmulator,
 } from '@flockerjs/cloud-emulator';
 import { describeBlockDeviceAPI, type InspectedVolume } from '@flockerjs/conformance';
-import type { Logger } from '@flockerjs/core-interface';
+import { waitFor } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, expect } from 'vitest';
 import {
   type CinderConfig,
-  type CinderDeps,
+  type CinderContext,
   CinderDriver,
   configSchema,
   DATASET_ID_LABEL,
@@ -26,7 +26,15 @@ export const PROFILE_TYPES = {
 };
 
 /** Short transitions keep the suite quick; every one is still a real state change with a real loop device. */
-export const FAST_TIMINGS = { createMs: 50, attachMs: 60, detachMs: 60, deleteMs: 30 } as const;
+export const FAST_TIMINGS = {
+  createMs: 50,
+  attachMs: 60,
+  detachMs: 60,
+  deleteMs: 30,
+  instanceMs: 50,
+} as const;
+/** The emulated Cinder's `osapi_max_limit` in conformance runs: a few volumes already span pages. */
+export const CONFORMANCE_PAGE_LIMIT = 5;
 
 export async function startEmulator(options: OpenStackEmulatorOptions = {}): Promise<OpenStackEmulator> {
   return startOpenStackEmulator({
@@ -64,25 +72,19 @@ export function configFor(
   });
 }
 
+/** A driver on `server`, in a new cluster unless the context names one; `config` overrides agent.yml keys. */
 export async function openDriver(
   emulator: OpenStackEmulator,
   server: EmulatedServer,
-  options: {
-    clusterId?: string;
-    config?: Partial<Record<string, unknown>>;
-    logger?: Logger;
-    deps?: Partial<CinderDeps>;
-  } = {},
+  options: { readonly config?: Partial<Record<string, unknown>> } & CinderContext = {},
 ): Promise<CinderDriver> {
-  return CinderDriver.open(configFor(emulator, server, options.config), {
-    clusterId: options.clusterId ?? randomUUID(),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.deps === undefined ? {} : { deps: options.deps }),
-  });
+  const { config, ...context } = options;
+  return CinderDriver.open(configFor(emulator, server, config), { clusterId: randomUUID(), ...context });
 }
 
 /** The conformance back door: the volume as the emulator holds it, without the driver. */
 export function inspector(emulator: OpenStackEmulator): (id: string) => Promise<InspectedVolume | undefined> {
+  const profiles = new Map(Object.entries(PROFILE_TYPES).map(([profile, type]) => [type, profile]));
   return async (id) => {
     const volume = emulator.describeVolume(id);
     if (volume === undefined || volume.status === 'deleting') return undefined;
@@ -90,6 +92,7 @@ export function inspector(emulator: OpenStackEmulator): (id: string) => Promise<
       size: volume.sizeGiB * GIB,
       attachedTo: volume.status === 'in-use' ? volume.serverId : null,
       datasetId: volume.metadata[DATASET_ID_LABEL] ?? '',
+      profile: profiles.get(volume.volumeType),
     };
   };
 }
@@ -138,7 +141,7 @@ export function describeEmulatedConformance(
     return emulator;
   };
   beforeAll(async () => {
-    emulator = await startEmulator(options);
+    emulator = await startEmulator({ pageLimit: CONFORMANCE_PAGE_LIMIT, ...options });
   });
   afterAll(() => stopAndCheck(emulator));
   describeBlockDeviceAPI({
@@ -148,7 +151,31 @@ export function describeEmulatedConformance(
     minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
     unknownBlockDeviceId: () => randomUUID(),
     inspect: (id) => inspector(running())(id),
+    otherNodeId: () => serverAt(running(), 1).id,
+    listPageSize: options.pageLimit ?? CONFORMANCE_PAGE_LIMIT,
+    stopNode: async (nodeId) => {
+      running().fabric.stopInstance(nodeId);
+      return async () => {
+        running().fabric.startInstance(nodeId);
+        await until(() => running().fabric.instance(nodeId)?.state === 'running', `server ${nodeId} to run`);
+      };
+    },
+    // A started server is SHUTOFF until its boot ends: a listing may show it a moment later.
+    consistency: { attempts: 20, intervalMs: 100 },
     skip: skipUnlessRoot,
   });
   return running;
+}
+
+/** Waits until `check` holds, polling; bounded by a limit sized for a loaded machine, never a fixed sleep. */
+export async function until(check: () => boolean | Promise<boolean>, what = 'the condition'): Promise<void> {
+  await waitFor({
+    what,
+    timeoutMs: 30_000,
+    intervalMs: 20,
+    factor: 1.5,
+    maxIntervalMs: 500,
+    poll: async () =>
+      (await check()) ? { done: true, value: undefined } : { done: false, state: undefined },
+  });
 }

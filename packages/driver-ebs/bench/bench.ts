@@ -10,7 +10,7 @@ import {
   CLUSTER_ID_TAG,
   configSchema,
   DATASET_ID_TAG,
-  DESCRIBE_VOLUMES_MAX_RESULTS,
+  DESCRIBE_PAGE_SIZE,
   GIB,
 } from '../src/index.js';
 import { emulatorConfig } from '../test/emulated-cloud.js';
@@ -88,7 +88,7 @@ try {
   const listed = await lister.listVolumes();
   const listMs = Date.now() - listStarted;
   const calls = emulator.ec2.count('DescribeVolumes') - before;
-  const minimumPages = Math.ceil(CLUSTER_VOLUMES / DESCRIBE_VOLUMES_MAX_RESULTS);
+  const minimumPages = Math.ceil(CLUSTER_VOLUMES / DESCRIBE_PAGE_SIZE.max);
 
   const results = {
     transitionMs: TRANSITION_MS,

@@ -24,3 +24,25 @@ export function credentialsTogether(config: Credentials, context: z.RefinementCt
     });
   }
 }
+
+interface Profiles {
+  readonly profiles: Readonly<
+    Record<string, { readonly volume_type: string; readonly iops_per_gib?: number | undefined }>
+  >;
+}
+
+/** Volume types EC2 creates only with an `Iops` value. */
+export const PROVISIONED_IOPS_TYPES: readonly string[] = ['io1', 'io2'];
+
+/** io1 and io2 cannot be created without IOPS: such a profile is refused here, once, naming its key. */
+export function provisionedIopsSet(config: Profiles, context: z.RefinementCtx): void {
+  for (const [name, profile] of Object.entries(config.profiles)) {
+    if (PROVISIONED_IOPS_TYPES.includes(profile.volume_type) && profile.iops_per_gib === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['profiles', name, 'iops_per_gib'],
+        message: `required with volume_type ${profile.volume_type}, which EC2 creates only with provisioned IOPS`,
+      });
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credentialsTogether } from './config-rules.js';
+import { credentialsTogether, provisionedIopsSet } from './config-rules.js';
 
 /** Where the kernel puts device nodes; the emulator's per-instance directory stands in for it in tests. */
 export const DEFAULT_DEVICE_ROOT = '/dev';
@@ -8,6 +8,8 @@ export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
 /** EBS volume types (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html). */
 export const VOLUME_TYPES = ['standard', 'gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1'] as const;
 export type VolumeType = (typeof VOLUME_TYPES)[number];
+/** DescribeVolumes pages hold 5 to 500 volumes; the largest takes the fewest calls. */
+export const DESCRIBE_PAGE_SIZE = { min: 5, max: 500 } as const;
 
 const ms = (what: string, fallback: number) =>
   z.int().positive().default(fallback).describe(`${what}, in milliseconds. Default ${fallback}.`);
@@ -66,7 +68,15 @@ export const configSchema = z
     imds_endpoint: z
       .url()
       .default(DEFAULT_IMDS_ENDPOINT)
-      .describe(`Instance metadata service (IMDSv2) URL. Default ${DEFAULT_IMDS_ENDPOINT}.`),
+      .describe(
+        `Instance metadata service URL: IMDSv2, or IMDSv1 when no token can be had. Default ${DEFAULT_IMDS_ENDPOINT}.`,
+      ),
+    imds_timeout_ms: ms('Longest wait for one answer of the metadata service', 2_000),
+    compute_instance_id: z
+      .string()
+      .regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id such as i-0123456789abcdef0')
+      .optional()
+      .describe("This node's instance id. Default: read from the metadata service when first needed."),
     device_root: z
       .string()
       .startsWith('/', 'must be an absolute path')
@@ -78,6 +88,14 @@ export const configSchema = z
       .max(50)
       .default(10)
       .describe("Attempts per EC2 call, with the SDK's adaptive retry for throttling and 5xx. Default 10."),
+    page_size: z
+      .int()
+      .min(DESCRIBE_PAGE_SIZE.min)
+      .max(DESCRIBE_PAGE_SIZE.max)
+      .default(DESCRIBE_PAGE_SIZE.max)
+      .describe(
+        `Volumes per DescribeVolumes page (${DESCRIBE_PAGE_SIZE.min}-${DESCRIBE_PAGE_SIZE.max}). Default ${DESCRIBE_PAGE_SIZE.max}, the fewest calls.`,
+      ),
     timeouts: z
       .strictObject({
         create_ms: ms('Longest wait for a new volume to become available', 300_000),
@@ -114,6 +132,7 @@ export const configSchema = z
       .describe('Volume type per storage profile; `default` is bronze.'),
   })
   .superRefine(credentialsTogether)
+  .superRefine(provisionedIopsSet)
   .describe('AWS EBS backend: volumes are EBS volumes attached to this EC2 instance.');
 
 export type EbsConfigInput = z.input<typeof configSchema>;

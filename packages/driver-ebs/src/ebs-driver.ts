@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import {
   AlreadyAttachedError,
   assertDatasetId,
+  BackendError,
   type BlockDeviceVolume,
   blockDeviceVolume,
   type Capabilities,
   type Clock,
   checkAllocatableSize,
   DatasetExistsError,
+  type DriverContext,
   hasCode,
   type ICloudAPI,
   InvalidConfigError,
@@ -19,16 +21,17 @@ import {
   silentLogger,
   systemClock,
   UnattachedVolumeError,
+  UnknownInstanceIdError,
   UnknownVolumeError,
   withAttachedTo,
 } from '@flockerjs/core-interface';
 import type { EbsConfig, ProfileConfig } from './config.js';
-import { type DeviceFs, nodeDeviceFs } from './device/discovery.js';
+import { type DeviceFs, deviceInUse, discoverDevice, nodeDeviceFs } from './device/discovery.js';
 import { DeviceNameAllocator } from './device/names.js';
-import { createSdkEc2Api, type Ec2Api, Ec2CallError, type Ec2Volume } from './ec2-client.js';
+import { createSdkEc2Api, type Ec2Api, type Ec2Attachment, type Ec2Volume, failureOf } from './ec2-client.js';
 import { type InstanceMetadata, imdsMetadata } from './metadata.js';
-import { volumeParameters } from './profiles.js';
-import { GIB, ignoreUnknown, VolumeWaits } from './volume-waits.js';
+import { FALLBACK_VOLUME_TYPE, type VolumeParameters, volumeParameters } from './profiles.js';
+import { GIB, ignoreUnknown, undoThenThrow, VolumeFailedError, VolumeWaits } from './volume-waits.js';
 
 export { GIB };
 
@@ -38,75 +41,92 @@ export const CLUSTER_ID_TAG = 'flocker-cluster-id';
 export const DATASET_ID_TAG = 'flocker-dataset-id';
 export const METADATA_VERSION_TAG = 'flocker-metadata-version';
 export const METADATA_VERSION = '1';
-/** The largest DescribeVolumes page EC2 serves, so listing takes the fewest calls. */
-export const DESCRIBE_VOLUMES_MAX_RESULTS = 500;
 /** The largest DescribeInstances page EC2 serves. */
 export const DESCRIBE_INSTANCES_MAX_RESULTS = 1000;
 /** Device names tried per attach when EC2 refuses one as in use (a device only the AMI knows about). */
 export const MAX_DEVICE_NAME_ATTEMPTS = 4;
-/** Client tokens tried per create when EC2 says a token is burned by an earlier, failed creation. */
-export const MAX_CLIENT_TOKEN_GENERATIONS = 3;
+/**
+ * Client tokens tried per create. EC2 keeps a token about 12 hours and refuses it once its volume is gone
+ * (`IdempotentParameterMismatch`), so each dataset destroyed (or failed) and created again within that time
+ * uses up one: the driver walks generations 1, 2, ... until one is free, asking EC2, never its own memory.
+ */
+export const MAX_CLIENT_TOKEN_GENERATIONS = 16;
 /** Volume states in which a volume no longer exists for callers. */
 const GONE_STATES: ReadonlySet<string> = new Set(['deleting', 'deleted']);
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
-export interface EbsDeps {
-  readonly ec2: Ec2Api;
-  readonly metadata: InstanceMetadata;
-  readonly fs: DeviceFs;
-  /** Where `/sys` is; device sizes are read from `<sysfsRoot>/dev/block/<major>:<minor>/size`. */
-  readonly sysfsRoot: string;
-  readonly logger: Logger;
-  readonly clock: Clock;
+/** What {@link AwsEbsDriver.open} takes: the backend context plus the driver's injected I/O. */
+export interface EbsContext extends DriverContext {
+  /** The EC2 calls. @default the AWS SDK with the config's region, endpoint and credentials */
+  readonly ec2?: Ec2Api;
+  /** Where this node's instance id comes from. @default IMDS at the config's `imds_endpoint` */
+  readonly metadata?: InstanceMetadata;
+  readonly fs?: DeviceFs;
+  /** Where `/sys` is; device sizes are read from `<sysfsRoot>/dev/block/<major>:<minor>/size`. @default /sys */
+  readonly sysfsRoot?: string;
+  readonly clock?: Clock;
 }
 
-/** What {@link AwsEbsDriver} runs with, settled by {@link AwsEbsDriver.open}. */
-export interface EbsSettings {
-  readonly clusterId: string;
-  readonly instanceId: string;
+/** This node, as the driver learns it on first need. */
+interface Node {
+  readonly id: string;
   readonly zone: string;
-  readonly config: EbsConfig;
+}
+
+/** A volume's device is in use on this node (mounted, or held): it is not detached. The original's VolumeBusy. */
+export class VolumeBusyError extends BackendError {
+  readonly blockDeviceId: string;
+  readonly device: string;
+  constructor(blockDeviceId: string, device: string) {
+    super(
+      'detachVolume',
+      `volume ${blockDeviceId} is busy: its device ${device} is mounted or held open on this node; it stays attached`,
+    );
+    this.name = 'VolumeBusyError';
+    this.blockDeviceId = blockDeviceId;
+    this.device = device;
+  }
 }
 
 export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   readonly capabilities: Capabilities = Object.freeze({
     profiles: true,
     cloudApi: true,
-    startNode: false,
+    startNode: true,
     resize: false,
   });
-  readonly #settings: EbsSettings;
+  readonly #clusterId: string;
+  readonly #config: EbsConfig;
   readonly #ec2: Ec2Api;
-  readonly #deps: EbsDeps;
+  readonly #metadata: InstanceMetadata;
+  readonly #fs: DeviceFs;
+  readonly #sysfsRoot: string;
+  readonly #logger: Logger;
   readonly #names: DeviceNameAllocator;
-  readonly #tokenGenerations = new Map<string, number>();
   readonly #waits: VolumeWaits;
+  #node: Promise<Node> | undefined;
 
-  /** Use {@link AwsEbsDriver.open}, which asks IMDS where this node is. */
-  constructor(settings: EbsSettings, deps: EbsDeps) {
-    this.#settings = Object.freeze({ ...settings });
-    this.#ec2 = deps.ec2;
-    this.#deps = deps;
-    this.#names = new DeviceNameAllocator(() => deps.clock.now());
-    this.#waits = new VolumeWaits({ ...deps, config: settings.config, driverName: DRIVER_NAME });
+  private constructor(config: EbsConfig, clusterId: string, context: Required<EbsContext>) {
+    this.#clusterId = clusterId;
+    this.#config = config;
+    this.#ec2 = context.ec2;
+    this.#metadata = context.metadata;
+    this.#fs = context.fs;
+    this.#sysfsRoot = context.sysfsRoot;
+    this.#logger = context.logger;
+    this.#names = new DeviceNameAllocator(() => context.clock.now());
+    this.#waits = new VolumeWaits({ ...context, config, driverName: DRIVER_NAME });
   }
 
   /**
-   * Reads this instance's id and zone from IMDSv2 and makes the driver.
-   * @throws `UNKNOWN_INSTANCE_ID` when IMDS does not answer; `INVALID_CONFIG` when `zone` is not this instance's.
+   * Makes the driver. Asks nothing of the network: this node's instance id (`compute_instance_id`, else IMDS)
+   * and zone are resolved when first needed, so a slow metadata service never fails the open.
+   * @throws `INVALID_CONFIG` without the cluster's UUID.
    */
-  static async open(
-    config: EbsConfig,
-    context: { readonly clusterId: string | undefined },
-    deps: Partial<EbsDeps> = {},
-  ): Promise<AwsEbsDriver> {
+  static async open(config: EbsConfig, context: EbsContext = {}): Promise<AwsEbsDriver> {
     if (!isUuid(context.clusterId))
       throw new InvalidConfigError([`cluster id: ${DRIVER_NAME} needs the cluster's UUID`]);
-    const logger = deps.logger ?? silentLogger;
-    const metadata = deps.metadata ?? imdsMetadata(config.imds_endpoint);
-    const [instanceId, zone] = await Promise.all([metadata.instanceId(), metadata.availabilityZone()]);
-    if (config.zone !== undefined && config.zone !== zone) {
-      throw new InvalidConfigError([`dataset.zone: ${config.zone} is not this instance's zone ${zone}`]);
-    }
+    const logger = context.logger ?? silentLogger;
     const credentials =
       config.access_key_id === undefined || config.secret_access_key === undefined
         ? undefined
@@ -115,27 +135,27 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
             secretAccessKey: config.secret_access_key,
             sessionToken: config.session_token,
           };
-    const ec2 =
-      deps.ec2 ??
-      createSdkEc2Api({
-        region: config.region,
-        endpoint: config.endpoint,
-        credentials,
-        maxAttempts: config.max_attempts,
-        logger,
-        driverName: DRIVER_NAME,
-      });
-    return new AwsEbsDriver(
-      { clusterId: context.clusterId, instanceId, zone, config },
-      {
-        ec2,
-        metadata,
-        fs: deps.fs ?? nodeDeviceFs,
-        sysfsRoot: deps.sysfsRoot ?? '/sys',
-        logger,
-        clock: deps.clock ?? systemClock,
-      },
-    );
+    return new AwsEbsDriver(config, context.clusterId, {
+      clusterId: context.clusterId,
+      configDir: context.configDir ?? '.',
+      logger,
+      ec2:
+        context.ec2 ??
+        createSdkEc2Api({
+          region: config.region,
+          endpoint: config.endpoint,
+          credentials,
+          maxAttempts: config.max_attempts,
+          logger,
+          driverName: DRIVER_NAME,
+        }),
+      metadata:
+        context.metadata ??
+        imdsMetadata({ endpoint: config.imds_endpoint, timeoutMs: config.imds_timeout_ms }),
+      fs: context.fs ?? nodeDeviceFs,
+      sysfsRoot: context.sysfsRoot ?? '/sys',
+      clock: context.clock ?? systemClock,
+    });
   }
 
   async allocationUnit(): Promise<number> {
@@ -143,13 +163,20 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   }
 
   async computeInstanceId(): Promise<string> {
-    return this.#settings.instanceId;
+    return (await this.#thisNode()).id;
   }
 
   async createVolume(datasetId: string, size: number): Promise<BlockDeviceVolume> {
     return this.createVolumeWithProfile(datasetId, size, 'default');
   }
 
+  /**
+   * Creates the dataset's volume, or returns the one it has when the size matches (a create retried by the
+   * convergence loop); another size is `DATASET_EXISTS`. When EC2 refuses the profile's type (quota, zone,
+   * parameters) the volume is made with the default type instead, and that is logged, as the original did.
+   * @throws `BACKEND` ({@link VolumeFailedError}) at once when EC2 puts the new volume in `error`; the dead
+   *   volume is deleted so that the dataset is never bound to it.
+   */
   async createVolumeWithProfile(
     datasetId: string,
     size: number,
@@ -158,16 +185,24 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     assertDatasetId(datasetId);
     checkAllocatableSize(GIB, size);
     const sizeGiB = size / GIB;
-    const parameters = volumeParameters(this.#profile(profileName), sizeGiB);
-    if (parameters.fallback !== undefined) {
-      this.#deps.logger.message(
-        `${DRIVER_NAME}:profile_fallback`,
-        { datasetId, profileName, reason: parameters.fallback },
-        'warn',
-      );
+    const profile = this.#profile(profileName);
+    const { zone } = await this.#thisNode();
+    const existing = await this.#datasetVolume(datasetId);
+    if (existing !== undefined && existing.state !== 'creating') {
+      return toBlockDeviceVolume(sameOrExists(datasetId, sizeGiB, existing));
     }
-    const created = await this.#createOnce(datasetId, sizeGiB, parameters.volumeType, parameters.iops);
-    await this.#waits.available(created.id);
+    const created =
+      existing ?? (await this.#createWithFallback(datasetId, sizeGiB, zone, profileName, profile));
+    if (created.sizeGiB !== sizeGiB) throw new DatasetExistsError(datasetId, created.id);
+    await this.#waits.available(created.id).catch(async (error: unknown) => {
+      if (!(error instanceof VolumeFailedError)) throw error;
+      await undoThenThrow(
+        'createVolume',
+        error,
+        () => this.#discard(created.id),
+        `the failed volume ${created.id} is left in error`,
+      );
+    });
     return blockDeviceVolume({ blockDeviceId: created.id, size, attachedTo: null, datasetId });
   }
 
@@ -175,14 +210,7 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     const volume = await this.#describeOwn(blockDeviceId);
     const [attachment] = volume.attachments;
     if (attachment !== undefined) throw new AlreadyAttachedError(blockDeviceId, attachment.instanceId);
-    // A delete whose reply was lost and retried finds the volume deleting or gone: that is success.
-    await this.#ec2.deleteVolume(blockDeviceId).catch(async (error: unknown) => {
-      if (hasCode(error, 'UNKNOWN_VOLUME')) return;
-      if (!(error instanceof Ec2CallError && error.ec2Code === 'IncorrectState')) throw error;
-      const now = await this.#ec2.describeVolume(blockDeviceId).catch(ignoreUnknown);
-      if (now !== undefined && !GONE_STATES.has(now.state)) throw error;
-    });
-    await this.#waits.deleted(blockDeviceId);
+    await this.#discard(blockDeviceId);
   }
 
   async attachVolume(blockDeviceId: string, attachTo: string): Promise<BlockDeviceVolume> {
@@ -191,58 +219,60 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     if (current !== undefined || volume.state !== 'available') {
       throw new AlreadyAttachedError(blockDeviceId, current?.instanceId ?? null);
     }
-    if (!/^i-[0-9a-f]{8,17}$/.test(attachTo))
-      throw new InvalidIdError('instance id', attachTo, 'an EC2 instance id');
+    if (!INSTANCE_ID.test(attachTo)) throw new InvalidIdError('instance id', attachTo, 'an EC2 instance id');
     const device = await this.#attachWithFreeName(blockDeviceId, attachTo);
     await this.#waits.attached(blockDeviceId, attachTo, device);
-    if (attachTo === this.#settings.instanceId) {
-      try {
-        await this.#waits.device(blockDeviceId, device, volume.sizeGiB);
-      } catch (error) {
-        // A volume without a usable device is not attached in the contract's sense: leave it as it was.
-        await this.#waits.detach(blockDeviceId).catch(() => {});
-        throw error;
-      }
+    if (attachTo === (await this.#thisNode()).id) {
+      // A volume without a usable device is not attached in the contract's sense: leave it as it was.
+      await this.#waits
+        .device(blockDeviceId, device, volume.sizeGiB)
+        .catch((error: unknown) =>
+          undoThenThrow(
+            'attachVolume',
+            error,
+            () => this.#waits.detach(blockDeviceId),
+            `volume ${blockDeviceId} may still be attached to ${attachTo}`,
+          ),
+        );
     }
     return withAttachedTo(toBlockDeviceVolume(volume), attachTo);
   }
 
+  /**
+   * Detaches the volume from whichever node holds it.
+   * @throws `BACKEND` ({@link VolumeBusyError}) at once, leaving it attached, when its device is mounted or
+   *   held on this node: the local device is checked before EC2 is asked, as the original's VolumeBusy.
+   */
   async detachVolume(blockDeviceId: string): Promise<void> {
     const volume = await this.#describeOwn(blockDeviceId);
     const [attachment] = volume.attachments;
     if (attachment === undefined) throw new UnattachedVolumeError(blockDeviceId);
+    const here = attachment.instanceId === (await this.#thisNode()).id;
+    if (here) await this.#refuseIfBusy(volume, attachment);
     await this.#waits.detach(blockDeviceId);
-    if (attachment.instanceId === this.#settings.instanceId) {
-      await this.#waits.deviceGone(blockDeviceId, attachment.device);
-    }
+    if (here) await this.#waits.deviceGone(blockDeviceId, attachment.device);
   }
 
   async listVolumes(): Promise<readonly BlockDeviceVolume[]> {
-    const filters = [{ name: `tag:${CLUSTER_ID_TAG}`, values: [this.#settings.clusterId] }];
     const volumes: BlockDeviceVolume[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.#ec2.describeVolumes(filters, DESCRIBE_VOLUMES_MAX_RESULTS, nextToken);
-      for (const volume of page.items) {
-        if (GONE_STATES.has(volume.state)) continue;
-        if (!isUuid(volume.tags[DATASET_ID_TAG])) {
-          this.#deps.logger.message(
-            `${DRIVER_NAME}:invalid_dataset_tag`,
-            { volumeId: volume.id, tags: volume.tags },
-            'warn',
-          );
-          continue;
-        }
-        volumes.push(toBlockDeviceVolume(volume));
+    for (const volume of await this.#clusterVolumes([])) {
+      if (!isUuid(volume.tags[DATASET_ID_TAG])) {
+        this.#logger.message(
+          `${DRIVER_NAME}:invalid_dataset_tag`,
+          { volumeId: volume.id, tags: volume.tags },
+          'warn',
+        );
+        continue;
       }
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
+      volumes.push(toBlockDeviceVolume(volume));
+    }
     return volumes;
   }
 
   async getDevicePath(blockDeviceId: string): Promise<string> {
     const volume = await this.#describeOwn(blockDeviceId);
-    const here = volume.attachments.find((attachment) => attachment.instanceId === this.#settings.instanceId);
+    const node = await this.#thisNode();
+    const here = volume.attachments.find((attachment) => attachment.instanceId === node.id);
     if (here === undefined) {
       const [elsewhere] = volume.attachments;
       const detail =
@@ -268,10 +298,35 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     return nodes;
   }
 
+  /** Starts a stopped instance (StartInstances); a running one is left as it is. */
+  async startNode(nodeId: string): Promise<void> {
+    if (!INSTANCE_ID.test(nodeId)) throw new InvalidIdError('instance id', nodeId, 'an EC2 instance id');
+    await this.#ec2.startInstance(nodeId);
+  }
+
   // --- internals ---
 
-  get #config(): EbsConfig {
-    return this.#settings.config;
+  /** This node's id and zone, resolved once on first need; a failure is not kept, so the next call asks again. */
+  #thisNode(): Promise<Node> {
+    this.#node ??= this.#resolveNode().catch((error: unknown) => {
+      this.#node = undefined;
+      throw error;
+    });
+    return this.#node;
+  }
+
+  async #resolveNode(): Promise<Node> {
+    const id = this.#config.compute_instance_id ?? (await this.#metadata.instanceId());
+    const instance = await this.#ec2.describeInstance(id).catch((error: unknown) => {
+      if (failureOf(error) !== 'unknown-instance') throw error;
+      throw new UnknownInstanceIdError(`EC2 has no instance ${id}`, { cause: error });
+    });
+    if (this.#config.zone !== undefined && this.#config.zone !== instance.zone) {
+      throw new InvalidConfigError([
+        `dataset.zone: ${this.#config.zone} is not the zone of this instance (${id} is in ${instance.zone})`,
+      ]);
+    }
+    return { id, zone: instance.zone };
   }
 
   #profile(name: string): ProfileConfig {
@@ -283,62 +338,127 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     ]);
   }
 
+  /** Creates with the profile's type, or with the default type when EC2 refuses that one; logs any fallback. */
+  async #createWithFallback(
+    datasetId: string,
+    sizeGiB: number,
+    zone: string,
+    profileName: string,
+    profile: ProfileConfig,
+  ): Promise<Ec2Volume> {
+    const fallback = (reason: string): VolumeParameters => {
+      this.#logger.message(`${DRIVER_NAME}:profile_fallback`, { datasetId, profileName, reason }, 'warn');
+      return { volumeType: FALLBACK_VOLUME_TYPE, iops: undefined, fallback: reason };
+    };
+    const wanted = volumeParameters(profile, sizeGiB);
+    const parameters = wanted.fallback === undefined ? wanted : fallback(wanted.fallback);
+    try {
+      return await this.#createOnce(datasetId, sizeGiB, zone, parameters);
+    } catch (error) {
+      if (failureOf(error) !== 'refused' || parameters.volumeType === FALLBACK_VOLUME_TYPE) throw error;
+      const reason = `EC2 refused ${parameters.volumeType}: ${(error as Error).message}`;
+      return this.#createOnce(datasetId, sizeGiB, zone, fallback(reason));
+    }
+  }
+
   /**
-   * One CreateVolume, tagged at creation, under a client token derived from the cluster and dataset, so a
-   * retried call (by the SDK or by the convergence loop) returns the volume the first one made.
+   * One CreateVolume, tagged at creation, under a client token derived from the cluster, the dataset and a
+   * generation, so a retried call (by the SDK or by the convergence loop) returns the volume the first one
+   * made. A token EC2 refuses (its volume is gone) or whose volume is in `error` is dead: the next generation
+   * is tried. Which generation is free is asked of EC2 every time, so a restarted agent finds it too.
    */
   async #createOnce(
     datasetId: string,
     sizeGiB: number,
-    volumeType: string,
-    iops: number | undefined,
+    zone: string,
+    parameters: VolumeParameters,
   ): Promise<Ec2Volume> {
     const tags = {
-      [CLUSTER_ID_TAG]: this.#settings.clusterId,
+      [CLUSTER_ID_TAG]: this.#clusterId,
       [DATASET_ID_TAG]: datasetId,
       [METADATA_VERSION_TAG]: METADATA_VERSION,
       Name: `flocker-${datasetId}`,
     };
-    for (let attempt = 1; ; attempt += 1) {
-      const generation = this.#tokenGenerations.get(datasetId) ?? 1;
-      const clientToken = clientTokenFor(this.#settings.clusterId, datasetId, generation);
+    for (let generation = 1; generation <= MAX_CLIENT_TOKEN_GENERATIONS; generation += 1) {
+      const clientToken = clientTokenFor(this.#clusterId, datasetId, generation);
+      let volume: Ec2Volume;
       try {
-        return await this.#ec2.createVolume({
-          zone: this.#settings.zone,
+        volume = await this.#ec2.createVolume({
+          zone,
           sizeGiB,
-          volumeType,
-          iops,
+          volumeType: parameters.volumeType,
+          iops: parameters.iops,
           tags,
           clientToken,
         });
       } catch (error) {
-        if (!(error instanceof Ec2CallError) || error.ec2Code !== 'IdempotentParameterMismatch') throw error;
-        // The token was used with other parameters: either this dataset has a volume already, or an earlier
-        // creation failed and burned the token (https://github.com/kubernetes-sigs/aws-ebs-csi-driver/issues/1951).
+        if (failureOf(error) !== 'token-reused') throw error;
+        // The token made a volume with other parameters (this dataset has one, made by another call), or one
+        // that is gone (https://github.com/kubernetes-sigs/aws-ebs-csi-driver/issues/1951).
         const existing = await this.#datasetVolume(datasetId);
-        if (existing !== undefined) throw new DatasetExistsError(datasetId, existing.id);
-        if (attempt >= MAX_CLIENT_TOKEN_GENERATIONS) throw error;
-        this.#tokenGenerations.set(datasetId, generation + 1);
+        if (existing !== undefined) return sameOrExists(datasetId, sizeGiB, existing);
+        continue;
       }
+      if (volume.state !== 'error') return volume;
+      // A token of a volume that failed: never bind the dataset to it.
+      await this.#discard(volume.id).catch(() => {});
     }
+    throw new BackendError(
+      'createVolume',
+      `dataset ${datasetId}: the ClientTokens of generations 1-${MAX_CLIENT_TOKEN_GENERATIONS} all belong to volumes that are gone or failed; EC2 frees them after about 12 hours`,
+    );
   }
 
+  /** Deletes a volume and waits until it is gone; a delete whose reply was lost finds it deleting: success. */
+  async #discard(blockDeviceId: string): Promise<void> {
+    await this.#ec2.deleteVolume(blockDeviceId).catch(async (error: unknown) => {
+      if (hasCode(error, 'UNKNOWN_VOLUME')) return;
+      if (failureOf(error) !== 'incorrect-state') throw error;
+      const now = await this.#ec2.describeVolume(blockDeviceId).catch(ignoreUnknown);
+      if (now !== undefined && !GONE_STATES.has(now.state)) throw error;
+    });
+    await this.#waits.deleted(blockDeviceId);
+  }
+
+  /** Every volume of this cluster (matching `filters` too) that still exists, page by page. */
+  async #clusterVolumes(filters: readonly { name: string; values: string[] }[]): Promise<Ec2Volume[]> {
+    const all = [{ name: `tag:${CLUSTER_ID_TAG}`, values: [this.#clusterId] }, ...filters];
+    const volumes: Ec2Volume[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#ec2.describeVolumes(all, this.#config.page_size, nextToken);
+      volumes.push(...page.items.filter((volume) => !GONE_STATES.has(volume.state)));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return volumes;
+  }
+
+  /** The dataset's live volume: not gone, not failed. A filtered page may be short and still have a next. */
   async #datasetVolume(datasetId: string): Promise<Ec2Volume | undefined> {
-    const filters = [
-      { name: `tag:${CLUSTER_ID_TAG}`, values: [this.#settings.clusterId] },
-      { name: `tag:${DATASET_ID_TAG}`, values: [datasetId] },
-    ];
-    const page = await this.#ec2.describeVolumes(filters, DESCRIBE_VOLUMES_MAX_RESULTS);
-    return page.items.find((volume) => !GONE_STATES.has(volume.state));
+    const volumes = await this.#clusterVolumes([{ name: `tag:${DATASET_ID_TAG}`, values: [datasetId] }]);
+    return volumes.find((volume) => volume.state !== 'error');
   }
 
   /** The volume, if it exists and belongs to this cluster; any other is unknown to this API. */
   async #describeOwn(blockDeviceId: string): Promise<Ec2Volume> {
     const volume = await this.#ec2.describeVolume(blockDeviceId);
-    if (volume.tags[CLUSTER_ID_TAG] !== this.#settings.clusterId || GONE_STATES.has(volume.state)) {
+    if (volume.tags[CLUSTER_ID_TAG] !== this.#clusterId || GONE_STATES.has(volume.state)) {
       throw new UnknownVolumeError(blockDeviceId);
     }
     return volume;
+  }
+
+  async #refuseIfBusy(volume: Ec2Volume, attachment: Ec2Attachment): Promise<void> {
+    const found = await discoverDevice(this.#fs, {
+      root: this.#config.device_root,
+      sysfsRoot: this.#sysfsRoot,
+      volumeId: volume.id,
+      requestedDevice: attachment.device,
+      sizeBytes: volume.sizeGiB * GIB,
+    });
+    if ('found' in found && (await deviceInUse(this.#fs, found.found))) {
+      throw new VolumeBusyError(volume.id, found.found);
+    }
   }
 
   async #attachWithFreeName(blockDeviceId: string, instanceId: string): Promise<string> {
@@ -349,20 +469,16 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
         await this.#ec2.attachVolume(blockDeviceId, instanceId, device);
         return device;
       } catch (error) {
-        if (error instanceof Ec2CallError && error.ec2Code === 'VolumeInUse') {
+        if (failureOf(error) === 'volume-in-use') {
           // Our own attach, applied but its reply lost and retried by the SDK, also ends here.
           const now = await this.#describeOwn(blockDeviceId);
           const mine = now.attachments.find((a) => a.instanceId === instanceId && a.device === device);
           if (mine !== undefined) return device;
           throw new AlreadyAttachedError(blockDeviceId, now.attachments[0]?.instanceId ?? null);
         }
-        const nameRefused =
-          error instanceof Ec2CallError &&
-          error.ec2Code === 'InvalidParameterValue' &&
-          /in use/i.test(error.message);
-        if (!nameRefused || attempt >= MAX_DEVICE_NAME_ATTEMPTS) throw error;
+        if (failureOf(error) !== 'device-name-in-use' || attempt >= MAX_DEVICE_NAME_ATTEMPTS) throw error;
         this.#names.refuse(instanceId, device);
-        this.#deps.logger.message(
+        this.#logger.message(
           `${DRIVER_NAME}:device_name_refused`,
           { blockDeviceId, instanceId, device },
           'warn',
@@ -372,6 +488,12 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       }
     }
   }
+}
+
+/** A dataset's existing volume answers a create of the same size; another size is `DATASET_EXISTS`. */
+function sameOrExists(datasetId: string, sizeGiB: number, existing: Ec2Volume): Ec2Volume {
+  if (existing.sizeGiB !== sizeGiB) throw new DatasetExistsError(datasetId, existing.id);
+  return existing;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   DetachVolumeCommand,
   EC2Client,
   type Instance,
+  StartInstancesCommand,
   type Volume,
 } from '@aws-sdk/client-ec2';
 import { BackendError, type Logger, UnknownVolumeError } from '@flockerjs/core-interface';
@@ -61,7 +62,8 @@ export interface CreateVolumeInput {
 
 /**
  * Exactly the EC2 calls the driver makes. Every method rejects with a core error: `UNKNOWN_VOLUME` for a
- * volume EC2 does not know (or an id it cannot parse), else {@link Ec2CallError} (`BACKEND`) with EC2's code.
+ * volume EC2 does not know (or an id it cannot parse), else {@link Ec2CallError} (`BACKEND`) whose
+ * {@link Ec2Failure} says what went wrong in the driver's terms, so the driver never reads EC2's codes.
  */
 export interface Ec2Api {
   createVolume(input: CreateVolumeInput): Promise<Ec2Volume>;
@@ -80,10 +82,38 @@ export interface Ec2Api {
     maxResults: number,
     nextToken?: string,
   ): Promise<Page<Ec2Instance>>;
+  startInstance(instanceId: string): Promise<void>;
 }
 
-/** An EC2 call that failed for a reason other than an unknown volume; `ec2Code` is EC2's error code. */
+/**
+ * What an EC2 failure means to the driver:
+ * - `transient`: throttling, a 5xx or a network failure that outlived the SDK's retries; worth polling through.
+ * - `volume-in-use`: the volume is attached (AttachVolume, DeleteVolume).
+ * - `device-name-in-use`: AttachVolume refused the device name as taken on the instance.
+ * - `incorrect-state`: the volume is in a state that does not allow the call (detaching already, creating).
+ * - `token-reused`: the ClientToken belongs to another request, or to a volume that no longer exists.
+ * - `refused`: CreateVolume refused the request itself (type unavailable in the zone, quota, parameters).
+ * - `unknown-instance`: no such instance.
+ * - `other`: anything else.
+ */
+export const EC2_FAILURES = [
+  'transient',
+  'volume-in-use',
+  'device-name-in-use',
+  'incorrect-state',
+  'token-reused',
+  'refused',
+  'unknown-instance',
+  'other',
+] as const;
+export type Ec2Failure = (typeof EC2_FAILURES)[number];
+
+/**
+ * An EC2 call that failed for a reason other than an unknown volume. `failure` is what the driver acts on;
+ * `ec2Code`, `httpStatus` and `requestId` are for people reading the error.
+ */
 export class Ec2CallError extends BackendError {
+  readonly failure: Ec2Failure;
   readonly ec2Code: string;
   readonly httpStatus: number | undefined;
   readonly requestId: string | undefined;
@@ -91,6 +121,7 @@ export class Ec2CallError extends BackendError {
   constructor(
     operation: string,
     details: {
+      failure: Ec2Failure;
       ec2Code: string;
       message: string;
       httpStatus?: number | undefined;
@@ -102,6 +133,7 @@ export class Ec2CallError extends BackendError {
     const request = details.requestId === undefined ? '' : ` (request ${details.requestId})`;
     super(operation, `${details.ids.join(' ')}: ${details.ec2Code}: ${details.message}${request}`, options);
     this.name = 'Ec2CallError';
+    this.failure = details.failure;
     this.ec2Code = details.ec2Code;
     this.httpStatus = details.httpStatus;
     this.requestId = details.requestId;
@@ -109,22 +141,14 @@ export class Ec2CallError extends BackendError {
   }
 }
 
-/** EC2 codes that mean "try again later": throttling and server errors that outlived the SDK's retries. */
-export const TRANSIENT_EC2_CODES: ReadonlySet<string> = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'InternalError',
-  'ServerInternal',
-  'Unavailable',
-  'ServiceUnavailable',
-]);
-
 /** True for an error worth polling through: throttling, 5xx, a network failure. */
 export function isTransient(error: unknown): boolean {
-  if (!(error instanceof Ec2CallError)) return false;
-  return (
-    TRANSIENT_EC2_CODES.has(error.ec2Code) || (error.httpStatus ?? 0) >= 500 || error.httpStatus === undefined
-  );
+  return failureOf(error) === 'transient';
+}
+
+/** The {@link Ec2Failure} of an error from an {@link Ec2Api} call; `undefined` for any other error. */
+export function failureOf(error: unknown): Ec2Failure | undefined {
+  return error instanceof Ec2CallError ? error.failure : undefined;
 }
 
 export interface SdkEc2Options {
@@ -155,7 +179,7 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
     retryMode: 'adaptive',
   });
   // Messages from EC2 never carry the secret key, but a signature error may quote the access key id.
-  const secrets = [
+  const secrets: readonly string[] = [
     options.credentials?.accessKeyId,
     options.credentials?.secretAccessKey,
     options.credentials?.sessionToken,
@@ -237,6 +261,7 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
       );
       if (instance === undefined) {
         throw new Ec2CallError('DescribeInstances', {
+          failure: 'unknown-instance',
           ec2Code: 'InvalidInstanceID.NotFound',
           message: 'not in the reply',
           httpStatus: 400,
@@ -257,7 +282,25 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
       const instances = (output.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
       return { items: instances.map(toInstance), nextToken: output.NextToken || undefined };
     },
+    async startInstance(instanceId) {
+      const request = { InstanceIds: [instanceId] };
+      await call('StartInstances', request, [instanceId], () =>
+        client.send(new StartInstancesCommand(request)),
+      );
+    },
   };
+}
+
+/**
+ * `text` with every whole occurrence of a secret replaced: a secret counts only where no letter, digit or `_`
+ * touches it (a SigV4 scope `AKIA…/20260101` still is one), so a short secret does not blank unrelated words.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((redacted, secret) => {
+    if (secret === '') return redacted;
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return redacted.replace(new RegExp(`(?<!\\w)${escaped}(?!\\w)`, 'g'), '[REDACTED]');
+  }, text);
 }
 
 // --- internals ---
@@ -267,6 +310,44 @@ const UNKNOWN_VOLUME_CODES: ReadonlySet<string> = new Set([
   'InvalidVolume.NotFound',
   'InvalidVolumeID.Malformed',
 ]);
+
+/** EC2 codes of throttling and of server errors (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html). */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'InternalError',
+  'ServerInternal',
+  'Unavailable',
+  'ServiceUnavailable',
+]);
+
+/** CreateVolume codes that refuse the requested volume itself: its type, size, IOPS, or the account's quota. */
+const REFUSED_CREATE_CODES: ReadonlySet<string> = new Set([
+  'InvalidParameterValue',
+  'InvalidParameterCombination',
+  'MissingParameter',
+  'VolumeTypeNotAvailableInZone',
+  'VolumeLimitExceeded',
+  'InsufficientVolumeCapacity',
+  'MaxIOPSLimitExceeded',
+  'UnsupportedOperation',
+]);
+
+/** Classifies one EC2 error for the driver; the only place EC2's codes and statuses are read. */
+function classify(operation: string, code: string, status: number | undefined, message: string): Ec2Failure {
+  if (TRANSIENT_CODES.has(code) || status === undefined || status >= 500) return 'transient';
+  if (code === 'IdempotentParameterMismatch') return 'token-reused';
+  if (code === 'VolumeInUse') return 'volume-in-use';
+  if (code === 'IncorrectState') return 'incorrect-state';
+  if (code === 'InvalidInstanceID.NotFound' || code === 'InvalidInstanceID.Malformed')
+    return 'unknown-instance';
+  // EC2 has no code of its own for a taken device name: it is an InvalidParameterValue saying "in use".
+  if (operation === 'AttachVolume' && code === 'InvalidParameterValue' && /in use/i.test(message)) {
+    return 'device-name-in-use';
+  }
+  if (operation === 'CreateVolume' && REFUSED_CREATE_CODES.has(code)) return 'refused';
+  return 'other';
+}
 
 function translate(
   operation: string,
@@ -283,16 +364,15 @@ function translate(
   const [volumeId] = ids;
   if (UNKNOWN_VOLUME_CODES.has(code) && volumeId !== undefined)
     return new UnknownVolumeError(volumeId, { cause: error });
-  const message = secrets.reduce(
-    (text, secret) => text.replaceAll(secret, '[REDACTED]'),
-    typeof sdk.message === 'string' ? sdk.message : String(error),
-  );
+  const message = redactSecrets(typeof sdk.message === 'string' ? sdk.message : String(error), secrets);
+  const status = sdk.$metadata?.httpStatusCode;
   return new Ec2CallError(
     operation,
     {
+      failure: classify(operation, code, status, message),
       ec2Code: code,
       message,
-      httpStatus: sdk.$metadata?.httpStatusCode,
+      httpStatus: status,
       requestId: sdk.$metadata?.requestId,
       ids,
     },

@@ -9,7 +9,7 @@ export const FLOCKER_BACKEND = {
   needsClusterId: true,
   configSchema,
   deployerType: 'block',
-  apiFactory: (config, { clusterId, logger }) => AwsEbsDriver.open(config, { clusterId }, { logger }),
+  apiFactory: (config, context) => AwsEbsDriver.open(config, context),
   // Node B of an acceptance run is another instance: its own agent.yml, given to flocker-certify --peer-config.
   certification: {
     minimumAllocatableSize: GIB,
@@ -24,13 +24,20 @@ export {
   DEFAULT_DEVICE_ROOT,
   DEFAULT_IMDS_ENDPOINT,
   DEFAULT_PROFILES,
+  DESCRIBE_PAGE_SIZE,
   type EbsConfig,
   type EbsConfigInput,
   type ProfileConfig,
   VOLUME_TYPES,
   type VolumeType,
 } from './config.js';
-export { type DeviceFs, type Discovery, discoverDevice, NVME_BY_ID_PREFIX } from './device/discovery.js';
+export {
+  type DeviceFs,
+  type Discovery,
+  deviceInUse,
+  discoverDevice,
+  NVME_BY_ID_PREFIX,
+} from './device/discovery.js';
 export { DEVICE_NAMES, DeviceNameAllocator, REFUSED_NAME_MEMORY_MS } from './device/names.js';
 export {
   AwsEbsDriver,
@@ -38,23 +45,28 @@ export {
   clientTokenFor,
   DATASET_ID_TAG,
   DESCRIBE_INSTANCES_MAX_RESULTS,
-  DESCRIBE_VOLUMES_MAX_RESULTS,
   DRIVER_NAME,
-  type EbsDeps,
-  type EbsSettings,
+  type EbsContext,
   GIB,
+  MAX_CLIENT_TOKEN_GENERATIONS,
   METADATA_VERSION,
   METADATA_VERSION_TAG,
+  VolumeBusyError,
 } from './ebs-driver.js';
 export {
   type CreateVolumeInput,
   createSdkEc2Api,
+  EC2_FAILURES,
   type Ec2Api,
   type Ec2Attachment,
   Ec2CallError,
+  type Ec2Failure,
   type Ec2Instance,
   type Ec2Volume,
+  failureOf,
   isTransient,
+  redactSecrets,
 } from './ec2-client.js';
-export { type InstanceMetadata, imdsMetadata } from './metadata.js';
+export { IMDS_TIMEOUT_MS, type ImdsOptions, type InstanceMetadata, imdsMetadata } from './metadata.js';
 export { FALLBACK_VOLUME_TYPE, type VolumeParameters, volumeParameters } from './profiles.js';
+export { VolumeFailedError } from './volume-waits.js';

@@ -1,65 +1,72 @@
-import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import { UnknownInstanceIdError } from '@flockerjs/core-interface';
 
 /** What the driver needs to know about the instance it runs on. */
 export interface InstanceMetadata {
   instanceId(): Promise<string>;
-  availabilityZone(): Promise<string>;
 }
 
 /** Per request to IMDS; it answers in milliseconds on a healthy instance. */
 export const IMDS_TIMEOUT_MS = 2_000;
-/** Retries per IMDS request, as the SDK's default. */
-export const IMDS_RETRIES = 3;
+/** Lifetime asked for an IMDSv2 session token: only the one read needs it. */
+const TOKEN_TTL_SECONDS = 60;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
+export interface ImdsOptions {
+  /** The IMDS base URL (`http://169.254.169.254`). */
+  readonly endpoint: string;
+  /** Longest wait per request, the token request included. @default {@link IMDS_TIMEOUT_MS} */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
 /**
- * Instance metadata over IMDSv2 only (a session token first, no IMDSv1 fallback), through the SDK's
- * `@aws-sdk/ec2-metadata-service`. Values are read once: neither changes while the instance lives.
+ * The instance id from the metadata service: IMDSv2 first (a session token, then the read with it); when the
+ * token request gets no usable answer (a hop limit of 1 drops the reply to a container, an old instance
+ * refuses the PUT) the read is made as IMDSv1, without a token. Read once, when first asked, and kept: it
+ * never changes while the instance lives. A failure is not kept, so the next call asks again.
  */
-export function imdsMetadata(endpoint: string): InstanceMetadata {
-  const service = new MetadataService({
-    // The service appends request paths to the URL's path ("/"), so it gets the origin and relative paths.
-    endpoint: new URL(endpoint).origin,
-    ec2MetadataV1Disabled: true,
-    httpOptions: { timeout: IMDS_TIMEOUT_MS },
-    retries: IMDS_RETRIES,
-    backoff: 0.1,
-  });
-  const read = (path: string) => service.request(`latest/meta-data/${path}`, {});
+export function imdsMetadata(options: ImdsOptions): InstanceMetadata {
+  const base = new URL(options.endpoint).origin;
+  const timeoutMs = options.timeoutMs ?? IMDS_TIMEOUT_MS;
+  const send = options.fetch ?? fetch;
+  const request = (path: string, init: RequestInit = {}) =>
+    send(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+
+  const token = async (): Promise<string | undefined> => {
+    try {
+      const response = await request('/latest/api/token', {
+        method: 'PUT',
+        headers: { 'x-aws-ec2-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS) },
+      });
+      return response.ok ? await response.text() : undefined;
+    } catch {
+      // No answer in time: the hop limit dropped it, or IMDSv2 is not there. IMDSv1 may still answer.
+      return undefined;
+    }
+  };
+
+  const read = async (): Promise<string> => {
+    const session = await token();
+    const response = await request('/latest/meta-data/instance-id', {
+      headers: session === undefined ? {} : { 'x-aws-ec2-metadata-token': session },
+    });
+    const body = (await response.text()).trim();
+    if (!response.ok) {
+      const how = session === undefined ? 'IMDSv1 (no IMDSv2 token could be had)' : 'IMDSv2';
+      throw new Error(`${how} answered ${response.status}`);
+    }
+    if (!INSTANCE_ID.test(body)) throw new Error(`answered ${JSON.stringify(body)}, not an instance id`);
+    return body;
+  };
+
   let instanceId: Promise<string> | undefined;
-  let zone: Promise<string> | undefined;
   return {
     instanceId() {
-      instanceId ??= read('instance-id').then(
-        (id) => {
-          if (!INSTANCE_ID.test(id.trim()))
-            throw new UnknownInstanceIdError(`IMDS at ${endpoint} answered ${JSON.stringify(id)}`);
-          return id.trim();
-        },
-        (error: unknown) => {
-          instanceId = undefined;
-          throw new UnknownInstanceIdError(`IMDS at ${endpoint}: ${(error as Error).message}`, {
-            cause: error,
-          });
-        },
-      );
+      instanceId ??= read().catch((error: unknown) => {
+        instanceId = undefined;
+        throw new UnknownInstanceIdError(`IMDS at ${base}: ${(error as Error).message}`, { cause: error });
+      });
       return instanceId;
-    },
-    availabilityZone() {
-      zone ??= read('placement/availability-zone').then(
-        (value) => value.trim(),
-        (error: unknown) => {
-          zone = undefined;
-          throw new UnknownInstanceIdError(
-            `availability zone from IMDS at ${endpoint}: ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          );
-        },
-      );
-      return zone;
     },
   };
 }

@@ -1,4 +1,5 @@
 import {
+  BackendError,
   type Clock,
   hasCode,
   type Logger,
@@ -8,7 +9,7 @@ import {
 } from '@flockerjs/core-interface';
 import type { EbsConfig } from './config.js';
 import { type DeviceFs, deviceGone, discoverDevice } from './device/discovery.js';
-import { type Ec2Api, Ec2CallError, isTransient } from './ec2-client.js';
+import { type Ec2Api, failureOf, isTransient } from './ec2-client.js';
 
 /** EBS sizes are whole GiB. */
 export const GIB = 1024 ** 3;
@@ -24,9 +25,42 @@ export interface WaitContext {
   readonly driverName: string;
 }
 
+/** A volume EC2 put in `error`: terminal, so it is reported at once, never waited on. */
+export class VolumeFailedError extends BackendError {
+  readonly blockDeviceId: string;
+  constructor(operation: string, blockDeviceId: string, detail: string) {
+    super(operation, `volume ${blockDeviceId} ${detail}`);
+    this.name = 'VolumeFailedError';
+    this.blockDeviceId = blockDeviceId;
+  }
+}
+
+/**
+ * Runs `undo` after `error` and throws what the caller must know: `error` itself when the undo worked, else a
+ * `BACKEND` error that names both, so a volume left attached is never a secret.
+ */
+export async function undoThenThrow(
+  operation: string,
+  error: unknown,
+  undo: () => Promise<void>,
+  left: string,
+): Promise<never> {
+  const undoError = await undo().then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  if (undoError === undefined) throw error;
+  throw new BackendError(
+    operation,
+    `${(error as Error).message}; undoing it failed too (${(undoError as Error).message}), so ${left}`,
+    { cause: new AggregateError([error, undoError]) },
+  );
+}
+
 /**
  * Every wait of the driver: short DescribeVolumes polls backed off by `polling`, bounded by `timeouts`, and
- * throttling or 5xx on a poll count as "not yet" (the SDK waiters' fixed 15 s polls are far too coarse).
+ * throttling or 5xx on a poll count as "not yet" (the SDK waiters' fixed 15 s polls are far too coarse). A
+ * terminal state (`error`) ends a wait at once.
  */
 export class VolumeWaits {
   readonly #context: WaitContext;
@@ -35,16 +69,13 @@ export class VolumeWaits {
     this.#context = context;
   }
 
+  /** @throws {@link VolumeFailedError} as soon as the volume is in `error`. */
   async available(volumeId: string): Promise<void> {
     await this.#wait(`volume ${volumeId} to become available`, this.#timeouts.create_ms, async () => {
       // Right after creation DescribeVolumes may not know the volume yet: eventual consistency, not absence.
       const volume = await this.#context.ec2.describeVolume(volumeId).catch(ignoreUnknown);
       if (volume?.state === 'error') {
-        throw new Ec2CallError('CreateVolume', {
-          ec2Code: 'VolumeError',
-          message: 'creation failed',
-          ids: [volumeId],
-        });
+        throw new VolumeFailedError('createVolume', volumeId, 'went to error while being created');
       }
       return volume?.state === 'available' ? done(undefined) : pending(volume?.state ?? 'not yet listed');
     });
@@ -57,7 +88,11 @@ export class VolumeWaits {
     });
   }
 
-  /** Waits for `attached`; an attachment still `attaching` at the bound is detached and reported. */
+  /**
+   * Waits for `attached`. An attachment still `attaching` at the bound is detached (forced) and reported as
+   * `TIMEOUT`, or as `BACKEND` naming both failures when that detach fails too.
+   * @throws {@link VolumeFailedError} as soon as the attach put the volume in `error`.
+   */
   async attached(volumeId: string, instanceId: string, device: string): Promise<void> {
     try {
       await this.#wait(
@@ -65,6 +100,9 @@ export class VolumeWaits {
         this.#timeouts.attach_ms,
         async () => {
           const volume = await this.#context.ec2.describeVolume(volumeId);
+          if (volume.state === 'error') {
+            throw new VolumeFailedError('attachVolume', volumeId, `went to error attaching to ${instanceId}`);
+          }
           const attachment = volume.attachments.find((a) => a.instanceId === instanceId);
           return attachment?.state === 'attached'
             ? done(undefined)
@@ -80,20 +118,28 @@ export class VolumeWaits {
         { volumeId, instanceId, device },
         'error',
       );
-      await this.detach(volumeId, true).catch(() => {});
-      throw new TimeoutError(
+      const stuck = new TimeoutError(
         `volume ${volumeId} to attach to ${instanceId} (stuck attaching; detached again)`,
         error.timeoutMs,
         error.lastState,
       );
+      await undoThenThrow(
+        'attachVolume',
+        stuck,
+        () => this.detach(volumeId, true),
+        `volume ${volumeId} may still be attaching to ${instanceId}`,
+      );
     }
   }
 
-  /** Detaches from whichever instance holds the volume and waits until it is available again. */
+  /**
+   * Detaches from whichever instance holds the volume and waits until it is available again. `busy` (the
+   * device is in use on the instance holding it) is waited through, bounded by `timeouts.detach_ms`.
+   */
   async detach(volumeId: string, force = false): Promise<void> {
-    // IncorrectState: already detaching (or detached) after an earlier call or a retried one.
+    // Already detaching (or detached) after an earlier call or a retried one.
     await this.#context.ec2.detachVolume(volumeId, { force }).catch((error: unknown) => {
-      if (!(error instanceof Ec2CallError && error.ec2Code === 'IncorrectState')) throw error;
+      if (failureOf(error) !== 'incorrect-state') throw error;
     });
     await this.#wait(`volume ${volumeId} to detach`, this.#timeouts.detach_ms, async () => {
       const volume = await this.#context.ec2.describeVolume(volumeId).catch(ignoreUnknown);

@@ -52,6 +52,34 @@ describe('backend: aws configuration', () => {
     ]);
   });
 
+  it('refuses an io1 or io2 profile without IOPS when parsing, naming the key', () => {
+    expect(
+      problemsOf({
+        region: 'us-east-1',
+        profiles: { silver: { volume_type: 'io1' }, gold: { volume_type: 'io2' } },
+      }),
+    ).toEqual([
+      'dataset.profiles.gold.iops_per_gib: required with volume_type io2, which EC2 creates only with provisioned IOPS',
+      'dataset.profiles.silver.iops_per_gib: required with volume_type io1, which EC2 creates only with provisioned IOPS',
+    ]);
+    expect(
+      parseBackendConfig(FLOCKER_BACKEND, {
+        backend: 'aws',
+        region: 'us-east-1',
+        profiles: { silver: { volume_type: 'io1', iops_per_gib: 10 } },
+      }).profiles.silver,
+    ).toEqual({ volume_type: 'io1', iops_per_gib: 10 });
+  });
+
+  it('takes a compute_instance_id override and a page size EC2 accepts', () => {
+    expect(problemsOf({ region: 'us-east-1', compute_instance_id: 'node-1' })).toEqual([
+      'dataset.compute_instance_id: must be an EC2 instance id such as i-0123456789abcdef0',
+    ]);
+    expect(problemsOf({ region: 'us-east-1', page_size: 4 })).toEqual([
+      expect.stringMatching(/^dataset\.page_size: /),
+    ]);
+  });
+
   it('takes static credentials only as a pair, and a session token only with them', () => {
     expect(problemsOf({ region: 'us-east-1', access_key_id: 'AKIA1' })).toEqual([
       'dataset.secret_access_key: required with access_key_id',

@@ -25,6 +25,9 @@ function fakeFs(tree: {
       if (sectors === undefined) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
       return `${sectors}\n`;
     },
+    async open(path) {
+      throw Object.assign(new Error(`EACCES ${path}`), { code: 'EACCES' });
+    },
   };
 }
 

@@ -13,16 +13,20 @@ import {
   type EbsConfigInput,
   FLOCKER_BACKEND,
   GIB,
+  MAX_CLIENT_TOKEN_GENERATIONS,
   METADATA_VERSION_TAG,
 } from '../src/index.js';
-import { EMULATOR_CREDENTIALS, emulatorConfig, instanceOf, skipUnlessRoot } from './emulated-cloud.js';
+import { EMULATOR_CREDENTIALS, emulatorConfig, instanceOf } from './emulated-cloud.js';
 
-// Driver behaviour the conformance suite cannot see: tags, tokens, paging, profiles, stuck attachments.
+// Driver logic the conformance suite cannot see: tags, tokens, paging, profiles, faults. The emulator has no
+// devices here (no root needed): every volume attaches to another instance than the driver's own, whose
+// device would never appear. device-busy.test.ts holds what needs a device.
 let emulator: CloudEmulator;
 beforeAll(async () => {
   emulator = await startCloudEmulator({
-    timings: { createMs: 40, attachMs: 40, detachMs: 40, deleteMs: 20 },
-    instances: [{}, { zone: 'us-east-1b' }, { hiddenDevices: ['/dev/sdf', '/dev/sdg'] }],
+    devices: false,
+    timings: { createMs: 40, attachMs: 40, detachMs: 40, deleteMs: 20, instanceMs: 40 },
+    instances: [{}, { zone: 'us-east-1b' }, { hiddenDevices: ['/dev/sdf', '/dev/sdg'] }, {}],
   });
 });
 afterAll(() => emulator?.stop());
@@ -36,15 +40,32 @@ const open = (
 ) =>
   AwsEbsDriver.open(
     configSchema.parse({ ...emulatorConfig(emulator, instanceOf(emulator, instance)), ...overrides }),
-    { clusterId },
-    log === undefined ? {} : { logger: createLogger({ sink: (entry) => log.push(entry) }) },
+    {
+      clusterId,
+      ...(log === undefined ? {} : { logger: createLogger({ sink: (entry) => log.push(entry) }) }),
+    },
   );
+
+/** The instance volumes attach to in these tests: in the driver's zone, not the driver's own. */
+const peer = () => instanceOf(emulator, 3).id;
+
+const volumesOf = (datasetId: string) =>
+  emulator.fabric.volumes().filter((v) => v.tags.get(DATASET_ID_TAG) === datasetId && v.state !== 'deleting');
+
+/** Resolves when the fabric ends a transition of `volumeId` in `to`. */
+const transition = (volumeId: string, to: string): Promise<void> =>
+  new Promise((resolve) => {
+    const off = emulator.fabric.onTransition((event) => {
+      if (event.volumeId === volumeId && event.to === to) {
+        off();
+        resolve();
+      }
+    });
+  });
 
 /** Deletes a volume straight in the fabric once it is available. */
 async function waitAndDelete(id: string): Promise<void> {
-  for (let tries = 0; emulator.fabric.volume(id)?.state === 'creating' && tries < 100; tries += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  if (emulator.fabric.volume(id)?.state === 'creating') await transition(id, 'available');
   emulator.fabric.deleteVolume(id);
 }
 
@@ -76,8 +97,7 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
     const volume = await api.createVolume(datasetId, GIB);
     emulator.faults.set({});
     expect(emulator.faults.injected.get('fail-after') ?? 0).toBeGreaterThan(0);
-    const forDataset = emulator.fabric.volumes().filter((v) => v.tags.get(DATASET_ID_TAG) === datasetId);
-    expect(forDataset.map((v) => v.id)).toEqual([volume.blockDeviceId]);
+    expect(volumesOf(datasetId).map((v) => v.id)).toEqual([volume.blockDeviceId]);
     // The convergence loop calling again for the same dataset gets the same volume, not a second one.
     expect(await api.createVolume(datasetId, GIB)).toEqual(volume);
     expect(clientTokenFor(clusterId, datasetId)).toHaveLength('flocker-'.length + 48);
@@ -106,16 +126,20 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
               sdk.createVolume({ ...input, clientToken: randomUUID() }),
           }
         : sdk;
-      const api = await AwsEbsDriver.open(config, { clusterId: randomUUID() }, { ec2 });
+      const api = await AwsEbsDriver.open(config, { clusterId: randomUUID(), ec2 });
       const datasetId = randomUUID();
-      emulator.faults.set({ serverErrors: { rate: 1, operations: ['CreateVolume'], when: 'after' } });
+      // Invisible too: the retry cannot find the volume by its tags, only the token finds it.
+      emulator.faults.set({
+        serverErrors: { rate: 1, operations: ['CreateVolume'], when: 'after' },
+        newVolumeInvisibleLooks: 1,
+      });
       await expect(api.createVolume(datasetId, GIB)).rejects.toMatchObject({
         code: 'BACKEND',
-        ec2Code: 'InternalError',
+        failure: 'transient',
       });
       emulator.faults.set({});
       const again = await api.createVolume(datasetId, GIB);
-      const volumes = emulator.fabric.volumes().filter((v) => v.tags.get(DATASET_ID_TAG) === datasetId);
+      const volumes = volumesOf(datasetId);
       for (const volume of volumes) await waitAndDelete(volume.id);
       return { again: again.blockDeviceId, volumes: volumes.map((v) => v.id) };
     };
@@ -137,6 +161,28 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
     await api.destroyVolume(volume.blockDeviceId);
   });
 
+  it('the lookup of a dataset’s volume follows NextToken: a filtered page may be empty and still go on', async () => {
+    const clusterId = randomUUID();
+    const api = await open({ page_size: 5 }, 0, clusterId);
+    // Other volumes listed before the dataset's push it past the first pages of five.
+    const others = Array.from({ length: 12 }, () =>
+      emulator.fabric.createVolume({ zone: 'us-east-1a', sizeGiB: 1, volumeType: 'gp3' }),
+    );
+    const datasetId = randomUUID();
+    const volume = await api.createVolume(datasetId, GIB);
+    const position = emulator.fabric.volumes().findIndex((v) => v.id === volume.blockDeviceId);
+    expect(position).toBeGreaterThanOrEqual(12);
+    // A fresh process: no memory of the first create, and another size, so only the lookup can tell.
+    const restarted = await open({ page_size: 5 }, 0, clusterId);
+    await expect(restarted.createVolume(datasetId, 2 * GIB)).rejects.toMatchObject({
+      code: 'DATASET_EXISTS',
+      blockDeviceId: volume.blockDeviceId,
+    });
+    expect(volumesOf(datasetId)).toHaveLength(1);
+    await api.destroyVolume(volume.blockDeviceId);
+    for (const other of others) await waitAndDelete(other.id);
+  });
+
   it('listVolumes filters by the cluster tag on the server and pages through every result', async () => {
     const clusterId = randomUUID();
     const api = await open({}, 0, clusterId);
@@ -155,8 +201,12 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
       emulator.fabric.createVolume({ zone: 'us-east-1a', sizeGiB: 1, volumeType: 'gp3' });
     const before = emulator.ec2.count('DescribeVolumes');
     const listed = await api.listVolumes();
-    expect(emulator.ec2.count('DescribeVolumes') - before).toBe(2);
+    const pages = Math.ceil(emulator.fabric.volumes().length / 500);
+    expect(emulator.ec2.count('DescribeVolumes') - before).toBe(pages);
     expect(listed.map((v) => v.blockDeviceId).sort()).toEqual(mine.map((v) => v.id).sort());
+    for (const volume of emulator.fabric.volumes()) {
+      if (volume.state !== 'deleting') await waitAndDelete(volume.id);
+    }
   });
 
   it('maps profiles to volume types: gold io2 with IOPS per GiB, silver gp3, bronze standard; gold too small falls back to gp3', async () => {
@@ -193,16 +243,71 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
       await (volume === created.small ? logged : api).destroyVolume(volume.blockDeviceId);
   });
 
+  it('a profile whose type EC2 refuses (no capacity) falls back to the default type, logged', async () => {
+    const log: LogEntry[] = [];
+    const api = await open({}, 0, randomUUID(), log);
+    emulator.faults.set({ exhaustedVolumeTypes: ['io2'] });
+    const volume = await api.createVolumeWithProfile(randomUUID(), 4 * GIB, 'gold');
+    expect(emulator.faults.injected.get('exhausted')).toBe(1);
+    expect(emulator.fabric.volume(volume.blockDeviceId)?.volumeType).toBe('gp3');
+    expect(log.find((entry) => entry.message_type === 'aws:profile_fallback')).toMatchObject({
+      profileName: 'gold',
+      reason: expect.stringContaining('InsufficientVolumeCapacity'),
+    });
+    await api.destroyVolume(volume.blockDeviceId);
+  });
+
+  it('a volume that goes to error while being created is reported at once, deleted, and never reused', async () => {
+    const clusterId = randomUUID();
+    // The default create bound (300 s): a wait that polled through `error` would outlive the test.
+    const api = await open({ timeouts: { create_ms: 300_000 } }, 0, clusterId);
+    const datasetId = randomUUID();
+    emulator.faults.set({ lifecycle: { 'create-error': { calls: [1] } } });
+    let failed: string | undefined;
+    const off = emulator.fabric.onTransition((event) => {
+      if (event.to === 'error') failed = event.volumeId;
+    });
+    const error = await api.createVolume(datasetId, GIB).then(
+      () => undefined,
+      (rejected: unknown) => rejected,
+    );
+    off();
+    expect(error).toMatchObject({ code: 'BACKEND', message: expect.stringContaining('went to error') });
+    expect(emulator.faults.injected.get('create-error')).toBe(1);
+    expect(failed).toBeDefined();
+    expect(emulator.fabric.volume(failed ?? '')?.state ?? 'deleted').toMatch(/^delet/);
+    // A new process creating the dataset again gets a new, live volume: the token is not bound to the dead one.
+    const restarted = await open({}, 0, clusterId);
+    const volume = await restarted.createVolume(datasetId, GIB);
+    expect(volume.blockDeviceId).not.toBe(failed);
+    expect(emulator.fabric.volume(volume.blockDeviceId)?.state).toBe('available');
+    await restarted.destroyVolume(volume.blockDeviceId);
+  });
+
+  it('after destroy, a create of the same dataset makes a new volume, again and again, in fresh processes', async () => {
+    const clusterId = randomUUID();
+    const datasetId = randomUUID();
+    const ids: string[] = [];
+    // More rounds than a token memory of three generations would allow; each round a new process.
+    for (let round = 0; round < 5; round += 1) {
+      const api = await open({}, 0, clusterId);
+      const volume = await api.createVolume(datasetId, GIB);
+      ids.push(volume.blockDeviceId);
+      expect(emulator.fabric.volume(volume.blockDeviceId)?.state).toBe('available');
+      await api.destroyVolume(volume.blockDeviceId);
+    }
+    expect(new Set(ids).size).toBe(5);
+    expect(MAX_CLIENT_TOKEN_GENERATIONS).toBeGreaterThanOrEqual(5);
+  });
+
   it('an attachment stuck in attaching past attach_ms is detached and reported as TIMEOUT', async () => {
     const api = await open({ timeouts: { attach_ms: 300 } });
     const volume = await api.createVolume(randomUUID(), GIB);
-    emulator.faults.set({ stuckAttachments: 1 });
-    await expect(api.attachVolume(volume.blockDeviceId, await api.computeInstanceId())).rejects.toMatchObject(
-      {
-        code: 'TIMEOUT',
-        what: expect.stringContaining('stuck attaching'),
-      },
-    );
+    emulator.faults.set({ lifecycle: { 'stuck-attaching': { calls: [1] } } });
+    await expect(api.attachVolume(volume.blockDeviceId, peer())).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      what: expect.stringContaining('stuck attaching'),
+    });
     expect(emulator.fabric.volume(volume.blockDeviceId)).toMatchObject({
       state: 'available',
       attachment: undefined,
@@ -211,42 +316,108 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
     await api.destroyVolume(volume.blockDeviceId);
   });
 
-  it.skipIf(skipUnlessRoot() !== undefined)(
-    'skips device names EC2 refuses as in use, and remembers them',
-    async () => {
-      const log: LogEntry[] = [];
-      const api = await open({}, 2, randomUUID(), log);
-      const node = await api.computeInstanceId();
-      const first = await api.createVolume(randomUUID(), GIB);
-      await api.attachVolume(first.blockDeviceId, node);
-      expect(emulator.fabric.volume(first.blockDeviceId)?.attachment?.device).toBe('/dev/sdh');
-      const refused = log
-        .filter((entry) => entry.message_type === 'aws:device_name_refused')
-        .map((entry) => entry.device);
-      expect(refused).toEqual(['/dev/sdf', '/dev/sdg']);
-      await api.detachVolume(first.blockDeviceId);
-      await api.destroyVolume(first.blockDeviceId);
-    },
-  );
-
-  it('listLiveNodes lists running instances only', async () => {
-    const api = await open();
-    const stopped = instanceOf(emulator, 1).id;
-    emulator.fabric.setInstanceState(stopped, 'stopped');
-    try {
-      const live = await api.listLiveNodes();
-      expect(live).toContain(instanceOf(emulator, 0).id);
-      expect(live).not.toContain(stopped);
-    } finally {
-      emulator.fabric.setInstanceState(stopped, 'running');
-    }
+  it('a failed undo (the detach after a stuck attach fails too) is reported, never swallowed', async () => {
+    const api = await open({ timeouts: { attach_ms: 300 }, max_attempts: 1 });
+    const volume = await api.createVolume(randomUUID(), GIB);
+    emulator.faults.set({
+      lifecycle: { 'stuck-attaching': { calls: [1] } },
+      serverErrors: { rate: 1, operations: ['DetachVolume'], when: 'before' },
+    });
+    const error = await api.attachVolume(volume.blockDeviceId, peer()).then(
+      () => undefined,
+      (rejected: unknown) => rejected as Error,
+    );
+    expect(error).toMatchObject({ code: 'BACKEND' });
+    expect(error?.message).toMatch(
+      /stuck attaching.*undoing it failed too.*InternalError.*may still be attaching/,
+    );
+    emulator.faults.set({});
+    emulator.fabric.detachVolume(volume.blockDeviceId, { force: true });
+    await transition(volume.blockDeviceId, 'detached');
+    await api.destroyVolume(volume.blockDeviceId);
   });
 
-  it("refuses a zone that is not the instance's, and reports an unreachable IMDS as UNKNOWN_INSTANCE_ID", async () => {
-    await expect(open({ zone: 'us-east-1b' })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
-    await expect(open({ imds_endpoint: 'http://127.0.0.1:9' })).rejects.toMatchObject({
+  it('an attach that EC2 fails to error is reported at once', async () => {
+    const api = await open({ timeouts: { attach_ms: 300_000 } });
+    const volume = await api.createVolume(randomUUID(), GIB);
+    emulator.faults.set({ lifecycle: { 'attach-error': { calls: [1] } } });
+    await expect(api.attachVolume(volume.blockDeviceId, peer())).rejects.toMatchObject({
+      code: 'BACKEND',
+      message: expect.stringContaining('went to error attaching'),
+    });
+    expect(emulator.faults.injected.get('attach-error')).toBe(1);
+    await api.destroyVolume(volume.blockDeviceId);
+  });
+
+  it('skips device names EC2 refuses as in use, and remembers them', async () => {
+    const log: LogEntry[] = [];
+    const api = await open({}, 0, randomUUID(), log);
+    const hidden = instanceOf(emulator, 2).id;
+    const first = await api.createVolume(randomUUID(), GIB);
+    await api.attachVolume(first.blockDeviceId, hidden);
+    expect(emulator.fabric.volume(first.blockDeviceId)?.attachment?.device).toBe('/dev/sdh');
+    const refused = log
+      .filter((entry) => entry.message_type === 'aws:device_name_refused')
+      .map((entry) => entry.device);
+    expect(refused).toEqual(['/dev/sdf', '/dev/sdg']);
+    await api.detachVolume(first.blockDeviceId);
+    await api.destroyVolume(first.blockDeviceId);
+  });
+
+  it('listLiveNodes lists running instances only; startNode starts a stopped one', async () => {
+    const api = await open();
+    expect(api.capabilities.startNode).toBe(true);
+    const stopped = instanceOf(emulator, 1).id;
+    emulator.fabric.stopInstance(stopped);
+    const live = await api.listLiveNodes();
+    expect(live).toContain(instanceOf(emulator, 0).id);
+    expect(live).not.toContain(stopped);
+    await api.startNode(stopped);
+    await expect.poll(() => api.listLiveNodes(), { timeout: 20_000 }).toContain(stopped);
+    await expect(api.startNode('node-1')).rejects.toMatchObject({ code: 'INVALID_ID' });
+  });
+
+  it("a zone that is not the instance's is INVALID_CONFIG when first needed; opening asks nothing of IMDS", async () => {
+    const wrongZone = await open({ zone: 'us-east-1b' });
+    await expect(wrongZone.computeInstanceId()).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    // Nothing listens on port 9: opening works, the first use reports the missing metadata service.
+    const noImds = await open({ imds_endpoint: 'http://127.0.0.1:9', imds_timeout_ms: 500 });
+    await expect(noImds.computeInstanceId()).rejects.toMatchObject({ code: 'UNKNOWN_INSTANCE_ID' });
+    await expect(noImds.createVolume(randomUUID(), GIB)).rejects.toMatchObject({
       code: 'UNKNOWN_INSTANCE_ID',
     });
+  });
+
+  it('compute_instance_id overrides the metadata service; an unknown one is UNKNOWN_INSTANCE_ID', async () => {
+    const api = await open({
+      compute_instance_id: instanceOf(emulator, 1).id,
+      imds_endpoint: 'http://127.0.0.1:9',
+    });
+    expect(await api.computeInstanceId()).toBe(instanceOf(emulator, 1).id);
+    const volume = await api.createVolume(randomUUID(), GIB);
+    expect(emulator.fabric.volume(volume.blockDeviceId)?.zone).toBe('us-east-1b');
+    await api.destroyVolume(volume.blockDeviceId);
+    const unknown = await open({ compute_instance_id: 'i-0123456789abcdef0' });
+    await expect(unknown.computeInstanceId()).rejects.toMatchObject({ code: 'UNKNOWN_INSTANCE_ID' });
+  });
+
+  it('IMDSv1 answers when the IMDSv2 token reply is dropped by the hop limit', async () => {
+    const instance = instanceOf(emulator, 0);
+    instance.imds.options = { httpTokens: 'optional', tokenHopLimitExceeded: true };
+    try {
+      const api = await open({ imds_timeout_ms: 300 });
+      expect(await api.computeInstanceId()).toBe(instance.id);
+      expect(instance.imds.unansweredTokenRequests).toBe(1);
+      // IMDSv2 only (the default): the same blocked token leaves no way in, reported as such.
+      instance.imds.options = { httpTokens: 'required', tokenHopLimitExceeded: true };
+      const strict = await open({ imds_timeout_ms: 300 });
+      await expect(strict.computeInstanceId()).rejects.toMatchObject({
+        code: 'UNKNOWN_INSTANCE_ID',
+        message: expect.stringContaining('IMDSv1'),
+      });
+    } finally {
+      instance.imds.options = { httpTokens: 'required', tokenHopLimitExceeded: false };
+    }
   });
 
   it('loads through the plugin loader with the cluster id, logging every EC2 call without a secret', async () => {

@@ -1,7 +1,7 @@
 import { type CloudEmulator, startCloudEmulator } from '@flockerjs/cloud-emulator';
 import { createLogger, hasCode, type LogEntry } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSdkEc2Api, type Ec2Api, Ec2CallError, isTransient } from '../src/index.js';
+import { createSdkEc2Api, type Ec2Api, Ec2CallError, isTransient, redactSecrets } from '../src/index.js';
 
 // Error mapping through the real SDK against the emulator: no loop devices are involved, so no root needed.
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -55,6 +55,7 @@ describe('createSdkEc2Api error mapping', () => {
     expect(error).toBeInstanceOf(Ec2CallError);
     expect(error).toMatchObject({
       code: 'BACKEND',
+      failure: expect.stringMatching(/^(incorrect-state|unknown-instance)$/),
       operation: 'AttachVolume',
       ec2Code: expect.stringMatching(/^(IncorrectState|InvalidInstanceID.NotFound)$/),
       httpStatus: 400,
@@ -69,7 +70,12 @@ describe('createSdkEc2Api error mapping', () => {
     emulator.faults.set({ throttle: { capacity: 0, refillPerSecond: 0 } });
     try {
       const error = await failure(ec2.describeVolumes([], 5));
-      expect(error).toMatchObject({ code: 'BACKEND', ec2Code: 'RequestLimitExceeded', httpStatus: 503 });
+      expect(error).toMatchObject({
+        code: 'BACKEND',
+        failure: 'transient',
+        ec2Code: 'RequestLimitExceeded',
+        httpStatus: 503,
+      });
       expect(isTransient(error)).toBe(true);
       expect(hasCode(error, 'BACKEND')).toBe(true);
     } finally {
@@ -82,5 +88,38 @@ describe('createSdkEc2Api error mapping', () => {
     const text = JSON.stringify(log);
     expect(log.length).toBeGreaterThan(0);
     for (const secret of [SECRET, 'session-token-value']) expect(text).not.toContain(secret);
+  });
+
+  it('redaction replaces a secret where it stands whole, not inside other words', () => {
+    const text = 'key ab rejected; abc, xab and ab2 are other words; token "ab".';
+    expect(redactSecrets(text, ['ab'])).toBe(
+      'key [REDACTED] rejected; abc, xab and ab2 are other words; token "[REDACTED]".',
+    );
+    expect(redactSecrets(`signed with ${ACCESS_KEY}/20260101`, [ACCESS_KEY])).toBe(
+      'signed with [REDACTED]/20260101',
+    );
+  });
+
+  it('a refused volume type is `refused`, a reused token `token-reused`: the driver reads these, not codes', async () => {
+    emulator.faults.set({ exhaustedVolumeTypes: ['io2'] });
+    try {
+      const input = {
+        zone: 'us-east-1a',
+        sizeGiB: 4,
+        iops: 200,
+        tags: {},
+        clientToken: `refused-${Date.now()}`,
+      };
+      expect(await failure(ec2.createVolume({ ...input, volumeType: 'io2' }))).toMatchObject({
+        failure: 'refused',
+        ec2Code: 'InsufficientVolumeCapacity',
+      });
+      await ec2.createVolume({ ...input, volumeType: 'gp3', iops: undefined });
+      expect(await failure(ec2.createVolume({ ...input, volumeType: 'gp3', sizeGiB: 5 }))).toMatchObject({
+        failure: 'token-reused',
+      });
+    } finally {
+      emulator.faults.set({});
+    }
   });
 });

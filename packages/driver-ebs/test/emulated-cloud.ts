@@ -43,6 +43,7 @@ export function emulatorConfig(
     imds_endpoint: instance.imdsUrl,
     device_root: instance.deviceRoot,
     ...EMULATOR_CREDENTIALS,
+    // Bounds sized for a loaded machine, far below the defaults: no test waits out a default timeout.
     timeouts: {
       create_ms: 20_000,
       attach_ms: 10_000,
@@ -50,6 +51,7 @@ export function emulatorConfig(
       destroy_ms: 20_000,
       device_ms: 10_000,
     },
+    imds_timeout_ms: 2_000,
     ...overrides,
   };
 }
@@ -129,7 +131,8 @@ export function describeEmulatedConformance(
   afterAll(() => emulator?.stop());
   describeBlockDeviceAPI({
     name,
-    factory: emulatedFactory(running, () => instanceOf(running(), 0)),
+    // Pages of five: listings of the suite really page, as a cluster's listing does past 500 volumes.
+    factory: emulatedFactory(running, () => instanceOf(running(), 0), { page_size: 5 }),
     minimumAllocatableSize: GIB,
     unknownBlockDeviceId: unknownVolumeId,
     inspect: inspectFabric(running),

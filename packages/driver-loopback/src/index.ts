@@ -10,7 +10,7 @@ export const FLOCKER_BACKEND = {
   needsClusterId: false,
   configSchema,
   deployerType: 'block',
-  apiFactory: (config, { logger }) => LoopbackDriver.open(config, { logger }),
+  apiFactory: (config, context) => LoopbackDriver.open(config, context),
   certification: {
     minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
     unknownBlockDeviceId: () => `block-${randomUUID()}`,
@@ -36,7 +36,7 @@ export {
 } from './config.js';
 export {
   DRIVER_NAME,
-  type LoopbackDeps,
+  type LoopbackContext,
   LoopbackDriver,
   MINIMUM_ALLOCATABLE_SIZE,
   ROOT_REQUIRED,

@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   AlreadyAttachedError,
   assertDatasetId,
@@ -11,13 +22,16 @@ import {
   type Capabilities,
   checkAllocatableSize,
   DatasetExistsError,
+  type DriverContext,
   detachLoopDevicesOf,
   type Exec,
   execCommand,
   fileId,
   InvalidConfigError,
   InvalidIdError,
+  InvalidSizeError,
   type IProfiledBlockDeviceAPI,
+  type IResizableBlockDeviceAPI,
   type Logger,
   listLoopDevices,
   silentLogger,
@@ -46,11 +60,15 @@ export const ROOT_REQUIRED =
   'the loopback backend needs root privileges: it attaches volumes with losetup, which only root may run';
 const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-export interface LoopbackDeps {
-  /** Runs losetup. */
-  readonly exec: Exec;
-  readonly getuid: () => number;
-  readonly logger: Logger;
+/** What {@link LoopbackDriver.open} takes besides the config: the loader's context and the driver's own I/O. */
+export interface LoopbackContext extends DriverContext {
+  /**
+   * Runs losetup. @default the real one, which needs root: `open` refuses to start without it. A caller that
+   * injects its own (a test of what needs no loop device) needs no root.
+   */
+  readonly exec?: Exec;
+  /** @default `process.getuid` */
+  readonly getuid?: () => number;
 }
 
 interface Located {
@@ -58,12 +76,15 @@ interface Located {
   readonly path: string;
 }
 
-export class LoopbackDriver implements IProfiledBlockDeviceAPI {
+export class LoopbackDriver implements IProfiledBlockDeviceAPI, IResizableBlockDeviceAPI {
   readonly capabilities: Capabilities = Object.freeze({
     profiles: true,
     cloudApi: false,
     startNode: false,
-    resize: false,
+    resize: true,
+    // The block device id is derived from the dataset: a second volume for it cannot exist.
+    idempotentCreate: false,
+    destroysAttached: false,
   });
   readonly #root: string;
   readonly #nodeId: string;
@@ -71,7 +92,10 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
   readonly #exec: Exec;
 
   /** Use {@link LoopbackDriver.open}, which prepares the root directory and the node id. */
-  constructor(settings: { root: string; nodeId: string; allocationUnit: number }, deps: LoopbackDeps) {
+  constructor(
+    settings: { root: string; nodeId: string; allocationUnit: number },
+    deps: { readonly exec: Exec; readonly logger: Logger },
+  ) {
     this.#root = settings.root;
     this.#nodeId = settings.nodeId;
     this.#allocationUnit = settings.allocationUnit;
@@ -82,10 +106,13 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
   /**
    * Checks privileges, creates the root's directories, and settles this node's id: the configured one, or
    * the one kept in `<root>/node-id` (made on first use), so it survives restarts.
+   * @throws `BACKEND` when the real losetup would run without root.
    */
-  static async open(config: LoopbackConfig, deps: Partial<LoopbackDeps> = {}): Promise<LoopbackDriver> {
-    const getuid = deps.getuid ?? process.getuid ?? (() => 0);
-    if (getuid() !== 0) throw new BackendError('open', `${ROOT_REQUIRED} (running as uid ${getuid()})`);
+  static async open(config: LoopbackConfig, context: LoopbackContext = {}): Promise<LoopbackDriver> {
+    const getuid = context.getuid ?? process.getuid ?? (() => 0);
+    if (context.exec === undefined && getuid() !== 0) {
+      throw new BackendError('open', `${ROOT_REQUIRED} (running as uid ${getuid()})`);
+    }
     for (const dir of [UNATTACHED_DIR, ATTACHED_DIR, PROFILES_DIR]) {
       await mkdir(join(config.root_path, dir), { recursive: true });
     }
@@ -93,7 +120,7 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     const nodeId = config.compute_instance_id ?? (await persistedNodeId(root));
     return new LoopbackDriver(
       { root, nodeId, allocationUnit: config.allocation_unit },
-      { exec: deps.exec ?? execCommand, getuid, logger: deps.logger ?? silentLogger },
+      { exec: context.exec ?? execCommand, logger: context.logger ?? silentLogger },
     );
   }
 
@@ -212,6 +239,27 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI {
     const [device] = await this.#devicesOf(path);
     // No device for an attached volume means the host rebooted: attach it again rather than report nothing.
     return device ?? attachLoopDevice(this.#exec, path);
+  }
+
+  async resizeVolume(blockDeviceId: string, size: number): Promise<BlockDeviceVolume> {
+    const { volume, path } = await this.#locate(blockDeviceId);
+    if (volume.attachedTo !== null) throw new AlreadyAttachedError(blockDeviceId, volume.attachedTo);
+    checkAllocatableSize(this.#allocationUnit, size);
+    if (size <= volume.size) {
+      throw new InvalidSizeError(size, `volumes never shrink, and ${blockDeviceId} has ${volume.size} bytes`);
+    }
+    // Grown before renamed: a crash in between leaves a file larger than its name, which the next resize
+    // finishes; the other order would list a size the file does not have.
+    try {
+      await truncate(path, size);
+      await rename(path, join(dirname(path), volumeFileName(blockDeviceId, size)));
+    } catch (error) {
+      // Attached by another node meanwhile: its file moved away.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const now = await this.#locate(blockDeviceId);
+      throw new AlreadyAttachedError(blockDeviceId, now.volume.attachedTo);
+    }
+    return blockDeviceVolume({ ...volume, size });
   }
 
   // --- internals ---

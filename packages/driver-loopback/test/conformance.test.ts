@@ -20,5 +20,8 @@ describeBlockDeviceAPI({
   minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
   unknownBlockDeviceId: () => `block-${randomUUID()}`,
   inspect: (blockDeviceId) => inspectVolume(roots.parent, blockDeviceId),
+  // Nodes sharing a root are only names: any well-formed id is another node.
+  otherNodeId: () => `node-elsewhere-${randomUUID()}`,
+  // No listPageSize: loopback lists directories, which have no pages.
   skip: process.getuid?.() === 0 ? undefined : ROOT_REQUIRED,
 });

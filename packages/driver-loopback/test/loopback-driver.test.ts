@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { readDevice, writeDevice } from '@flockerjs/conformance';
 import {
   detachLoopDevice,
+  type Exec,
   execCommand,
   hasCode,
   openBackend,
@@ -27,15 +28,27 @@ afterAll(roots.removeAll);
 const isRoot = process.getuid?.() === 0;
 const SIZE = MINIMUM_ALLOCATABLE_SIZE;
 
-/** A root shared by two nodes, and cleanup of everything they leave, even when the test fails. */
-async function twoNodes(onTestFinished: (fn: () => Promise<void>) => void) {
+/** losetup on a host without loop devices: it lists none, and a test that would attach one fails. */
+const noLoopDevices: Exec = async (file, args) => {
+  if (file === 'losetup' && args.includes('--list')) return { stdout: '', stderr: '' };
+  throw new Error(`this test needs no loop device, yet ran ${file} ${args.join(' ')}`);
+};
+
+/**
+ * A root shared by two nodes, and cleanup of everything they leave, even when the test fails. With `exec`,
+ * the drivers run that instead of the real losetup (and need no root).
+ */
+async function twoNodes(onTestFinished: (fn: () => Promise<void>) => void, exec?: Exec) {
   const cleanups: (() => Promise<void>)[] = [];
   onTestFinished(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
   const root = await roots.make((fn) => cleanups.push(fn));
   const open = (node: string) =>
-    LoopbackDriver.open(configSchema.parse({ root_path: root, compute_instance_id: node }));
+    LoopbackDriver.open(
+      configSchema.parse({ root_path: root, compute_instance_id: node }),
+      exec === undefined ? {} : { exec },
+    );
   return { root, a: await open('node-a'), b: await open('node-b') };
 }
 
@@ -111,74 +124,6 @@ describe.skipIf(!isRoot)('loopback driver on real loop devices', () => {
     await a.destroyVolume(volume.blockDeviceId);
   });
 
-  it('refuses to destroy an attached volume with ALREADY_ATTACHED, and keeps it', async ({
-    onTestFinished,
-  }) => {
-    const { a } = await twoNodes(onTestFinished);
-    const volume = await a.attachVolume((await a.createVolume(randomUUID(), SIZE)).blockDeviceId, 'node-a');
-    await expect(a.destroyVolume(volume.blockDeviceId)).rejects.toMatchObject({ code: 'ALREADY_ATTACHED' });
-    expect(await a.listVolumes()).toEqual([volume]);
-    await a.detachVolume(volume.blockDeviceId);
-    await a.destroyVolume(volume.blockDeviceId);
-  });
-
-  it('refuses a second volume for the same dataset with DATASET_EXISTS', async ({ onTestFinished }) => {
-    const { a } = await twoNodes(onTestFinished);
-    const datasetId = randomUUID();
-    const volume = await a.createVolume(datasetId, SIZE);
-    await expect(a.createVolume(datasetId, SIZE * 2)).rejects.toMatchObject({
-      code: 'DATASET_EXISTS',
-      blockDeviceId: volume.blockDeviceId,
-    });
-    expect(await a.listVolumes()).toEqual([volume]);
-    await a.destroyVolume(volume.blockDeviceId);
-  });
-
-  it('turns ids from outside into paths never: traversal attempts are refused with a code', async ({
-    onTestFinished,
-  }) => {
-    const { a } = await twoNodes(onTestFinished);
-    const volume = await a.createVolume(randomUUID(), SIZE);
-    for (const attachTo of ['../../etc', 'a/b', '.hidden', '']) {
-      await expect(a.attachVolume(volume.blockDeviceId, attachTo), attachTo).rejects.toMatchObject({
-        code: 'INVALID_ID',
-      });
-    }
-    for (const id of ['block-../../unattached/x', `block-${randomUUID()}/../x`, '../node-id']) {
-      await expect(a.getDevicePath(id), id).rejects.toMatchObject({
-        code: 'UNKNOWN_VOLUME',
-        blockDeviceId: id,
-      });
-    }
-    expect(await a.listVolumes()).toEqual([volume]);
-    await a.destroyVolume(volume.blockDeviceId);
-  });
-
-  it('records the profile a volume was created with', async ({ onTestFinished }) => {
-    const { root, a } = await twoNodes(onTestFinished);
-    const volume = await a.createVolumeWithProfile(randomUUID(), SIZE, 'gold');
-    expect(await readFile(join(root, 'profiles', volume.blockDeviceId), 'utf8')).toBe('gold\n');
-    await expect(a.createVolumeWithProfile(randomUUID(), SIZE, '../x')).rejects.toMatchObject({
-      code: 'INVALID_CONFIG',
-    });
-    await a.destroyVolume(volume.blockDeviceId);
-    await expect(readFile(join(root, 'profiles', volume.blockDeviceId))).rejects.toMatchObject({
-      code: 'ENOENT',
-    });
-  });
-
-  it('keeps a node id made on first use in <root>/node-id, the same after a restart', async ({
-    onTestFinished,
-  }) => {
-    const { root } = await twoNodes(onTestFinished);
-    const first = await LoopbackDriver.open(configSchema.parse({ root_path: root }));
-    const id = await first.computeInstanceId();
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await readFile(join(root, 'node-id'), 'utf8')).trim()).toBe(id);
-    const again = await LoopbackDriver.open(configSchema.parse({ root_path: root }));
-    expect(await again.computeInstanceId()).toBe(id);
-  });
-
   it('loads as `backend: loopback` from an agent.yml and logs each call', async ({ onTestFinished }) => {
     const { root } = await twoNodes(onTestFinished);
     const configPath = join(root, 'agent.yml');
@@ -200,6 +145,74 @@ describe.skipIf(!isRoot)('loopback driver on real loop devices', () => {
       'loopback:createVolume',
       'loopback:destroyVolume',
     ]);
+  });
+});
+
+// What needs no loop device runs for any user: the volumes live in files, attached to node B only by name.
+describe('loopback driver, as any user', () => {
+  it('refuses to destroy an attached volume with ALREADY_ATTACHED, and keeps it', async ({
+    onTestFinished,
+  }) => {
+    const { a } = await twoNodes(onTestFinished, noLoopDevices);
+    // Attached to node B: recorded in the shared root, with no loop device on A.
+    const volume = await a.attachVolume((await a.createVolume(randomUUID(), SIZE)).blockDeviceId, 'node-b');
+    await expect(a.destroyVolume(volume.blockDeviceId)).rejects.toMatchObject({ code: 'ALREADY_ATTACHED' });
+    expect(await a.listVolumes()).toEqual([volume]);
+    await a.detachVolume(volume.blockDeviceId);
+    await a.destroyVolume(volume.blockDeviceId);
+  });
+  it('refuses a second volume for the same dataset with DATASET_EXISTS', async ({ onTestFinished }) => {
+    const { a } = await twoNodes(onTestFinished, noLoopDevices);
+    const datasetId = randomUUID();
+    const volume = await a.createVolume(datasetId, SIZE);
+    await expect(a.createVolume(datasetId, SIZE * 2)).rejects.toMatchObject({
+      code: 'DATASET_EXISTS',
+      blockDeviceId: volume.blockDeviceId,
+    });
+    expect(await a.listVolumes()).toEqual([volume]);
+    await a.destroyVolume(volume.blockDeviceId);
+  });
+  it('turns ids from outside into paths never: traversal attempts are refused with a code', async ({
+    onTestFinished,
+  }) => {
+    const { a } = await twoNodes(onTestFinished, noLoopDevices);
+    const volume = await a.createVolume(randomUUID(), SIZE);
+    for (const attachTo of ['../../etc', 'a/b', '.hidden', '']) {
+      await expect(a.attachVolume(volume.blockDeviceId, attachTo), attachTo).rejects.toMatchObject({
+        code: 'INVALID_ID',
+      });
+    }
+    for (const id of ['block-../../unattached/x', `block-${randomUUID()}/../x`, '../node-id']) {
+      await expect(a.getDevicePath(id), id).rejects.toMatchObject({
+        code: 'UNKNOWN_VOLUME',
+        blockDeviceId: id,
+      });
+    }
+    expect(await a.listVolumes()).toEqual([volume]);
+    await a.destroyVolume(volume.blockDeviceId);
+  });
+  it('records the profile a volume was created with', async ({ onTestFinished }) => {
+    const { root, a } = await twoNodes(onTestFinished, noLoopDevices);
+    const volume = await a.createVolumeWithProfile(randomUUID(), SIZE, 'gold');
+    expect(await readFile(join(root, 'profiles', volume.blockDeviceId), 'utf8')).toBe('gold\n');
+    await expect(a.createVolumeWithProfile(randomUUID(), SIZE, '../x')).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+    });
+    await a.destroyVolume(volume.blockDeviceId);
+    await expect(readFile(join(root, 'profiles', volume.blockDeviceId))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+  it('keeps a node id made on first use in <root>/node-id, the same after a restart', async ({
+    onTestFinished,
+  }) => {
+    const { root } = await twoNodes(onTestFinished, noLoopDevices);
+    const first = await LoopbackDriver.open(configSchema.parse({ root_path: root }), { exec: noLoopDevices });
+    const id = await first.computeInstanceId();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await readFile(join(root, 'node-id'), 'utf8')).trim()).toBe(id);
+    const again = await LoopbackDriver.open(configSchema.parse({ root_path: root }), { exec: noLoopDevices });
+    expect(await again.computeInstanceId()).toBe(id);
   });
 });
 

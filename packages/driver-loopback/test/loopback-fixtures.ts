@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InspectedVolume } from '@flockerjs/conformance';
@@ -33,7 +33,7 @@ export async function removeRoot(root: string): Promise<void> {
 
 /**
  * The conformance back door: finds a volume's backing file under any test root and reports what the files
- * say, the real file size included, without asking the driver.
+ * say, the real file size and the recorded profile included, without asking the driver.
  */
 export async function inspectVolume(
   parent: string,
@@ -49,7 +49,13 @@ export async function inspectVolume(
       const name = (await readdir(dir).catch(() => [])).find((file) => file.startsWith(`${blockDeviceId}_`));
       if (name === undefined) continue;
       const { size } = await stat(join(dir, name));
-      return { size, attachedTo, datasetId: blockDeviceId.slice('block-'.length) };
+      const profile = await readFile(join(base, 'profiles', blockDeviceId), 'utf8').catch(() => undefined);
+      return {
+        size,
+        attachedTo,
+        datasetId: blockDeviceId.slice('block-'.length),
+        ...(profile === undefined ? {} : { profile: profile.trim() }),
+      };
     }
   }
   return undefined;

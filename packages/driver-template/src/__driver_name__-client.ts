@@ -1,10 +1,6 @@
 // The narrow interface of the storage system's API: exactly the calls the driver makes, and nothing else. The
 // driver depends on this interface only, so tests can hand it a fake or an emulator-pointed client.
 
-import type { Exec } from '@flockerjs/core-interface';
-import type { __DriverName__Config } from './config.js';
-import { InMemoryStorage } from './in-memory-storage.js';
-
 /** A volume as the storage system's API returns it. */
 export interface RemoteVolume {
   /** The storage system's id of the volume; the driver uses it as `blockDeviceId`. */
@@ -30,7 +26,7 @@ export interface CreateVolumeRequest {
  * `cause`), so the driver never sees a vendor error.
  *
  * TODO(driver-author): write the real implementation over your system's SDK or REST API, with every request
- * bounded by a timeout, and return it from {@link create__DriverName__Client}.
+ * bounded by a timeout, and make it in {@link __DriverName__Driver.open} where the in-memory stand-in is made.
  */
 export interface __DriverName__Client {
   createVolume(request: CreateVolumeRequest): Promise<RemoteVolume>;
@@ -47,19 +43,4 @@ export interface __DriverName__Client {
   attachVolume(id: string, instanceId: string): Promise<RemoteVolume>;
   /** Detaches the volume; on return its disk is gone from the host. @throws `UNKNOWN_VOLUME`; `UNATTACHED`. */
   detachVolume(id: string): Promise<RemoteVolume>;
-}
-
-/**
- * The production client for a configuration. TODO(driver-author): return your real client here; the in-memory
- * stand-in then moves to `test/` as the fake your unit tests use.
- */
-export function create__DriverName__Client(
-  config: __DriverName__Config,
-  host: { readonly instanceId: string; readonly exec: Exec },
-): __DriverName__Client {
-  return new InMemoryStorage({
-    backingDir: config.backing_dir,
-    hostInstanceId: host.instanceId,
-    exec: host.exec,
-  });
 }

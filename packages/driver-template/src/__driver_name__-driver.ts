@@ -6,6 +6,8 @@ import {
   blockDeviceVolume,
   type Capabilities,
   checkAllocatableSize,
+  DatasetExistsError,
+  type DriverContext,
   type Exec,
   execCommand,
   type IBlockDeviceAPI,
@@ -19,13 +21,10 @@ import {
   UnknownVolumeError,
   waitFor,
 } from '@flockerjs/core-interface';
-import {
-  type __DriverName__Client,
-  create__DriverName__Client,
-  type RemoteVolume,
-} from './__driver_name__-client.js';
+import type { __DriverName__Client, RemoteVolume } from './__driver_name__-client.js';
 import { type __DriverName__Config, INSTANCE_ID_PATTERN } from './config.js';
 import { findDevicePath } from './device/device-path.js';
+import { InMemoryStorage } from './in-memory-storage.js';
 
 /** The backend's name in messages and logs. */
 export const DRIVER_NAME = '__driver_name__';
@@ -37,12 +36,12 @@ export const DEVICE_TIMEOUT_MS = 30_000;
 export const CLUSTER_ID_KEY = 'flocker-cluster-id';
 export const DATASET_ID_KEY = 'flocker-dataset-id';
 
-export interface __DriverName__Deps {
-  /** The storage system's API. */
-  readonly client: __DriverName__Client;
-  /** Runs OS commands (device discovery). */
-  readonly exec: Exec;
-  readonly logger: Logger;
+/** What {@link __DriverName__Driver.open} takes besides the config: the loader's context and the driver's own I/O. */
+export interface __DriverName__Context extends DriverContext {
+  /** The storage system's API. @default the production client (today the in-memory stand-in) */
+  readonly client?: __DriverName__Client;
+  /** Runs OS commands (device discovery). @default the real ones */
+  readonly exec?: Exec;
 }
 
 export interface __DriverName__Settings {
@@ -59,12 +58,18 @@ export class __DriverName__Driver implements IBlockDeviceAPI {
     cloudApi: false,
     startNode: false,
     resize: false,
+    // What a second createVolume for a dataset, and destroyVolume of an attached volume, do (see Capabilities).
+    idempotentCreate: false,
+    destroysAttached: false,
   });
   readonly #settings: __DriverName__Settings;
   readonly #client: __DriverName__Client;
   readonly #exec: Exec;
 
-  constructor(settings: __DriverName__Settings, deps: __DriverName__Deps) {
+  constructor(
+    settings: __DriverName__Settings,
+    deps: { readonly client: __DriverName__Client; readonly exec: Exec; readonly logger: Logger },
+  ) {
     this.#settings = Object.freeze({ ...settings });
     this.#client = deps.client;
     this.#exec = (file, args) =>
@@ -74,7 +79,7 @@ export class __DriverName__Driver implements IBlockDeviceAPI {
   /** Settles this node's instance id and makes the production client (or takes the one in `deps`). */
   static async open(
     config: __DriverName__Config,
-    context: { readonly clusterId: string | undefined } & Partial<__DriverName__Deps>,
+    context: __DriverName__Context,
   ): Promise<__DriverName__Driver> {
     if (!isUuid(context.clusterId)) {
       throw new InvalidConfigError([`cluster id: ${DRIVER_NAME} needs the cluster's id (a UUID)`]);
@@ -88,7 +93,10 @@ export class __DriverName__Driver implements IBlockDeviceAPI {
     return new __DriverName__Driver(
       { clusterId: context.clusterId, instanceId, allocationUnit: config.allocation_unit },
       {
-        client: context.client ?? create__DriverName__Client(config, { instanceId, exec }),
+        // TODO(driver-author): make your real client here; the stand-in then moves to test/ as your fake.
+        client:
+          context.client ??
+          new InMemoryStorage({ backingDir: config.backing_dir, hostInstanceId: instanceId, exec }),
         exec,
         logger: context.logger ?? silentLogger,
       },
@@ -106,11 +114,12 @@ export class __DriverName__Driver implements IBlockDeviceAPI {
   async createVolume(datasetId: string, size: number): Promise<BlockDeviceVolume> {
     assertDatasetId(datasetId);
     checkAllocatableSize(this.#settings.allocationUnit, size);
-    const remote = await this.#client.createVolume({
-      sizeBytes: size,
-      metadata: { [CLUSTER_ID_KEY]: this.#settings.clusterId, [DATASET_ID_KEY]: datasetId },
-    });
-    return toVolume(remote);
+    const metadata = { [CLUSTER_ID_KEY]: this.#settings.clusterId, [DATASET_ID_KEY]: datasetId };
+    // One volume per dataset. TODO(driver-author): where your system takes an idempotency token, create with
+    // one derived from the dataset instead, return the existing volume, and declare `idempotentCreate`.
+    const [existing] = await this.#client.listVolumes(metadata);
+    if (existing !== undefined) throw new DatasetExistsError(datasetId, existing.id);
+    return toVolume(await this.#client.createVolume({ sizeBytes: size, metadata }));
   }
 
   async destroyVolume(blockDeviceId: string): Promise<void> {

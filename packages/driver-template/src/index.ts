@@ -10,7 +10,7 @@ export const FLOCKER_BACKEND = {
   needsClusterId: true,
   configSchema,
   deployerType: 'block',
-  apiFactory: (config, { clusterId, logger }) => __DriverName__Driver.open(config, { clusterId, logger }),
+  apiFactory: (config, context) => __DriverName__Driver.open(config, context),
   // How flocker-certify runs the suites from an agent.yml. TODO(driver-author): add `node(config, 'a' | 'b')`,
   // two nodes over the same storage, so that the acceptance run moves data between them instead of skipping.
   certification: {
@@ -22,14 +22,9 @@ export const FLOCKER_BACKEND = {
 export default FLOCKER_BACKEND;
 
 export type { Exec, ExecResult } from '@flockerjs/core-interface';
+export type { __DriverName__Client, CreateVolumeRequest, RemoteVolume } from './__driver_name__-client.js';
 export {
-  type __DriverName__Client,
-  type CreateVolumeRequest,
-  create__DriverName__Client,
-  type RemoteVolume,
-} from './__driver_name__-client.js';
-export {
-  type __DriverName__Deps,
+  type __DriverName__Context,
   __DriverName__Driver,
   type __DriverName__Settings,
   CLUSTER_ID_KEY,

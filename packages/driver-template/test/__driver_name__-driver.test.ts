@@ -94,6 +94,14 @@ describe('__DriverName__Driver', () => {
     expect(await driver.listVolumes()).toEqual([]);
   });
 
+  it('keeps one volume per dataset: a second createVolume is refused with DATASET_EXISTS', async () => {
+    const driver = await (await setUp()).open();
+    const datasetId = randomUUID();
+    const volume = await driver.createVolume(datasetId, MiB);
+    await rejectsWith(driver.createVolume(datasetId, MiB), 'DATASET_EXISTS');
+    expect(await driver.listVolumes()).toEqual([volume]);
+  });
+
   it('refuses sizes that are not a multiple of the allocation unit, and dataset ids that are not UUIDs', async () => {
     const driver = await (await setUp()).open();
     await rejectsWith(driver.createVolume(randomUUID(), MiB + 1), 'INVALID_SIZE');

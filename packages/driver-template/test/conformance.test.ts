@@ -41,5 +41,9 @@ describeBlockDeviceAPI({
       datasetId: remote.metadata[DATASET_ID_KEY] ?? '',
     };
   },
+  // The stand-in records attachments to other hosts without presenting a disk. TODO(driver-author): a second
+  // instance your emulator runs.
+  otherNodeId: () => 'other-host',
+  // TODO(driver-author): how many volumes one page of your emulator's listing holds (unset: no pages).
   skip: isRoot ? undefined : ROOT_REQUIRED,
 });

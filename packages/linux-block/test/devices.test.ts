@@ -29,7 +29,8 @@ describe.skipIf(skip)('on a real loop device', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'linux-block-'));
     const file = join(dir, 'disk.img');
-    await truncate(await open(file, 'w').then(async (h) => (await h.close(), file)), SIZE);
+    await (await open(file, 'w')).close();
+    await truncate(file, SIZE);
     device = await attachLoopDevice(execCommand, file);
   });
   afterEach(async () => {

@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Exec, execCommand } from '@flockerjs/core-interface';
-import { detachLoopDevice, loopDevicesUnder } from './devices/loop-devices.js';
+import { detachLoopDevicesOf, type Exec, execCommand } from '@flockerjs/core-interface';
+import { loopDevicesUnder } from './devices/loop-devices.js';
 import { Ec2FrontEnd } from './ec2/ec2-server.js';
 import { Fabric, type NewInstance } from './fabric/fabric.js';
 import { type FaultOptions, Faults } from './fabric/faults.js';
@@ -31,6 +31,8 @@ export interface CloudEmulatorOptions {
   /** @default 0, any free port */
   readonly port?: number;
   readonly exec?: Exec;
+  /** Real devices for attachments (root only); `false` for API-only tests as any user. @default true */
+  readonly devices?: boolean;
 }
 
 /** An emulated instance, as a driver under test needs to see it. */
@@ -42,6 +44,8 @@ export interface EmulatedInstance {
   readonly imdsUrl: string;
   /** Its device directory, the stand-in for `/dev`. */
   readonly deviceRoot: string;
+  /** Its metadata service, whose options (IMDSv1, hop limit) a test may change. */
+  readonly imds: ImdsServer;
 }
 
 export interface CloudEmulator {
@@ -78,6 +82,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     faults,
     ...(options.timings === undefined ? {} : { timings: options.timings }),
     exec,
+    devices: options.devices ?? true,
   });
   const ec2 = new Ec2FrontEnd(fabric);
   const endpoint = await serveHttp(
@@ -98,6 +103,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       deviceMode: instance.deviceMode,
       imdsUrl: imds.url,
       deviceRoot: instance.deviceRoot,
+      imds,
     };
     instances.push(emulated);
     return emulated;
@@ -127,9 +133,9 @@ async function sweepAbandoned(parent: string, exec: Exec): Promise<void> {
     const dir = join(parent, name);
     const pid = Number((await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
     if (!Number.isSafeInteger(pid) || pid <= 0 || isAlive(pid)) continue;
-    for (const device of await loopDevicesUnder(exec, dir).catch(() => [])) {
-      await detachLoopDevice(exec, device).catch(() => {});
-    }
+    // Waits until they are gone: a detach while something (udev's probe of a new device) holds the device
+    // open only schedules it.
+    await detachLoopDevicesOf(exec, () => loopDevicesUnder(exec, dir), dir).catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
 }

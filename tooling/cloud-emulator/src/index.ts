@@ -21,7 +21,16 @@ export {
   type Transition,
 } from './fabric/fabric.js';
 export { FABRIC_ERROR_KINDS, FabricError, type FabricErrorKind } from './fabric/fabric-error.js';
-export { type FaultOptions, Faults, type Verdict } from './fabric/faults.js';
+export {
+  type CallSchedule,
+  type FabricOperation,
+  type FaultOptions,
+  Faults,
+  LIFECYCLE_FAULTS,
+  type LifecycleFault,
+  type LifecycleVerdict,
+  type Verdict,
+} from './fabric/faults.js';
 export {
   ATTACHMENT_STATES,
   type Attachment,
@@ -36,10 +45,12 @@ export {
   type Volume,
   type VolumeState,
 } from './fabric/types.js';
-export { ImdsServer, TOKEN_TTL_SECONDS } from './imds/imds-server.js';
+export { type ImdsOptions, ImdsServer, TOKEN_TTL_SECONDS } from './imds/imds-server.js';
 export { type CinderRequest, cinderAsDemo } from './openstack/demo-client.js';
 export {
   CONFIG_DRIVE_LABEL,
+  DISK_BUSES,
+  type DiskBus,
   type EmulatedServer,
   type InspectedCinderVolume,
   type NewServer,

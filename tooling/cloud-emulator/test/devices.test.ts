@@ -126,7 +126,13 @@ describe.skipIf(!isRoot)('device directories, with real loop devices', () => {
     const emulator = await startCloudEmulator();
     await emulator.stop();
     expect(await exists(abandoned)).toBe(false);
-    const { stdout } = await exec('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE']);
-    expect(stdout).not.toContain(abandoned);
+    // An emulator starting in another test file may be the one sweeping it, still detaching: the device
+    // must go, and a loaded machine gets a bounded while for it.
+    await expect
+      .poll(async () => (await exec('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE'])).stdout, {
+        timeout: 20_000,
+        interval: 100,
+      })
+      .not.toContain(abandoned);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenStackEmulator, startOpenStackEmulator, virtioByIdName } from '../src/index.js';
 
@@ -60,10 +61,17 @@ async function api(
   };
 }
 
-const until = async (check: () => Promise<boolean>): Promise<void> => {
-  for (let i = 0; i < 100 && !(await check()); i += 1)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-};
+/** Polls until `check` holds; bounded by a limit sized for a loaded machine, and a failure when it runs out. */
+const until = (check: () => Promise<boolean>): Promise<void> =>
+  waitFor({
+    what: 'the emulator to get there',
+    timeoutMs: 30_000,
+    intervalMs: 20,
+    factor: 1.5,
+    maxIntervalMs: 500,
+    poll: async () =>
+      (await check()) ? { done: true, value: undefined } : { done: false, state: undefined },
+  });
 const status = async (id: string) => (await api('volume', 'GET', `/volumes/${id}`)).body?.volume?.status;
 
 describe('OpenStack front end: answers as the real services give them', () => {
@@ -222,5 +230,129 @@ describe('OpenStack front end: answers as the real services give them', () => {
     const server = firstServer();
     const metadata = await (await fetch(`${server.metadataUrl}/openstack/latest/meta_data.json`)).json();
     expect(metadata).toMatchObject({ uuid: server.id, project_id: os.projectId });
+  });
+});
+
+// The fabric's faults as Cinder and Nova report them, on a device-less emulator: as any user.
+describe('OpenStack front end: the fabric faults as OpenStack reports them', () => {
+  let faulty: OpenStackEmulator;
+  let session = '';
+  beforeAll(async () => {
+    faulty = await startOpenStackEmulator({
+      devices: false,
+      timings: { createMs: 20, attachMs: 20, detachMs: 20, deleteMs: 10, instanceMs: 20 },
+    });
+    const login = await fetch(`${faulty.authUrl}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: 'demo', password: 'secret', domain: { name: 'Default' } } },
+          },
+          scope: { project: { name: 'demo', domain: { name: 'Default' } } },
+        },
+      }),
+    });
+    session = login.headers.get('x-subject-token') ?? '';
+  });
+  afterAll(async () => {
+    await faulty?.stop();
+  });
+
+  const call = async (service: 'volume' | 'compute', method: string, path: string, body?: unknown) => {
+    const base = faulty.authUrl.replace(
+      '/identity/v3',
+      service === 'volume' ? `/volume/v3/${faulty.projectId}` : '/compute/v2.1',
+    );
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'x-auth-token': session, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  };
+  const statusOf = async (id: string) => (await call('volume', 'GET', `/volumes/${id}`)).body?.volume?.status;
+  const settle = async (id: string, want: string) => {
+    await until(async () => (await statusOf(id)) === want);
+    expect(await statusOf(id)).toBe(want);
+  };
+  const server = () => {
+    const first = faulty.servers[0];
+    if (first === undefined) throw new Error('no server');
+    return first;
+  };
+  const newVolume = async () => {
+    const id = (await call('volume', 'POST', '/volumes', { volume: { size: 1 } })).body.volume.id as string;
+    await settle(id, 'available');
+    return id;
+  };
+  const attach = (id: string) =>
+    call('compute', 'POST', `/servers/${server().id}/os-volume_attachments`, {
+      volumeAttachment: { volumeId: id },
+    });
+  const detach = (id: string) =>
+    call('compute', 'DELETE', `/servers/${server().id}/os-volume_attachments/${id}`);
+
+  it('create-error is `error`, deletable; attach-error is `error_attaching`, refused a delete', async () => {
+    faulty.faults.set({ lifecycle: { 'create-error': { calls: [1] }, 'attach-error': { calls: [1] } } });
+    try {
+      const failed = (await call('volume', 'POST', '/volumes', { volume: { size: 1 } })).body.volume
+        .id as string;
+      await settle(failed, 'error');
+      expect((await call('volume', 'DELETE', `/volumes/${failed}`)).status).toBe(202);
+      const id = await newVolume();
+      expect((await attach(id)).status).toBe(200);
+      await settle(id, 'error_attaching');
+      expect((await call('volume', 'DELETE', `/volumes/${id}`)).status).toBe(400);
+      faulty.resetStatus(id);
+      expect((await call('volume', 'DELETE', `/volumes/${id}`)).status).toBe(202);
+    } finally {
+      faulty.faults.set({});
+    }
+  });
+
+  it('busy-detach stays `in-use` (Nova rolled it back); stuck-detaching stays `detaching`', async () => {
+    faulty.faults.set({ lifecycle: { 'busy-detach': { calls: [1] }, 'stuck-detaching': { calls: [2] } } });
+    try {
+      const id = await newVolume();
+      await attach(id);
+      await settle(id, 'in-use');
+      expect((await detach(id)).status).toBe(202);
+      expect(await statusOf(id)).toBe('in-use');
+      expect((await detach(id)).status).toBe(202); // the guest still holds it
+      expect(await statusOf(id)).toBe('in-use');
+      faulty.fabric.release();
+      await settle(id, 'available');
+      await attach(id);
+      await settle(id, 'in-use');
+      expect((await detach(id)).status).toBe(202);
+      expect(await statusOf(id)).toBe('detaching');
+      expect((await detach(id)).status).toBe(400);
+      faulty.fabric.release();
+      await settle(id, 'available');
+      await call('volume', 'DELETE', `/volumes/${id}`);
+    } finally {
+      faulty.faults.set({});
+    }
+  });
+
+  it('os-stop and os-start: SHUTOFF, then ACTIVE; 409 from the wrong state', async () => {
+    const id = server().id;
+    const action = (body: unknown) => call('compute', 'POST', `/servers/${id}/action`, body);
+    const serverStatus = async () => (await call('compute', 'GET', `/servers/${id}`)).body.server.status;
+    expect((await action({ 'os-start': null })).body).toEqual({
+      conflictingRequest: {
+        code: 409,
+        message: `Cannot 'start' instance ${id} while it is in vm_state active`,
+      },
+    });
+    expect((await action({ 'os-stop': null })).status).toBe(202);
+    expect(await serverStatus()).toBe('SHUTOFF');
+    expect((await action({ 'os-start': null })).status).toBe(202);
+    await until(async () => (await serverStatus()) === 'ACTIVE');
+    expect(await serverStatus()).toBe('ACTIVE');
   });
 });

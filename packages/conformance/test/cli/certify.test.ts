@@ -49,7 +49,9 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
       profiles: true,
       cloudApi: false,
       startNode: false,
-      resize: false,
+      resize: true,
+      idempotentCreate: false,
+      destroysAttached: false,
     });
     expect(report.suites.map((s) => s.suite)).toEqual(['conformance', 'acceptance']);
     const passed = report.tests.filter((test) => test.state === 'passed').length;

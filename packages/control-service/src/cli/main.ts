@@ -12,6 +12,7 @@ const USAGE = `Usage:
 Serves Flocker's REST API v1 and the agents' protocol, over mutual TLS under the cluster CA: clients need a
 certificate signed by it (user-<name> for the API, node-<uuid> for agents). The same API is served on --port
 (default ${DEFAULT_API_PORT}) and --agent-port (default ${DEFAULT_AGENT_PORT}, agent.yml's default port).
+  --host ADDRESS                the address to listen on (default 0.0.0.0; :: for IPv6 too)
   --data-path DIR               the configuration file's directory (default /var/lib/flocker)
   --certificates-directory DIR  cluster.crt, control-service.crt, control-service.key (default /etc/flocker)
   --node-expiry-seconds S       a silent agent's node state expires after S seconds (default 120)
@@ -36,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
       'data-path': { type: 'string', default: '/var/lib/flocker' },
       port: { type: 'string' },
       'agent-port': { type: 'string' },
-      host: { type: 'string', default: '::' },
+      host: { type: 'string', default: '0.0.0.0' },
       'certificates-directory': { type: 'string', default: '/etc/flocker' },
       'node-expiry-seconds': { type: 'string' },
       'insecure-development-mode': { type: 'boolean', default: false },
@@ -86,7 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const scheme = insecure ? 'http' : 'https';
   process.stdout.write(
     `flocker-control: cluster ${service.clusterId}, listening on ${server.ports
-      .map((p) => `${scheme}://${values.host === '::' ? '[::]' : values.host}:${p}`)
+      .map((p) => `${scheme}://${values.host.includes(':') ? `[${values.host}]` : values.host}:${p}`)
       .join(' and ')}\n`,
   );
   await new Promise<void>((resolve) => {

@@ -32,9 +32,19 @@ type Seen =
   | { readonly found: string; readonly size: number; readonly expected: number };
 
 /**
- * The block device of `volumeId` under `deviceRoot`: a by-id link resolved to its real path, checked to be a
- * block device at least `expectedBytes` long (a smaller one cannot be this volume: answering with it would
- * lose data). Polls until it appears.
+ * Where the device Nova reported for the attachment is, when the guest uses Nova's name: a Xen guest's `xvdX`
+ * (blkfront sets no serial, so there is no by-id link), as the original backend trusted it. A virtio name
+ * (`vdX`) is never used: libvirt's names drift from the guest's when disks come and go outside Cinder.
+ */
+export function reportedXenDevice(deviceRoot: string, reported: string | undefined): string | undefined {
+  const match = /^\/dev\/(xvd[a-z]{1,2})$/.exec(reported ?? '');
+  return match?.[1] === undefined ? undefined : join(deviceRoot, match[1]);
+}
+
+/**
+ * The block device of `volumeId` under `deviceRoot`: a by-id link resolved to its real path, else the Xen
+ * device Nova reported (`reported`), checked to be a block device of exactly `expectedBytes` (any other
+ * size cannot be this volume: answering with it would lose data). Polls until it appears.
  * @throws `TIMEOUT` when no such device appears within `timeoutMs`
  */
 export async function findDevice(
@@ -43,9 +53,13 @@ export async function findDevice(
   expectedBytes: number,
   timeoutMs: number,
   deps: DiscoveryDeps,
+  reported?: string,
 ): Promise<string> {
+  const candidates = byIdNames(volumeId).map((name) => join(deviceRoot, 'disk', 'by-id', name));
+  const xen = reportedXenDevice(deviceRoot, reported);
+  if (xen !== undefined) candidates.push(xen);
   return waitFor({
-    what: `the device of volume ${volumeId} under ${deviceRoot}/disk/by-id`,
+    what: `the device of volume ${volumeId} under ${deviceRoot}`,
     timeoutMs,
     intervalMs: 100,
     factor: 1.5,
@@ -53,11 +67,11 @@ export async function findDevice(
     clock: deps.clock,
     poll: async () => {
       let seen: Seen = { found: 'nothing' };
-      for (const name of byIdNames(volumeId)) {
-        const device = await resolveBlockDevice(join(deviceRoot, 'disk', 'by-id', name));
+      for (const candidate of candidates) {
+        const device = await resolveBlockDevice(candidate);
         if (device === undefined) continue;
         const size = await deviceSize(deps.exec, device);
-        if (size >= expectedBytes) return { done: true, value: device };
+        if (size === expectedBytes) return { done: true, value: device };
         seen = { found: device, size, expected: expectedBytes };
       }
       return { done: false, state: seen };

@@ -1,4 +1,5 @@
-import { readFile, readlink, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, readlink, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 /** The file-system calls discovery makes, injected so tests can lay out any device tree. */
@@ -6,9 +7,10 @@ export interface DeviceFs {
   readlink(path: string): Promise<string>;
   stat(path: string, options: { bigint: true }): Promise<{ isBlockDevice(): boolean; rdev: bigint }>;
   readFile(path: string, encoding: 'utf8'): Promise<string>;
+  open(path: string, flags: number): Promise<{ close(): Promise<void> }>;
 }
 
-export const nodeDeviceFs: DeviceFs = { readlink, stat, readFile };
+export const nodeDeviceFs: DeviceFs = { readlink, stat, readFile, open };
 
 /** The link udev makes on Nitro instances for an EBS volume: its id without the dash. */
 export const NVME_BY_ID_PREFIX = 'disk/by-id/nvme-Amazon_Elastic_Block_Store_';
@@ -83,4 +85,20 @@ async function blockDeviceSize(fs: DeviceFs, sysfsRoot: string, path: string): P
     .catch(() => undefined);
   if (sectors === undefined || !/^\d+\s*$/.test(sectors)) return undefined;
   return BigInt(sectors.trim()) * SECTOR_BYTES;
+}
+
+/**
+ * Whether a block device is in use on this node: mounted, or held by a device mapper, md or another exclusive
+ * opener. An exclusive open (`O_EXCL` on a block device) is refused with `EBUSY` exactly then, and checks in
+ * one call what mountinfo and sysfs holders would take two reads to tell.
+ */
+export async function deviceInUse(fs: DeviceFs, device: string): Promise<boolean> {
+  try {
+    const handle = await fs.open(device, constants.O_RDONLY | constants.O_EXCL);
+    await handle.close();
+    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EBUSY') return true;
+    throw error;
+  }
 }

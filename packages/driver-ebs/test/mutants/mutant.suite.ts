@@ -3,23 +3,19 @@ import { type CloudEmulator, startCloudEmulator } from '@flockerjs/cloud-emulato
 import { describeBlockDeviceAPI } from '@flockerjs/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { AwsEbsDriver, configSchema, createSdkEc2Api, GIB } from '../../src/index.js';
-import {
-  emulatorConfig,
-  inspectFabric,
-  instanceOf,
-  TEST_TIMINGS,
-  unknownVolumeId,
-} from '../emulated-cloud.js';
+import { emulatorConfig, inspectFabric, instanceOf, unknownVolumeId } from '../emulated-cloud.js';
 import { MUTANTS, type Mutant } from './mutants.js';
 
-// Run by suite-catches-bugs.test.ts in a vitest of its own: every mutant, one describe block each.
+// Run by suite-catches-bugs.slow.test.ts in a vitest of its own: every mutant, one describe block each.
+// Transitions and polls are short: these runs prove which tests fail, not how waits behave.
+const TIMINGS = { createMs: 15, attachMs: 15, detachMs: 15, deleteMs: 10 };
 const LOSSY = { seed: 5, serverErrors: { rate: 0.5, operations: ['CreateVolume'] } };
 let plain: CloudEmulator;
 let lossy: CloudEmulator;
 beforeAll(async () => {
   [plain, lossy] = await Promise.all([
-    startCloudEmulator({ timings: TEST_TIMINGS }),
-    startCloudEmulator({ timings: TEST_TIMINGS, faults: LOSSY }),
+    startCloudEmulator({ timings: TIMINGS }),
+    startCloudEmulator({ timings: TIMINGS, faults: LOSSY }),
   ]);
 });
 afterAll(async () => {
@@ -31,7 +27,11 @@ for (const [name, mutant] of Object.entries(MUTANTS) as [string, Mutant][]) {
   describeBlockDeviceAPI({
     name: `mutant ${name}`,
     factory: async () => {
-      const config = configSchema.parse(emulatorConfig(emulator(), instanceOf(emulator(), 0)));
+      const config = configSchema.parse(
+        emulatorConfig(emulator(), instanceOf(emulator(), 0), {
+          polling: { interval_ms: 10, factor: 1.2, max_interval_ms: 200 },
+        }),
+      );
       const sdk = createSdkEc2Api({
         region: config.region,
         endpoint: config.endpoint,
@@ -43,11 +43,10 @@ for (const [name, mutant] of Object.entries(MUTANTS) as [string, Mutant][]) {
         logger: { action: (_type, _fields, fn) => fn(), message: () => {} },
         driverName: 'aws',
       });
-      const api = await AwsEbsDriver.open(
-        config,
-        { clusterId: randomUUID() },
-        { ec2: mutant.ec2?.(sdk) ?? sdk },
-      );
+      const api = await AwsEbsDriver.open(config, {
+        clusterId: randomUUID(),
+        ec2: mutant.ec2?.(sdk) ?? sdk,
+      });
       return mutant.api?.(api) ?? api;
     },
     minimumAllocatableSize: GIB,

@@ -11,16 +11,17 @@ export interface SuiteRun {
   readonly exitCode: number | null;
   /** Console output of the verbose reporter, ANSI-free. */
   readonly output: string;
-  readonly tests: readonly { readonly title: string; readonly status: string }[];
+  /** Each test's suite (the `describeBlockDeviceAPI` name), title and status. */
+  readonly tests: readonly { readonly suite: string; readonly title: string; readonly status: string }[];
 }
 
 /**
- * Runs the conformance suite against a mutant in a vitest of its own, optionally as an unprivileged user
- * (`nobody`), and returns its verdict per test.
+ * Runs the conformance suite against each of `mutants` in one vitest of its own, optionally as an unprivileged
+ * user (`nobody`), and returns its verdict per test.
  */
 export async function runSuite(
-  mutant: MutantName,
-  options: { unprivileged?: boolean } = {},
+  mutants: readonly MutantName[],
+  options: { unprivileged?: boolean; testNamePattern?: string } = {},
 ): Promise<SuiteRun> {
   const dir = await mkdtemp(join(tmpdir(), 'flockerjs-suite-run-'));
   await chmod(dir, 0o777);
@@ -28,16 +29,20 @@ export async function runSuite(
   // The runner config loader writes no bundled config next to the package, which nobody may not do.
   const vitest = [vitestCli, 'run', '--configLoader', 'runner', '--config', 'test/mutants/vitest.config.ts'];
   const argv = [...vitest, '--reporter=verbose', '--reporter=json', `--outputFile.json=${report}`];
+  // nobody may read (never write) every file, as a contributor reads their own checkout wherever it is
+  // (under /root, or a 0700 `mktemp -d` folder).
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search'];
   const [file, args] = options.unprivileged
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]]
+    ? ['setpriv', [...asNobody, '--ambient-caps=+dac_read_search', process.execPath, ...argv]]
     : [process.execPath, argv];
+  if (options.testNamePattern !== undefined) args.push('--testNamePattern', options.testNamePattern);
   try {
     const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>((resolve) => {
       execFile(
         file,
         args,
         {
-          env: { ...process.env, FLOCKER_MUTANT: mutant, HOME: dir, NO_COLOR: '1' },
+          env: { ...process.env, FLOCKER_MUTANTS: mutants.join(','), HOME: dir, NO_COLOR: '1' },
           maxBuffer: 64 * 1024 * 1024,
         },
         (error, stdout, stderr) =>
@@ -48,9 +53,16 @@ export async function runSuite(
       );
     });
     const { testResults } = JSON.parse(await readFile(report, 'utf8')) as {
-      testResults: { assertionResults: { title: string; status: string }[] }[];
+      testResults: { assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[];
     };
-    return { exitCode, output, tests: testResults.flatMap((result) => result.assertionResults) };
+    const tests = testResults.flatMap((result) =>
+      result.assertionResults.map(({ ancestorTitles, title, status }) => ({
+        suite: ancestorTitles[0] ?? '',
+        title,
+        status,
+      })),
+    );
+    return { exitCode, output, tests };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ export const DESCRIBE_INSTANCES_PAGE = { min: 5, max: 1000 } as const;
 const VOLUME_ID = /^vol-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
 /** Instance state codes as DescribeInstances reports them. */
-const STATE_CODES = { running: 16, stopped: 80 } as const;
+const STATE_CODES = { pending: 0, running: 16, stopping: 64, stopped: 80 } as const;
 const OWNER_ID = '123456789012';
 
 export interface ActionContext {
@@ -49,13 +49,18 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   DetachVolume: (params, { fabric }) => {
     const id = volumeId(params.required('VolumeId'));
     const instance = params.string('InstanceId');
+    const force = params.string('Force') === 'true';
     visibleVolume(fabric, id);
-    // Force is accepted: the emulator's devices are never busy, so a forced detach is an ordinary one.
+    // Force ends what a fault holds (stuck attaching or detaching, busy), as EC2's forced detach does.
     return attachmentXml(
       id,
-      fabricCall(() => fabric.detachVolume(id, { instanceId: instance })),
+      fabricCall(() => fabric.detachVolume(id, { instanceId: instance, force })),
     );
   },
+  StartInstances: (params, { fabric }) =>
+    instanceStateChanges(params, fabric, (id) => fabric.startInstance(id)),
+  StopInstances: (params, { fabric }) =>
+    instanceStateChanges(params, fabric, (id) => fabric.stopInstance(id)),
   CreateTags: (params, { fabric }) => {
     const ids = params.list('ResourceId');
     const tags = params.tags('Tag');
@@ -99,7 +104,15 @@ function createVolume(params: QueryParams, { fabric, tokens }: ActionContext): X
   const token = params.string('ClientToken');
   const fingerprint = params.fingerprint(['ClientToken']);
   const replay = tokens.replay('CreateVolume', token, fingerprint);
-  if (replay !== undefined) return replay;
+  if (replay !== undefined) {
+    // EC2 answers a repeated token with its volume as it is now; once that volume is gone the token is
+    // refused, whatever the parameters (what EBS CSI users met: kubernetes-sigs/aws-ebs-csi-driver#1428).
+    const volume = fabric.volume(String(replay.volumeId));
+    if (volume === undefined || volume.state === 'deleting' || volume.state === 'deleted') {
+      throw tokenMismatch();
+    }
+    return volumeXml(volume);
+  }
   const zone = params.required('AvailabilityZone');
   const size = params.integer('Size');
   if (size === undefined)
@@ -122,6 +135,33 @@ function createVolume(params: QueryParams, { fabric, tokens }: ActionContext): X
   return reply;
 }
 
+/** StartInstances and StopInstances: every id checked first, then each changed, previous and current state. */
+function instanceStateChanges(
+  params: QueryParams,
+  fabric: Fabric,
+  change: (id: string) => Instance,
+): XmlObject {
+  const ids = params.list('InstanceId').map(instanceId);
+  if (ids.length === 0)
+    throw new Ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
+  const instances = ids.map((id) => {
+    const instance = fabric.instance(id);
+    if (instance === undefined) throw notFoundInstance(id);
+    return instance;
+  });
+  return {
+    instancesSet: instances.map((instance) => {
+      const previous = instance.state;
+      const current = fabricCall(() => change(instance.id)).state;
+      return {
+        instanceId: instance.id,
+        currentState: { code: STATE_CODES[current], name: current },
+        previousState: { code: STATE_CODES[previous], name: previous },
+      };
+    }),
+  };
+}
+
 function describeVolumes(params: QueryParams, { fabric }: ActionContext): XmlObject {
   const ids = params.list('VolumeId').map(volumeId);
   const matches = volumeMatcher(params.filters());
@@ -131,11 +171,9 @@ function describeVolumes(params: QueryParams, { fabric }: ActionContext): XmlObj
   } else {
     volumes = fabric.volumes().filter((volume) => fabric.isVisible(volume));
   }
-  const page = paginate(volumes.filter(matches), params, {
-    ...DESCRIBE_VOLUMES_PAGE,
-    idsGiven: ids.length > 0,
-  });
-  return { volumeSet: page.items.map(volumeXml), nextToken: page.nextToken };
+  // As EC2 does, filters apply to each page: a page may be short, even empty, and still have a next one.
+  const page = paginate(volumes, params, { ...DESCRIBE_VOLUMES_PAGE, idsGiven: ids.length > 0 });
+  return { volumeSet: page.items.filter(matches).map(volumeXml), nextToken: page.nextToken };
 }
 
 function describeInstances(params: QueryParams, { fabric }: ActionContext): XmlObject {
@@ -253,6 +291,13 @@ function visibleVolume(fabric: Fabric, id: string): Volume {
     throw new Ec2Error('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
   }
   return volume;
+}
+
+function tokenMismatch(): Ec2Error {
+  return new Ec2Error(
+    'IdempotentParameterMismatch',
+    'The client token you have provided is associated with a resource that has different parameters.',
+  );
 }
 
 function notFoundInstance(id: string): Ec2Error {

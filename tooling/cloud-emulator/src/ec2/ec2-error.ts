@@ -28,6 +28,7 @@ const CODES: Record<FabricErrorKind, string> = {
   'invalid-parameter': 'InvalidParameterValue',
   'attachment-not-found': 'InvalidAttachment.NotFound',
   'instance-not-running': 'IncorrectInstanceState',
+  'insufficient-capacity': 'InsufficientVolumeCapacity',
 };
 
 export function fromFabricError(error: FabricError): Ec2Error {

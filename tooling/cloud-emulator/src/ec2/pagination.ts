@@ -8,7 +8,7 @@ export interface Page<T> {
 }
 
 /**
- * EC2's MaxResults/NextToken paging over an already filtered, stably ordered list. Without MaxResults every
+ * EC2's MaxResults/NextToken paging over a stably ordered list. Without MaxResults every
  * item is returned. A token only continues the query it came from.
  */
 export function paginate<T>(

@@ -14,6 +14,7 @@ export const FABRIC_ERROR_KINDS = [
   'invalid-parameter',
   'attachment-not-found',
   'instance-not-running',
+  'insufficient-capacity',
 ] as const;
 export type FabricErrorKind = (typeof FABRIC_ERROR_KINDS)[number];
 

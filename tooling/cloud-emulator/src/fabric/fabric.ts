@@ -5,7 +5,7 @@ import { type Exec, execCommand } from '@flockerjs/core-interface';
 import { DeviceDirectory, EBS_DEVICE_NAME } from '../devices/device-directory.js';
 import { attachLoopDevice, detachLoopDevice, loopDevicesUnder } from '../devices/loop-devices.js';
 import { FabricError } from './fabric-error.js';
-import { Faults } from './faults.js';
+import { Faults, type LifecycleVerdict } from './faults.js';
 import type {
   Attachment,
   AttachmentState,
@@ -25,7 +25,13 @@ export interface Transition {
 }
 
 /** Transition times close to EC2's medians, scaled down so that a test run stays short. */
-export const DEFAULT_TIMINGS: Timings = { createMs: 200, attachMs: 200, detachMs: 200, deleteMs: 100 };
+export const DEFAULT_TIMINGS: Timings = {
+  createMs: 200,
+  attachMs: 200,
+  detachMs: 200,
+  deleteMs: 100,
+  instanceMs: 200,
+};
 /** Every instance boots from this root device; it is never free for a data volume. */
 export const ROOT_DEVICE_NAME = '/dev/xvda';
 const GIB = 1024 ** 3;
@@ -38,6 +44,12 @@ export interface FabricOptions {
   readonly timings?: Partial<Timings>;
   readonly faults?: Faults;
   readonly exec?: Exec;
+  /**
+   * Whether attachments get real devices (loop devices, device nodes: root only). Without, every state
+   * machine and fault is the same but an attached volume has no device: for tests of API logic, as any user.
+   * @default true
+   */
+  readonly devices?: boolean;
 }
 
 export interface NewInstance {
@@ -60,17 +72,52 @@ export interface NewVolume {
   readonly tags?: Iterable<readonly [string, string]>;
 }
 
+/** A transition held by a fault until released, by a call count or by hand. */
+interface Hold {
+  /** The front-end call count at which it goes on; held until released when undefined. */
+  readonly untilCall: number | undefined;
+  readonly resume: () => void;
+}
+
 /**
  * The shared block-storage fabric: availability zones, instances, volumes and attachments with their state
  * machines and timing, and the real data path (sparse files on loop devices, exposed in each instance's
- * device directory). Front ends (EC2 here, OpenStack later) translate their APIs to these calls and map
+ * device directory). Front ends (EC2, OpenStack) translate their APIs to these calls and map
  * {@link FabricError} kinds to their own errors.
+ *
+ * Faults ({@link Faults}) are one model for every front end; each front end shows them in its own API:
+ * - every call: a front end calls `faults.latencyMs(op)` and `faults.verdict(op)` once per request it
+ *   receives and answers `throttle` / `fail-before` / `fail-after` with its throttling and server errors
+ *   (EC2: `RequestLimitExceeded` 503, `InternalError` 500; the operation is applied before a `fail-after`).
+ *   These calls are also the clock of held states below.
+ * - new volumes missing from looks (`newVolumeInvisibleLooks`): a front end asks {@link Fabric.isVisible}
+ *   once per volume a listing or lookup would show (EC2: `InvalidVolume.NotFound`, absent from listings).
+ * - `create-error`: the volume goes `creating -> error` (EC2 `error`; Cinder `error`), `failure: 'create'`.
+ * - `stuck-creating`: the volume stays `creating` (both clouds show `creating`); a delete is refused as in
+ *   any transition (EC2 `IncorrectState`) until it goes on.
+ * - `attach-error`: the attachment ends, the volume goes to `error` with `failure: 'attach'` (EC2 `error`
+ *   with no attachment; Cinder `error_attaching` is the natural reading of `failure`).
+ * - `stuck-attaching`: the attachment stays `attaching` (EC2 attachment state `attaching`; Cinder
+ *   `attaching`) until detached.
+ * - `busy-detach`: the device is in use on the instance: the attachment state is `busy` and the volume
+ *   stays in use (EC2 attachment `busy`, volume `in-use`; Cinder/Nova: still `in-use`/`detaching`) until a
+ *   forced detach.
+ * - `stuck-detaching`: the attachment stays `detaching` (EC2 `detaching`; Cinder `detaching`) until a
+ *   forced detach.
+ * - `exhaustedVolumeTypes`: creating a volume of such a type is refused (`insufficient-capacity`; EC2
+ *   `InsufficientVolumeCapacity`).
+ * - instances that stop: {@link Fabric.stopInstance} (a test's fault, or the API's stop), then
+ *   {@link Fabric.startInstance} (`stopped -> pending -> running`; EC2 `StartInstances`, Nova `os-start`).
+ * Held states end after their schedule's `holdCalls` front-end calls, on {@link Fabric.release}, or on a
+ * forced detach; {@link Faults.injected} counts each fault as it is dealt.
  */
 export class Fabric {
   readonly region: string;
   readonly zones: readonly string[];
   readonly stateDir: string;
   readonly faults: Faults;
+  /** Whether attachments get real devices; see {@link FabricOptions.devices}. */
+  readonly devices: boolean;
   timings: Timings;
   /** Failures of background device work (losetup, mknod), for tests to assert there were none. */
   readonly backgroundErrors: unknown[] = [];
@@ -81,6 +128,7 @@ export class Fabric {
   readonly #directories = new Map<string, DeviceDirectory>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #work = new Map<string, Promise<void>>();
+  readonly #holds = new Map<string, Hold>();
   #stopped = false;
 
   private constructor(options: FabricOptions) {
@@ -90,6 +138,12 @@ export class Fabric {
     this.faults = options.faults ?? new Faults();
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.#exec = options.exec ?? execCommand;
+    this.devices = options.devices ?? true;
+    this.faults.onCall((calls) => {
+      for (const [id, hold] of this.#holds) {
+        if (hold.untilCall !== undefined && calls >= hold.untilCall) this.#resume(id);
+      }
+    });
   }
 
   static async create(options: FabricOptions): Promise<Fabric> {
@@ -132,9 +186,28 @@ export class Fabric {
   }
 
   setInstanceState(id: string, state: InstanceState): void {
-    const instance = this.#instances.get(id);
-    if (instance === undefined) throw new FabricError('instance-not-found', `no instance ${id}`);
-    instance.state = state;
+    this.#instance(id).state = state;
+  }
+
+  /** The instance stops (shut down from inside, or asked to): its volumes stay attached, as on EC2. */
+  stopInstance(id: string): Instance {
+    const instance = this.#instance(id);
+    instance.state = 'stopped';
+    return instance;
+  }
+
+  /** Starts a stopped instance: `pending`, then `running` after `timings.instanceMs`. Running ones stay. */
+  startInstance(id: string): Instance {
+    const instance = this.#instance(id);
+    if (instance.state === 'running' || instance.state === 'pending') return instance;
+    if (instance.state !== 'stopped') {
+      throw new FabricError('instance-not-running', `instance ${id} is ${instance.state}`);
+    }
+    instance.state = 'pending';
+    this.#after(id, this.timings.instanceMs ?? DEFAULT_TIMINGS.instanceMs ?? 0, () => {
+      if (instance.state === 'pending') instance.state = 'running';
+    });
+    return instance;
   }
 
   /** Every volume that exists, visible or not; front ends hide the invisible ones. */
@@ -146,9 +219,24 @@ export class Fabric {
     return this.#volumes.get(id);
   }
 
-  /** Whether listings and lookups show the volume yet (eventual consistency). */
+  /**
+   * One look at the volume by a listing or a lookup: whether it shows yet (eventual consistency). A look at
+   * a volume still invisible uses up one of its invisible looks.
+   */
   isVisible(volume: Volume): boolean {
-    return Date.now() >= volume.visibleFrom;
+    if (volume.invisibleLooks <= 0) return true;
+    volume.invisibleLooks -= 1;
+    return false;
+  }
+
+  /** Ends held states now (one volume's, or all): each goes on with its usual transition. */
+  release(volumeId?: string): void {
+    for (const id of volumeId === undefined ? [...this.#holds.keys()] : [volumeId]) this.#resume(id);
+  }
+
+  /** Volumes whose transition a fault holds now. */
+  held(): readonly string[] {
+    return [...this.#holds.keys()];
   }
 
   /** Device names in use on an instance: the root, hidden ones, and every current attachment. */
@@ -167,8 +255,16 @@ export class Fabric {
     if (!Number.isSafeInteger(request.sizeGiB) || request.sizeGiB < 1) {
       throw new FabricError('invalid-parameter', `size ${request.sizeGiB} is not a positive number of GiB`);
     }
+    if (this.faults.options.exhaustedVolumeTypes?.includes(request.volumeType)) {
+      this.faults.record('exhausted');
+      throw new FabricError(
+        'insufficient-capacity',
+        `There is not enough capacity to fulfill your ${request.volumeType} volume provision request`,
+      );
+    }
     const id = newId('vol');
     const now = Date.now();
+    const fault = this.faults.lifecycle('create');
     const volume: Volume = {
       id,
       zone: request.zone,
@@ -180,15 +276,25 @@ export class Fabric {
       state: 'creating',
       tags: new Map(request.tags ?? []),
       attachment: undefined,
-      visibleFrom: this.faults.visibleFrom(now),
+      invisibleLooks: this.faults.invisibleLooks(),
+      failure: undefined,
       backingFile: join(this.stateDir, 'volumes', `${id}.img`),
     };
     this.#volumes.set(id, volume);
-    this.#after(id, this.timings.createMs, () => {
+    const created = (): void => {
       if (volume.state !== 'creating') return;
+      if (fault?.fault === 'create-error') {
+        volume.state = 'error';
+        volume.failure = 'create';
+        this.#emit(id, 'error');
+        return;
+      }
       volume.state = 'available';
       this.#emit(id, 'available');
-    });
+    };
+    this.#after(id, this.timings.createMs, () =>
+      fault?.fault === 'stuck-creating' ? this.#hold(id, fault, created) : created(),
+    );
     return volume;
   }
 
@@ -199,6 +305,7 @@ export class Fabric {
       throw new FabricError('incorrect-state', `volume ${id} is ${volume.state}`);
     }
     volume.state = 'deleting';
+    this.#holds.delete(id);
     this.#after(id, this.timings.deleteMs, () =>
       this.#enqueue(id, async () => {
         volume.state = 'deleted';
@@ -248,23 +355,42 @@ export class Fabric {
     };
     volume.state = 'in-use';
     volume.attachment = attachment;
-    if (!this.faults.takeStuckAttachment()) {
-      this.#after(volumeId, this.timings.attachMs, () =>
-        this.#enqueue(volumeId, async () => {
-          if (volume.attachment !== attachment || attachment.state !== 'attaching') return;
+    const fault = this.faults.lifecycle('attach');
+    const attached = (): void =>
+      this.#enqueue(volumeId, async () => {
+        if (volume.attachment !== attachment || attachment.state !== 'attaching') return;
+        if (this.devices) {
           await this.#ensureBackingFile(volume);
           attachment.loopDevice = await attachLoopDevice(this.#exec, volume.backingFile);
           attachment.nodes = await this.#directory(instanceId).add(volumeId, device, attachment.loopDevice);
-          if (attachment.state !== 'attaching') return;
-          attachment.state = 'attached';
-          this.#emit(volumeId, 'attached');
-        }),
-      );
-    }
+        }
+        if (attachment.state !== 'attaching') return;
+        attachment.state = 'attached';
+        this.#emit(volumeId, 'attached');
+      });
+    const failed = (): void => {
+      if (volume.attachment !== attachment || attachment.state !== 'attaching') return;
+      volume.attachment = undefined;
+      volume.state = 'error';
+      volume.failure = 'attach';
+      this.#emit(volumeId, 'error');
+    };
+    this.#after(volumeId, this.timings.attachMs, () => {
+      if (fault?.fault === 'attach-error') failed();
+      else if (fault?.fault === 'stuck-attaching') this.#hold(volumeId, fault, attached);
+      else attached();
+    });
     return attachment;
   }
 
-  detachVolume(volumeId: string, options: { instanceId?: string | undefined } = {}): Attachment {
+  /**
+   * Starts detaching. A forced detach also ends a held state (stuck attaching or detaching, busy), as EC2's
+   * `Force` does; an unforced one of a volume already detaching or busy is refused.
+   */
+  detachVolume(
+    volumeId: string,
+    options: { instanceId?: string | undefined; force?: boolean | undefined } = {},
+  ): Attachment {
     const volume = this.#require(volumeId);
     const attachment = volume.attachment;
     if (attachment === undefined)
@@ -275,18 +401,32 @@ export class Fabric {
         `volume ${volumeId} is not attached to instance ${options.instanceId}`,
       );
     }
-    if (attachment.state === 'detaching')
-      throw new FabricError('incorrect-state', `volume ${volumeId} is detaching`);
-    attachment.state = 'detaching';
-    this.#after(volumeId, this.timings.detachMs, () =>
-      this.#enqueue(volumeId, async () => {
-        await this.#release(attachment);
-        attachment.state = 'detached';
-        volume.attachment = undefined;
-        volume.state = 'available';
-        this.#emit(volumeId, 'detached');
-      }),
-    );
+    const again = attachment.state === 'detaching' || attachment.state === 'busy';
+    if (again && !(options.force && this.#holds.has(volumeId))) {
+      throw new FabricError('incorrect-state', `volume ${volumeId} is ${attachment.state}`);
+    }
+    const fault = again || options.force ? undefined : this.faults.lifecycle('detach');
+    this.#holds.delete(volumeId);
+    attachment.state = fault?.fault === 'busy-detach' ? 'busy' : 'detaching';
+    const detached = (): void => {
+      attachment.state = 'detaching';
+      this.#after(volumeId, this.timings.detachMs, () =>
+        this.#enqueue(volumeId, async () => {
+          await this.#releaseDevice(attachment);
+          attachment.state = 'detached';
+          volume.attachment = undefined;
+          volume.state = 'available';
+          this.#emit(volumeId, 'detached');
+        }),
+      );
+    };
+    if (fault === undefined) detached();
+    else {
+      // Cancel a pending attach completion: the hold replaces it.
+      clearTimeout(this.#timers.get(volumeId));
+      this.#timers.delete(volumeId);
+      this.#hold(volumeId, fault, detached);
+    }
     return attachment;
   }
 
@@ -306,12 +446,13 @@ export class Fabric {
     this.#stopped = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#holds.clear();
     await this.settle();
     for (const volume of this.#volumes.values()) {
-      if (volume.attachment !== undefined) await this.#release(volume.attachment).catch(() => {});
+      if (volume.attachment !== undefined) await this.#releaseDevice(volume.attachment).catch(() => {});
     }
     // Anything left behind by a failed step is found by its backing file, not by this fabric's records.
-    for (const device of await loopDevicesUnder(this.#exec, this.stateDir)) {
+    for (const device of this.devices ? await loopDevicesUnder(this.#exec, this.stateDir) : []) {
       await detachLoopDevice(this.#exec, device);
     }
     await rm(this.stateDir, { recursive: true, force: true });
@@ -321,6 +462,26 @@ export class Fabric {
 
   #emit(volumeId: string, to: Transition['to']): void {
     for (const listener of this.#listeners) listener({ volumeId, to, atMs: Date.now() });
+  }
+
+  #instance(id: string): Instance {
+    const instance = this.#instances.get(id);
+    if (instance === undefined) throw new FabricError('instance-not-found', `no instance ${id}`);
+    return instance;
+  }
+
+  /** Holds a volume's next step until its fault's call count, or until released. */
+  #hold(volumeId: string, fault: LifecycleVerdict, resume: () => void): void {
+    if (this.#stopped) return;
+    const untilCall = fault.holdCalls === undefined ? undefined : this.faults.calls + fault.holdCalls;
+    this.#holds.set(volumeId, { untilCall, resume });
+  }
+
+  #resume(volumeId: string): void {
+    const hold = this.#holds.get(volumeId);
+    if (hold === undefined) return;
+    this.#holds.delete(volumeId);
+    hold.resume();
   }
 
   #require(id: string): Volume {
@@ -335,7 +496,7 @@ export class Fabric {
     return directory;
   }
 
-  /** One pending transition per volume: a new one (detach during attaching) replaces the old. */
+  /** One pending transition per volume (or instance): a new one (detach during attaching) replaces the old. */
   #after(volumeId: string, delayMs: number, step: () => void): void {
     if (this.#stopped) return;
     clearTimeout(this.#timers.get(volumeId));
@@ -358,7 +519,7 @@ export class Fabric {
     });
   }
 
-  async #release(attachment: Attachment): Promise<void> {
+  async #releaseDevice(attachment: Attachment): Promise<void> {
     await this.#directories.get(attachment.instanceId)?.remove(attachment.nodes);
     attachment.nodes = [];
     if (attachment.loopDevice !== undefined) await detachLoopDevice(this.#exec, attachment.loopDevice);

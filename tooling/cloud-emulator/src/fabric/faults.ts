@@ -1,8 +1,46 @@
 /**
- * Fault injection shared by every front end: each front end asks {@link Faults} before and after it runs an
- * operation (named as its API names it, e.g. `DescribeVolumes`), and the fabric asks it about attachments.
- * Randomness comes from a seeded generator, so a failing run can be replayed.
+ * Fault injection shared by every front end: each front end asks {@link Faults} before it runs an operation
+ * (named as its API names it, e.g. `DescribeVolumes`), and the fabric asks it which volume transitions go
+ * wrong. Every fault is decided per call, never by a clock: randomness comes from a seeded generator and
+ * lifecycle faults hit the n-th call of a fabric operation, so a run replays exactly and a test checks what
+ * was injected ({@link Faults.injected}), not what a timer allowed.
  */
+
+/**
+ * Which calls of a fabric operation (create, attach or detach, counted from 1 since the last
+ * {@link Faults.set}) a lifecycle fault hits, and for how long a held state lasts.
+ */
+export interface CallSchedule {
+  /** The n-th calls. */
+  readonly calls?: readonly number[];
+  /** Every k-th call: k, 2k, 3k, ... */
+  readonly every?: number;
+  /**
+   * For held states (stuck, busy): how many front-end calls (any operation, any front end) the state lasts
+   * before the transition goes on as usual. @default held until released (`Fabric.release`, a forced
+   * detach, or a delete where the API allows it)
+   */
+  readonly holdCalls?: number;
+}
+
+/** The lifecycle faults, by the fabric operation whose calls they count. */
+export const LIFECYCLE_FAULTS = {
+  /** The volume ends in `error` instead of `available`. */
+  'create-error': 'create',
+  /** The volume stays `creating`. */
+  'stuck-creating': 'create',
+  /** The attachment fails: the volume ends in `error`, unattached. */
+  'attach-error': 'attach',
+  /** The attachment stays `attaching`. */
+  'stuck-attaching': 'attach',
+  /** The device is in use on the instance: the attachment shows `busy` and does not detach. */
+  'busy-detach': 'detach',
+  /** The attachment stays `detaching`. */
+  'stuck-detaching': 'detach',
+} as const;
+export type LifecycleFault = keyof typeof LIFECYCLE_FAULTS;
+export type FabricOperation = (typeof LIFECYCLE_FAULTS)[LifecycleFault];
+
 export interface FaultOptions {
   /** Seed of the generator behind every rate below. @default 1 */
   readonly seed?: number;
@@ -15,6 +53,8 @@ export interface FaultOptions {
     readonly refillPerSecond: number;
     readonly operations?: readonly string[];
   };
+  /** Every k-th call of each operation (counted per operation) is throttled: the bucket's effect, per call. */
+  readonly throttleEvery?: { readonly every: number; readonly operations?: readonly string[] };
   /**
    * A share (0-1) of calls answered with a server error, before the operation is applied or after it (the
    * reply is lost: what makes idempotency tokens matter). @default when 'either', half and half
@@ -26,10 +66,24 @@ export interface FaultOptions {
   };
   /** Extra delay before every answer, per operation name or for all (`*`). */
   readonly latencyMs?: Readonly<Record<string, number>>;
-  /** A new volume stays invisible to listings and lookups by id for this long: eventual consistency. */
-  readonly newVolumeInvisibleMs?: number;
-  /** The next this-many attachments stay in `attaching` until detached. */
-  readonly stuckAttachments?: number;
+  /**
+   * A new volume is missing from this many looks at it (a listing or a lookup by id that would show it):
+   * eventual consistency, counted per call.
+   */
+  readonly newVolumeInvisibleLooks?: number;
+  /** The throttle buckets' clock, which a test may drive by hand. @default the constructor's */
+  readonly clock?: () => number;
+  /** Volume types that have no capacity left: every create of one is refused (`insufficient-capacity`). */
+  readonly exhaustedVolumeTypes?: readonly string[];
+  /** Volume lifecycle faults, each on the calls its schedule picks. */
+  readonly lifecycle?: Readonly<Partial<Record<LifecycleFault, CallSchedule>>>;
+}
+
+/** A lifecycle fault chosen for one call, with how many front-end calls its held state lasts. */
+export interface LifecycleVerdict {
+  readonly fault: LifecycleFault;
+  /** Held until released when undefined. */
+  readonly holdCalls: number | undefined;
 }
 
 /** What the front end does with a call, decided before it runs. */
@@ -44,7 +98,9 @@ export class Faults {
   #options: FaultOptions = {};
   #random: () => number = mulberry32(1);
   #buckets = new Map<string, Bucket>();
-  #stuckLeft = 0;
+  #ordinals = new Map<string, number>();
+  #calls = 0;
+  readonly #callListeners = new Set<(calls: number) => void>();
   readonly #now: () => number;
   /** Counts of injected faults by kind, for tests that check a fault really happened. */
   readonly injected: Map<string, number> = new Map();
@@ -59,18 +115,35 @@ export class Faults {
     this.#options = options;
     this.#random = mulberry32(options.seed ?? 1);
     this.#buckets.clear();
-    this.#stuckLeft = options.stuckAttachments ?? 0;
+    this.#ordinals.clear();
   }
 
   get options(): FaultOptions {
     return this.#options;
   }
 
-  /** Decides the fate of one call of `operation`. */
+  /** Front-end calls so far (every {@link verdict}); held states count their length in these. */
+  get calls(): number {
+    return this.#calls;
+  }
+
+  /** Calls `listener` after each front-end call, with the count so far. */
+  onCall(listener: (calls: number) => void): () => void {
+    this.#callListeners.add(listener);
+    return () => this.#callListeners.delete(listener);
+  }
+
+  /** Decides the fate of one call of `operation`; every front end asks once per call it receives. */
   verdict(operation: string): Verdict {
+    this.#calls += 1;
+    for (const listener of this.#callListeners) listener(this.#calls);
     const throttle = this.#options.throttle;
     if (throttle !== undefined && applies(throttle.operations, operation) && !this.#take(operation)) {
       return this.#count('throttle');
+    }
+    const every = this.#options.throttleEvery;
+    if (every !== undefined && applies(every.operations, operation)) {
+      if (this.#next(`throttle:${operation}`) % every.every === 0) return this.#count('throttle');
     }
     const errors = this.#options.serverErrors;
     if (errors !== undefined && applies(errors.operations, operation) && this.#random() < errors.rate) {
@@ -81,27 +154,50 @@ export class Faults {
     return 'proceed';
   }
 
+  /** The delay to add before answering one call of `operation` (counted as `latency` when there is one). */
   latencyMs(operation: string): number {
     const latency = this.#options.latencyMs;
-    return latency?.[operation] ?? latency?.['*'] ?? 0;
+    const ms = latency?.[operation] ?? latency?.['*'] ?? 0;
+    if (ms > 0) this.#count('latency');
+    return ms;
   }
 
-  /** When a volume created now becomes visible. */
-  visibleFrom(createdMs: number): number {
-    return createdMs + (this.#options.newVolumeInvisibleMs ?? 0);
+  /** How many looks a volume created now is missing from. */
+  invisibleLooks(): number {
+    const looks = this.#options.newVolumeInvisibleLooks ?? 0;
+    if (looks > 0) this.#count('invisible');
+    return looks;
   }
 
-  /** Whether the attachment starting now gets stuck in `attaching`. */
-  takeStuckAttachment(): boolean {
-    if (this.#stuckLeft <= 0) return false;
-    this.#stuckLeft -= 1;
-    this.#count('stuck-attaching');
-    return true;
+  /** Counts one call of a fabric `operation` and says which lifecycle fault, if any, it gets. */
+  lifecycle(operation: FabricOperation): LifecycleVerdict | undefined {
+    const ordinal = this.#next(operation);
+    for (const [fault, schedule] of Object.entries(this.#options.lifecycle ?? {}) as [
+      LifecycleFault,
+      CallSchedule,
+    ][]) {
+      if (LIFECYCLE_FAULTS[fault] !== operation || !hits(schedule, ordinal)) continue;
+      this.#count(fault);
+      return { fault, holdCalls: schedule.holdCalls };
+    }
+    return undefined;
+  }
+
+  /** Counts one more call of whatever `counter` names, from 1 since the last {@link set}. */
+  #next(counter: string): number {
+    const ordinal = (this.#ordinals.get(counter) ?? 0) + 1;
+    this.#ordinals.set(counter, ordinal);
+    return ordinal;
+  }
+
+  /** Counts a fault dealt outside this class (by the fabric or a front end). */
+  record(kind: string): void {
+    this.#count(kind);
   }
 
   #take(operation: string): boolean {
     const { capacity, refillPerSecond } = this.#options.throttle ?? { capacity: 0, refillPerSecond: 0 };
-    const now = this.#now();
+    const now = (this.#options.clock ?? this.#now)();
     const bucket = this.#buckets.get(operation) ?? { tokens: capacity, updatedMs: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedMs) / 1000) * refillPerSecond);
     bucket.updatedMs = now;
@@ -115,6 +211,14 @@ export class Faults {
     this.injected.set(kind, (this.injected.get(kind) ?? 0) + 1);
     return kind;
   }
+}
+
+function hits(schedule: CallSchedule, ordinal: number): boolean {
+  const every = schedule.every;
+  return (
+    (schedule.calls?.includes(ordinal) ?? false) ||
+    (every !== undefined && every > 0 && ordinal % every === 0)
+  );
 }
 
 function applies(operations: readonly string[] | undefined, operation: string): boolean {

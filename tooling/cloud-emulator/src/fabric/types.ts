@@ -5,7 +5,8 @@ export type VolumeState = (typeof VOLUME_STATES)[number];
 export const ATTACHMENT_STATES = ['attaching', 'attached', 'detaching', 'detached', 'busy'] as const;
 export type AttachmentState = (typeof ATTACHMENT_STATES)[number];
 
-export const INSTANCE_STATES = ['running', 'stopped'] as const;
+/** Instance states, as EC2 names them; `pending` is a started instance on its way to `running`. */
+export const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'] as const;
 export type InstanceState = (typeof INSTANCE_STATES)[number];
 
 /**
@@ -25,6 +26,8 @@ export interface Timings {
   readonly detachMs: number;
   /** `deleting -> deleted`. */
   readonly deleteMs: number;
+  /** `pending -> running` of a started instance. @default 200 */
+  readonly instanceMs?: number;
 }
 
 export interface Attachment {
@@ -51,8 +54,10 @@ export interface Volume {
   state: VolumeState;
   readonly tags: Map<string, string>;
   attachment: Attachment | undefined;
-  /** Until this time (ms since the epoch) listings do not show the volume: eventual consistency. */
-  visibleFrom: number;
+  /** Looks (listings, lookups by id) the volume is still missing from: eventual consistency. */
+  invisibleLooks: number;
+  /** What put the volume in `error`: its creation or an attachment. */
+  failure: 'create' | 'attach' | undefined;
   /** Sparse file holding the data, made on first attach. */
   readonly backingFile: string;
 }

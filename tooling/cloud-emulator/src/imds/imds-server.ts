@@ -9,16 +9,30 @@ export const TOKEN_TTL_SECONDS = { min: 1, max: 21_600 } as const;
 const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 
+/** How an instance's metadata service is set up (EC2's instance metadata options). */
+export interface ImdsOptions {
+  /** `required`: IMDSv2 only (a GET without a token is 401); `optional`: IMDSv1 GETs answered too. */
+  readonly httpTokens: 'required' | 'optional';
+  /**
+   * The token reply never reaches the caller, as when `HttpPutResponseHopLimit` is 1 and the caller sits in
+   * a container one hop further: the PUT gets no answer at all, so only a client timeout ends it.
+   */
+  readonly tokenHopLimitExceeded: boolean;
+}
+
 /**
- * One instance's metadata service, IMDSv2 only (`HttpTokens: required`): `PUT /latest/api/token` gives a
- * session token; every `GET /latest/meta-data/...` without a valid one is 401. It answers from the fabric,
- * so `block-device-mapping/` follows attachments.
+ * One instance's metadata service, IMDSv2 by default (`HttpTokens: required`): `PUT /latest/api/token`
+ * gives a session token; every `GET /latest/meta-data/...` without a valid one is 401. It answers from the
+ * fabric, so `block-device-mapping/` follows attachments. {@link ImdsServer.options} changes at run time.
  */
 export class ImdsServer {
   readonly #fabric: Fabric;
   readonly #instanceId: string;
   readonly #tokens = new Map<string, number>();
   #endpoint: HttpEndpoint | undefined;
+  options: ImdsOptions = { httpTokens: 'required', tokenHopLimitExceeded: false };
+  /** Token requests left unanswered because of the hop limit, for tests to check the fault was met. */
+  unansweredTokenRequests = 0;
 
   private constructor(fabric: Fabric, instanceId: string) {
     this.#fabric = fabric;
@@ -40,6 +54,11 @@ export class ImdsServer {
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method === 'PUT' && this.options.tokenHopLimitExceeded) {
+      // The reply is dropped on the way back: the connection stays silent until the caller gives up.
+      this.unansweredTokenRequests += 1;
+      return;
+    }
     const { status, body, headers } = this.#answer(request);
     response.writeHead(status, {
       'content-type': 'text/plain',
@@ -65,7 +84,8 @@ export class ImdsServer {
     if (request.method !== 'GET') return { status: 405, body: 'Method Not Allowed' };
     const token = request.headers[TOKEN_HEADER];
     const expires = typeof token === 'string' ? this.#tokens.get(token) : undefined;
-    if (expires === undefined || expires <= Date.now()) return { status: 401, body: 'Unauthorized' };
+    const v1 = token === undefined && this.options.httpTokens === 'optional';
+    if (!v1 && (expires === undefined || expires <= Date.now())) return { status: 401, body: 'Unauthorized' };
     const value = path.startsWith('/latest/meta-data')
       ? this.#metadata(path.replace(/^\/latest\/meta-data\/?/, ''))
       : undefined;

@@ -4,7 +4,7 @@ import { asObject, badRequest, notFound, type OpenStackError } from './http.js';
 import type { Token } from './keystone.js';
 import type { CinderVolume, OpenStackState } from './state.js';
 
-/** Cinder's `osapi_max_limit`: the most volumes one listing page holds. */
+/** Cinder's default `osapi_max_limit`: the most volumes one listing page holds. */
 export const CINDER_MAX_PAGE = 1000;
 /** Cinder's default volume type when none is configured (Victoria and later). */
 export const DEFAULT_VOLUME_TYPE = '__DEFAULT__';
@@ -13,6 +13,15 @@ export const DELETE_REFUSED =
   'Invalid volume: Volume status must be available or error or error_restoring or error_extending or ' +
   'error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a ' +
   'transfer, or be disassociated from snapshots after volume transfer.';
+
+/** The statuses Cinder deletes a volume in (`error_attaching` is not one: it takes an admin's reset first). */
+const DELETABLE: readonly string[] = [
+  'available',
+  'error',
+  'error_restoring',
+  'error_extending',
+  'error_managing',
+];
 
 export interface CinderRequest {
   readonly method: string;
@@ -64,7 +73,7 @@ export function handleCinder(
     return { status: 200, body: { volume: state.volumeJson(record, volume, url, token.projectId) } };
   }
   if (parts.length === 2 && method === 'DELETE') {
-    if (record.stuck || !['available', 'error'].includes(volume.state)) throw badRequest(DELETE_REFUSED);
+    if (!DELETABLE.includes(state.status(record, volume))) throw badRequest(DELETE_REFUSED);
     state.fabric.deleteVolume(volume.id);
     return { status: 202 };
   }
@@ -87,11 +96,6 @@ export function handleCinder(
 
 export function volumeNotFound(id: string): OpenStackError {
   return notFound(`Volume ${id} could not be found.`);
-}
-
-/** Releases every volume held in `creating`; they become what the fabric has made of them. */
-export function releaseStuck(state: OpenStackState): void {
-  for (const record of state.volumes.values()) record.stuck = false;
 }
 
 // --- internals ---
@@ -145,9 +149,7 @@ function createVolume(state: OpenStackState, request: CinderRequest): { status: 
     description,
     userId: request.token.userId,
     bootable: false,
-    stuck: state.stuckCreatingLeft > 0,
   };
-  if (record.stuck) state.stuckCreatingLeft -= 1;
   state.volumes.set(record.id, record);
   state.byFabricId.set(volume.id, record);
   const body = state.volumeJson(record, volume, request.base, request.token.projectId);
@@ -164,12 +166,12 @@ function stringOrNull(value: unknown): string | null {
 function list(state: OpenStackState, request: CinderRequest, detailed: boolean): unknown {
   const { query, token } = request;
   const limitText = query.get('limit');
-  let limit = CINDER_MAX_PAGE;
+  let limit = state.pageLimit;
   if (limitText !== null) {
     if (!/^-?\d+$/.test(limitText)) throw badRequest('limit param must be an integer');
     const requested = Number(limitText);
     if (requested < 0) throw badRequest('limit param must be positive');
-    limit = Math.min(requested, CINDER_MAX_PAGE);
+    limit = Math.min(requested, state.pageLimit);
   }
   const filters = metadataFilter(query.get('metadata'));
   const name = query.get('name');

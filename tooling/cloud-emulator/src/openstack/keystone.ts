@@ -9,6 +9,8 @@ export interface KeystoneUser {
   readonly password: string;
   /** @default 'Default' */
   readonly domain?: string;
+  /** @default a new random id */
+  readonly id?: string;
 }
 
 export interface ApplicationCredential {
@@ -70,7 +72,7 @@ export class Keystone {
     this.region = options.region;
     this.tokenTtlMs = options.tokenTtlMs;
     this.#users = new Map(
-      options.users.map((user) => [user.name, { ...user, id: randomUUID().replaceAll('-', '') }]),
+      options.users.map((user) => [user.name, { ...user, id: user.id ?? randomUUID().replaceAll('-', '') }]),
     );
     this.#appCredentials = new Map(
       options.applicationCredentials.map((credential) => [credential.id, credential]),
@@ -124,7 +126,11 @@ export class Keystone {
     if (method === 'password') {
       const user = asObject(asObject(identity.password)?.user);
       const domain = asObject(user?.domain);
-      const known = typeof user?.name === 'string' ? this.#users.get(user.name) : undefined;
+      // By name within a domain, or by id (unique across domains, so no domain is given).
+      const known =
+        typeof user?.name === 'string'
+          ? this.#users.get(user.name)
+          : [...this.#users.values()].find((candidate) => candidate.id === user?.id);
       const domainOk =
         domain === undefined ||
         domain.id === this.domainId ||

@@ -4,8 +4,6 @@ import { asObject, badRequest, conflict, notFound } from './http.js';
 import type { Token } from './keystone.js';
 import type { NovaServer, OpenStackState } from './state.js';
 
-/** Nova's `max_limit`: the most servers one listing page holds. */
-export const NOVA_MAX_PAGE = 1000;
 /** Device letters Nova hands out on a virtio bus (`vda` is the root disk). */
 const LETTERS = 'bcdefghijklmnopqrstuvwxyz';
 
@@ -28,6 +26,7 @@ export function novaOperation(method: string, path: string): string | undefined 
   }
   if (/^\/servers\/[^/]+\/os-volume_attachments\/[^/]+$/.test(path) && method === 'DELETE')
     return 'nova:DetachVolume';
+  if (/^\/servers\/[^/]+\/action$/.test(path) && method === 'POST') return 'nova:ServerAction';
   return undefined;
 }
 
@@ -47,12 +46,17 @@ export async function handleNova(
   if (server === undefined || instance === undefined)
     throw notFound(`Instance ${parts[1]} could not be found.`);
   if (parts.length === 2) return { status: 200, body: { server: serverJson(state, server, request, true) } };
-  if (parts[2] !== 'os-volume_attachments') throw notFound('The resource could not be found.');
+  if (parts[2] !== 'os-volume_attachments' && parts[2] !== 'action') {
+    throw notFound('The resource could not be found.');
+  }
   if (parts.length === 3 && method === 'GET') {
     const volumeAttachments = [...server.letters].map(([volumeId, letter]) =>
       attachmentJson(server, volumeId, letter),
     );
     return { status: 200, body: { volumeAttachments } };
+  }
+  if (parts.length === 3 && parts[2] === 'action' && method === 'POST') {
+    return serverAction(state, server, request.body);
   }
   if (parts.length === 3 && method === 'POST') return attach(state, server, request.body);
   if (parts.length === 4 && method === 'DELETE') {
@@ -68,16 +72,40 @@ export async function handleNova(
         "Invalid volume: Invalid input received: Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.",
       );
     }
+    // A guest that holds the disk (busy) refuses again: Nova accepts and rolls back, still `in-use`.
+    if (attachment.state === 'busy') return { status: 202 };
+    const detaching = state.fabric.detachVolume(volume.id, { instanceId: server.id });
     // The guest loses the disk first; the fabric releases the loop device after its detach time.
-    await server.devices.unplug(attachment);
-    state.fabric.detachVolume(volume.id, { instanceId: server.id });
-    server.letters.delete(volumeId);
+    if (detaching.state === 'detaching') {
+      await server.devices.unplug(attachment);
+      server.letters.delete(volumeId);
+    }
     return { status: 202 };
   }
   throw notFound('The resource could not be found.');
 }
 
 // --- internals ---
+
+/** `os-start` and `os-stop`: 202, or 409 when the server is not in the state the action starts from. */
+function serverAction(state: OpenStackState, server: NovaServer, body: unknown): { status: number } {
+  const action = asObject(body);
+  const instance = state.fabric.instance(server.id);
+  const vmState = instance?.state === 'running' ? 'active' : 'stopped';
+  if (action !== undefined && 'os-start' in action) {
+    if (instance?.state !== 'stopped')
+      throw conflict(`Cannot 'start' instance ${server.id} while it is in vm_state ${vmState}`);
+    state.fabric.startInstance(server.id);
+    return { status: 202 };
+  }
+  if (action !== undefined && 'os-stop' in action) {
+    if (instance?.state !== 'running')
+      throw conflict(`Cannot 'stop' instance ${server.id} while it is in vm_state ${vmState}`);
+    state.fabric.stopInstance(server.id);
+    return { status: 202 };
+  }
+  throw badRequest('There is no such action');
+}
 
 function attach(state: OpenStackState, server: NovaServer, body: unknown): { status: number; body: unknown } {
   const spec = asObject(asObject(body)?.volumeAttachment);
@@ -119,17 +147,17 @@ function attach(state: OpenStackState, server: NovaServer, body: unknown): { sta
 }
 
 function attachmentJson(server: NovaServer, volumeId: string, letter: string): Record<string, unknown> {
-  return { id: volumeId, serverId: server.id, volumeId, device: `/dev/vd${letter}` };
+  return { id: volumeId, serverId: server.id, volumeId, device: server.devices.deviceName(letter) };
 }
 
 function listServers(state: OpenStackState, request: NovaRequest, detailed: boolean): unknown {
   const { query } = request;
   const limitText = query.get('limit');
-  let limit = NOVA_MAX_PAGE;
+  let limit = state.pageLimit;
   if (limitText !== null) {
     if (!/^\d+$/.test(limitText))
       throw badRequest(`Invalid input for query parameters limit. Value: ${limitText}.`);
-    limit = Math.min(Number(limitText), NOVA_MAX_PAGE);
+    limit = Math.min(Number(limitText), state.pageLimit);
   }
   const status = query.get('status');
   const rows = [...state.servers.values()]

@@ -9,7 +9,7 @@ import { Fabric } from '../fabric/fabric.js';
 import { type FaultOptions, Faults } from '../fabric/faults.js';
 import type { Timings } from '../fabric/types.js';
 import { type HttpEndpoint, serveHttp } from '../http-endpoint.js';
-import { cinderOperation, DEFAULT_VOLUME_TYPE, handleCinder, releaseStuck } from './cinder.js';
+import { CINDER_MAX_PAGE, cinderOperation, DEFAULT_VOLUME_TYPE, handleCinder } from './cinder.js';
 import { notFound, OpenStackError, overLimit, readJson, sendError, sendJson, serverFault } from './http.js';
 import {
   type ApplicationCredential,
@@ -21,7 +21,7 @@ import {
 import { makeConfigDrive, type ServerMetadata, serveMetadata } from './metadata-server.js';
 import { handleNova, novaOperation } from './nova.js';
 import { type NovaServer, OpenStackState } from './state.js';
-import { VirtioDevices } from './virtio-devices.js';
+import { type DiskBus, VirtioDevices } from './virtio-devices.js';
 
 /** How often device work the fabric finished is turned into guest devices, without waiting for a request. */
 const DEVICE_SYNC_INTERVAL_MS = 20;
@@ -37,6 +37,8 @@ export interface NewServer {
   readonly zone?: string;
   /** Gives the server a config drive (a real labelled filesystem on a loop device). @default false */
   readonly configDrive?: boolean;
+  /** How its kernel names Cinder disks: `virtio` (`vdX` and by-id links) or `xen` (`xvdX`). @default 'virtio' */
+  readonly bus?: DiskBus;
 }
 
 export interface OpenStackEmulatorOptions {
@@ -55,6 +57,11 @@ export interface OpenStackEmulatorOptions {
   readonly applicationCredentials?: readonly ApplicationCredential[];
   /** @default one hour */
   readonly tokenTtlMs?: number;
+  /**
+   * The most items one Cinder or Nova listing page holds, whatever `limit` asks (`osapi_max_limit`,
+   * `max_limit`): a small one makes a few volumes span pages. @default 1000
+   */
+  readonly pageLimit?: number;
   /** What a throttled call's `Retry-After` says, in seconds. @default 1 */
   readonly retryAfterSeconds?: number;
   readonly timings?: Partial<Timings>;
@@ -65,6 +72,11 @@ export interface OpenStackEmulatorOptions {
   /** @default '127.0.0.1' */
   readonly host?: string;
   readonly exec?: Exec;
+  /**
+   * `false`: a fabric of its own makes no loop devices and no guest devices (`in-use` as soon as attached),
+   * so that driver logic can be tested without root; `getDevicePath` then finds nothing. @default true
+   */
+  readonly devices?: boolean;
 }
 
 /** An emulated Nova server, as a driver under test needs to see it. */
@@ -93,9 +105,11 @@ export interface OpenStackEmulator {
   addServer(request?: NewServer): Promise<EmulatedServer>;
   /** Makes every issued token invalid: the next call with one is a 401, as after expiry. */
   revokeTokens(): void;
-  /** The next `count` volumes created stay in `creating` until {@link releaseStuckVolumes}. */
-  holdCreating(count: number): void;
-  releaseStuckVolumes(): void;
+  /**
+   * What an admin's `os-reset_status` does to a volume a fault left in `error` or `error_attaching`: it is
+   * `available` again, so that a test can clean up.
+   */
+  resetStatus(volumeId: string): void;
   /** A volume as the emulator holds it, read past the API (a test's back door); `undefined` once deleted. */
   describeVolume(volumeId: string): InspectedCinderVolume | undefined;
   stop(): Promise<void>;
@@ -106,6 +120,8 @@ export interface InspectedCinderVolume {
   readonly name: string | null;
   readonly status: string;
   readonly sizeGiB: number;
+  /** Its Cinder volume type (`__DEFAULT__` when none was asked for). */
+  readonly volumeType: string;
   readonly metadata: Readonly<Record<string, string>>;
   /** The server it is attached to (or being attached to), if any. */
   readonly serverId: string | null;
@@ -132,8 +148,13 @@ export async function startOpenStackEmulator(
       faults: new Faults(options.faults),
       exec,
       ...(options.timings === undefined ? {} : { timings: options.timings }),
+      ...(options.devices === undefined ? {} : { devices: options.devices }),
     }));
-  const state = new OpenStackState(fabric, [DEFAULT_VOLUME_TYPE, ...(options.volumeTypes ?? [])]);
+  const state = new OpenStackState(
+    fabric,
+    [DEFAULT_VOLUME_TYPE, ...(options.volumeTypes ?? [])],
+    options.pageLimit ?? CINDER_MAX_PAGE,
+  );
   const calls = new Map<string, number>();
   const retryAfter = options.retryAfterSeconds ?? 1;
   let base = '';
@@ -210,7 +231,7 @@ export async function startOpenStackEmulator(
       ...(request.zone === undefined ? {} : { zone: request.zone }),
     });
     const workDir = join(fabric.stateDir, 'openstack', id);
-    const devices = new VirtioDevices(join(workDir, 'dev'), exec);
+    const devices = new VirtioDevices(join(workDir, 'dev'), exec, request.bus);
     await devices.prepare();
     const nova: NovaServer = {
       id,
@@ -231,7 +252,11 @@ export async function startOpenStackEmulator(
       meta: {},
       devices: [],
     });
-    if (request.configDrive === true) await makeConfigDrive(exec, workDir, devices.root, metadata());
+    if (request.configDrive === true) {
+      if (!fabric.devices)
+        throw new TypeError('a config drive is a real device: it needs an emulator with devices');
+      await makeConfigDrive(exec, workDir, devices.root, metadata());
+    }
     const metadataServer = await serveMetadata(metadata, host);
     metadataServers.push(metadataServer);
     const emulated: EmulatedServer = {
@@ -258,10 +283,14 @@ export async function startOpenStackEmulator(
     count: (operation) => calls.get(operation) ?? 0,
     addServer,
     revokeTokens: () => keystone.revokeAll(),
-    holdCreating: (count) => {
-      state.stuckCreatingLeft = count;
+    resetStatus: (volumeId) => {
+      const record = state.volumes.get(volumeId);
+      const volume = record === undefined ? undefined : state.fabricVolume(record);
+      if (volume?.state !== 'error') throw new TypeError(`volume ${volumeId} is not in error`);
+      // A failed create or attach left no attachment: available is all that is left to say.
+      volume.state = 'available';
+      volume.failure = undefined;
     },
-    releaseStuckVolumes: () => releaseStuck(state),
     describeVolume: (volumeId) => {
       const record = state.volumes.get(volumeId);
       const volume = record === undefined ? undefined : state.fabricVolume(record);
@@ -271,6 +300,7 @@ export async function startOpenStackEmulator(
         name: record.name,
         status: state.status(record, volume),
         sizeGiB: volume.sizeGiB,
+        volumeType: volume.volumeType,
         metadata: Object.fromEntries(volume.tags),
         serverId: volume.attachment?.instanceId ?? null,
       };
@@ -317,4 +347,4 @@ function classify(method: string, pathname: string, projectId: string): Route | 
 }
 
 export { CONFIG_DRIVE_LABEL } from './metadata-server.js';
-export { virtioByIdName } from './virtio-devices.js';
+export { DISK_BUSES, type DiskBus, virtioByIdName } from './virtio-devices.js';

@@ -11,8 +11,6 @@ export interface CinderVolume {
   readonly description: string | null;
   readonly userId: string;
   bootable: boolean;
-  /** Held in `creating` by fault injection until released. */
-  stuck: boolean;
 }
 
 /** What Nova knows of a server beyond the fabric's instance. */
@@ -33,12 +31,13 @@ export class OpenStackState {
   readonly byFabricId = new Map<string, CinderVolume>();
   readonly servers = new Map<string, NovaServer>();
   readonly volumeTypes: readonly string[];
-  /** Volumes created from now on that stay in `creating` until {@link releaseStuck}. */
-  stuckCreatingLeft = 0;
+  /** The most items one listing page holds (Cinder's `osapi_max_limit`, Nova's `max_limit`). */
+  readonly pageLimit: number;
 
-  constructor(fabric: Fabric, volumeTypes: readonly string[]) {
+  constructor(fabric: Fabric, volumeTypes: readonly string[], pageLimit: number) {
     this.fabric = fabric;
     this.volumeTypes = volumeTypes;
+    this.pageLimit = pageLimit;
   }
 
   /** The fabric volume behind a Cinder id, when both exist. */
@@ -46,17 +45,22 @@ export class OpenStackState {
     return this.fabric.volume(record.fabricId);
   }
 
-  /** Cinder's status for a volume, mapped from the fabric's volume and attachment states. */
-  status(record: CinderVolume, volume: Volume): string {
-    if (record.stuck) return 'creating';
+  /**
+   * Cinder's status for a volume, mapped from the fabric's volume and attachment states and its faults: an
+   * attach that failed is `error_attaching`; a detach the guest refused (busy) is `in-use` again, as after
+   * Nova rolls a failed detach back.
+   */
+  status(_record: CinderVolume, volume: Volume): string {
+    if (volume.state === 'error') return volume.failure === 'attach' ? 'error_attaching' : 'error';
     if (volume.state !== 'in-use') return volume.state;
     const attachment = volume.attachment;
-    if (attachment === undefined) return 'in-use';
+    if (attachment === undefined || attachment.state === 'busy') return 'in-use';
     // Real Cinder under Nova's attach flow shows `reserved` until the connection is made, then `in-use`.
     if (attachment.state === 'attaching') return 'reserved';
     if (attachment.state === 'detaching') return 'detaching';
     const server = this.servers.get(attachment.instanceId);
-    return server === undefined || server.devices.present(attachment) ? 'in-use' : 'attaching';
+    const seen = !this.fabric.devices || server === undefined || server.devices.present(attachment);
+    return seen ? 'in-use' : 'attaching';
   }
 
   /** A volume as Cinder v3's `volumes/detail` and `volumes/{id}` show it. */
@@ -96,7 +100,7 @@ export class OpenStackState {
               volume_id: record.id,
               server_id: attachment.instanceId,
               host_name: 'emulated-compute',
-              device: `/dev/vd${server?.letters.get(record.id) ?? 'b'}`,
+              device: server?.devices.deviceName(server.letters.get(record.id) ?? 'b') ?? '/dev/vdb',
               attached_at: cinderTime(attachment.attachTime),
             },
           ]
@@ -107,16 +111,25 @@ export class OpenStackState {
     };
   }
 
-  /** Makes the virtio devices of every attachment the fabric finished; runs before each answer and on a timer. */
+  /**
+   * Brings each server's guest view in line with the fabric: devices for attachments the fabric finished,
+   * none for one that is detaching (a busy one ended its hold), and no device letter for a volume no longer
+   * attached there (its attach failed). Runs before each answer and on a timer.
+   */
   async syncDevices(): Promise<void> {
-    for (const volume of this.fabric.volumes()) {
-      const attachment = volume.attachment;
-      if (attachment?.state !== 'attached') continue;
-      const server = this.servers.get(attachment.instanceId);
-      const record = this.byFabricId.get(volume.id);
-      const letter = record === undefined ? undefined : server?.letters.get(record.id);
-      if (server === undefined || record === undefined || letter === undefined) continue;
-      await server.devices.materialize(attachment, record.id, letter);
+    for (const server of this.servers.values()) {
+      for (const [volumeId, letter] of server.letters) {
+        const record = this.volumes.get(volumeId);
+        const volume = record === undefined ? undefined : this.fabricVolume(record);
+        const attachment = volume?.attachment;
+        if (attachment?.instanceId !== server.id) {
+          server.letters.delete(volumeId);
+        } else if (attachment.state === 'detaching') {
+          await server.devices.unplug(attachment);
+        } else if (attachment.state === 'attached') {
+          await server.devices.materialize(attachment, volumeId, letter);
+        }
+      }
     }
   }
 }

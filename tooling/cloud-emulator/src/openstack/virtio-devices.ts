@@ -16,19 +16,33 @@ interface Materialized {
 }
 
 /**
- * One server's `/dev` as a KVM guest's kernel and udev fill it: `vdX` block nodes with the loop device's numbers
+ * How a guest's kernel names Cinder disks: `virtio` as KVM's virtio-blk (`vdX`, with a by-id link from the
+ * serial), `xen` as a Xen guest's blkfront (`xvdX`, the name Nova reports, and no by-id link).
+ */
+export const DISK_BUSES = ['virtio', 'xen'] as const;
+export type DiskBus = (typeof DISK_BUSES)[number];
+
+/**
+ * One server's `/dev` as a KVM (or Xen) guest's kernel and udev fill it: `vdX` block nodes with the loop device's numbers
  * and `disk/by-id/virtio-<id[:20]>` links. It is composed over the fabric's attachments: a device appears once
  * the fabric's attachment is `attached` (its loop device exists) and goes at the start of a detach, before the
  * fabric releases the loop device, as a hot-unplugged virtio disk does.
  */
 export class VirtioDevices {
   readonly root: string;
+  readonly bus: DiskBus;
   readonly #exec: Exec;
   readonly #made = new WeakMap<Attachment, Materialized>();
 
-  constructor(root: string, exec: Exec) {
+  constructor(root: string, exec: Exec, bus: DiskBus = 'virtio') {
     this.root = root;
     this.#exec = exec;
+    this.bus = bus;
+  }
+
+  /** The guest's name for the disk in slot `letter`, as Nova reports it too: `/dev/vdb`, `/dev/xvdb`. */
+  deviceName(letter: string): string {
+    return `/dev/${this.bus === 'xen' ? 'xvd' : 'vd'}${letter}`;
   }
 
   async prepare(): Promise<void> {
@@ -50,13 +64,17 @@ export class VirtioDevices {
     this.#made.set(attachment, made);
     const { major, minor } = await deviceNumbersOf(attachment.loopDevice);
     if (made.removed) return;
-    const node = join(this.root, `vd${letter}`);
+    const name = this.deviceName(letter).slice('/dev/'.length);
+    const node = join(this.root, name);
     await rm(node, { force: true });
     await this.#exec('mknod', ['--mode=0660', '--', node, 'b', String(major), String(minor)]);
-    const link = join(this.root, 'disk', 'by-id', virtioByIdName(volumeId));
-    await rm(link, { force: true });
-    await symlink(`../../vd${letter}`, link);
-    made.nodes = [link, node];
+    made.nodes = [node];
+    if (this.bus === 'virtio') {
+      const link = join(this.root, 'disk', 'by-id', virtioByIdName(volumeId));
+      await rm(link, { force: true });
+      await symlink(`../../${name}`, link);
+      made.nodes = [link, node];
+    }
     if (made.removed) await this.#removeNodes(made);
   }
 

@@ -3,7 +3,8 @@ import { describeEmulatedConformance, skipUnlessRoot } from './emulated-openstac
 
 // The whole suite again while the cloud misbehaves: throttling (429 with Retry-After: 0 here, so that the run
 // stays short; honouring a real value is tested in driver.test.ts), 5xx before and after a call is applied
-// (a lost create or attach reply), and slow answers. Nothing may leak.
+// (a lost create or attach reply), slow answers, volumes that end in error at creation (replaced), and
+// creates, attaches and detaches held for a while. Nothing may leak; no wait may run out.
 const emulator = describeEmulatedConformance('openstack (emulated, with faults)', {
   retryAfterSeconds: 0,
   faults: {
@@ -21,6 +22,12 @@ const emulator = describeEmulatedConformance('openstack (emulated, with faults)'
       ],
     },
     latencyMs: { 'cinder:CreateVolume': 30, 'nova:AttachVolume': 30 },
+    lifecycle: {
+      'create-error': { every: 7 },
+      'stuck-creating': { every: 5, holdCalls: 3 },
+      'stuck-attaching': { every: 4, holdCalls: 3 },
+      'stuck-detaching': { every: 3, holdCalls: 3 },
+    },
   },
 });
 
@@ -31,5 +38,9 @@ it.skipIf(skipUnlessRoot !== undefined)('the faults were really injected', () =>
     throttle: expect.any(Number),
     'fail-before': expect.any(Number),
     'fail-after': expect.any(Number),
+    'create-error': expect.any(Number),
+    'stuck-creating': expect.any(Number),
+    'stuck-attaching': expect.any(Number),
+    'stuck-detaching': expect.any(Number),
   });
 });
