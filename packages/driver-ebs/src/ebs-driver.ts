@@ -40,6 +40,8 @@ export const DRIVER_NAME = 'aws';
 export const CLUSTER_ID_TAG = 'flocker-cluster-id';
 export const DATASET_ID_TAG = 'flocker-dataset-id';
 export const METADATA_VERSION_TAG = 'flocker-metadata-version';
+/** The storage profile a volume was created for (its type alone may not tell: a fallback is gp3). */
+export const PROFILE_TAG = 'flocker-profile';
 export const METADATA_VERSION = '1';
 /** The largest DescribeInstances page EC2 serves. */
 export const DESCRIBE_INSTANCES_MAX_RESULTS = 1000;
@@ -94,6 +96,10 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     cloudApi: true,
     startNode: true,
     resize: false,
+    // A create retried for a dataset that has its volume (same size) returns it; destroy of an attached volume
+    // is ALREADY_ATTACHED, as EC2 refuses to delete it.
+    idempotentCreate: true,
+    destroysAttached: false,
   });
   readonly #clusterId: string;
   readonly #config: EbsConfig;
@@ -352,12 +358,19 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     };
     const wanted = volumeParameters(profile, sizeGiB);
     const parameters = wanted.fallback === undefined ? wanted : fallback(wanted.fallback);
+    const tags = {
+      [CLUSTER_ID_TAG]: this.#clusterId,
+      [DATASET_ID_TAG]: datasetId,
+      [METADATA_VERSION_TAG]: METADATA_VERSION,
+      [PROFILE_TAG]: profileName === 'default' ? 'bronze' : profileName,
+      Name: `flocker-${datasetId}`,
+    };
     try {
-      return await this.#createOnce(datasetId, sizeGiB, zone, parameters);
+      return await this.#createOnce(datasetId, sizeGiB, zone, parameters, tags);
     } catch (error) {
       if (failureOf(error) !== 'refused' || parameters.volumeType === FALLBACK_VOLUME_TYPE) throw error;
       const reason = `EC2 refused ${parameters.volumeType}: ${(error as Error).message}`;
-      return this.#createOnce(datasetId, sizeGiB, zone, fallback(reason));
+      return this.#createOnce(datasetId, sizeGiB, zone, fallback(reason), tags);
     }
   }
 
@@ -372,13 +385,8 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     sizeGiB: number,
     zone: string,
     parameters: VolumeParameters,
+    tags: Readonly<Record<string, string>>,
   ): Promise<Ec2Volume> {
-    const tags = {
-      [CLUSTER_ID_TAG]: this.#clusterId,
-      [DATASET_ID_TAG]: datasetId,
-      [METADATA_VERSION_TAG]: METADATA_VERSION,
-      Name: `flocker-${datasetId}`,
-    };
     for (let generation = 1; generation <= MAX_CLIENT_TOKEN_GENERATIONS; generation += 1) {
       const clientToken = clientTokenFor(this.#clusterId, datasetId, generation);
       let volume: Ec2Volume;

@@ -51,6 +51,7 @@ export {
   MAX_CLIENT_TOKEN_GENERATIONS,
   METADATA_VERSION,
   METADATA_VERSION_TAG,
+  PROFILE_TAG,
   VolumeBusyError,
 } from './ebs-driver.js';
 export {

@@ -15,6 +15,7 @@ import {
   GIB,
   MAX_CLIENT_TOKEN_GENERATIONS,
   METADATA_VERSION_TAG,
+  PROFILE_TAG,
 } from '../src/index.js';
 import { EMULATOR_CREDENTIALS, emulatorConfig, instanceOf } from './emulated-cloud.js';
 
@@ -81,6 +82,7 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
       [CLUSTER_ID_TAG]: clusterId,
       [DATASET_ID_TAG]: datasetId,
       [METADATA_VERSION_TAG]: '1',
+      [PROFILE_TAG]: 'bronze',
       Name: `flocker-${datasetId}`,
     });
     await api.destroyVolume(volume.blockDeviceId);

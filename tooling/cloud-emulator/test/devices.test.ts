@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { access, mkdtemp, readlink, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import {
   AttachVolumeCommand,
@@ -29,14 +28,18 @@ async function attached(emulator: CloudEmulator, instanceIndex: number, device: 
   return VolumeId;
 }
 
+/** Waits until the volume (or its attachment) is in `state`, bounded for a loaded machine. */
 async function waitState(emulator: CloudEmulator, VolumeId: string, state: string): Promise<void> {
   const ec2 = ec2Client(emulator);
-  for (let tries = 0; tries < 200; tries += 1) {
-    const volume = (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [VolumeId] }))).Volumes?.[0];
-    if (volume?.State === state || volume?.Attachments?.[0]?.State === state) return;
-    await sleep(10);
-  }
-  throw new Error(`${VolumeId} never ${state}`);
+  await expect
+    .poll(
+      async () => {
+        const volume = (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [VolumeId] }))).Volumes?.[0];
+        return [volume?.State, volume?.Attachments?.[0]?.State];
+      },
+      { timeout: 20_000, interval: 10 },
+    )
+    .toContain(state);
 }
 
 const exists = (path: string) =>

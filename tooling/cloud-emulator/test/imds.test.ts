@@ -59,4 +59,25 @@ describe('IMDSv2, one per emulated instance', () => {
     });
     expect(response.status).toBe(401);
   });
+
+  it('IMDSv1 when tokens are optional; a hop limit leaves the token request unanswered', async () => {
+    const instance = emulator.instances[0];
+    if (instance === undefined) throw new Error('no instance');
+    instance.imds.options = { httpTokens: 'optional', tokenHopLimitExceeded: true };
+    try {
+      expect(await (await fetch(`${instance.imdsUrl}/latest/meta-data/instance-id`)).text()).toBe(
+        instance.id,
+      );
+      const put = fetch(`${instance.imdsUrl}/latest/api/token`, {
+        method: 'PUT',
+        headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+        signal: AbortSignal.timeout(200),
+      });
+      await expect(put).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(instance.imds.unansweredTokenRequests).toBe(1);
+    } finally {
+      instance.imds.options = { httpTokens: 'required', tokenHopLimitExceeded: false };
+    }
+    expect((await fetch(`${instance.imdsUrl}/latest/meta-data/instance-id`)).status).toBe(401);
+  });
 });

@@ -23,11 +23,11 @@ const FAULTS: FaultOptions = {
   },
 };
 
-const emulator = describeEmulatedConformance(
-  'aws (emulated, faults injected)',
-  { timings: TEST_TIMINGS, faults: FAULTS, instances: [{ deviceMode: 'nitro' }] },
-  { consistency: { attempts: 20, intervalMs: 100 } },
-);
+const emulator = describeEmulatedConformance('aws (emulated, faults injected)', {
+  timings: TEST_TIMINGS,
+  faults: FAULTS,
+  instances: [{ deviceMode: 'nitro' }],
+});
 
 it.skipIf(skipUnlessRoot() !== undefined)('the faults were really injected', () => {
   const injected = Object.fromEntries(emulator().faults.injected);
