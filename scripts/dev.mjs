@@ -77,7 +77,11 @@ function clearTestResults() {
 }
 
 const task = process.argv[2];
-const extra = process.argv.slice(3);
+const args = process.argv.slice(3);
+/** `npm test -- --fast`: everything but the slow tier (`*.slow.test.ts`, see tooling/vitest-config). */
+const fast = task === 'test' && args.includes('--fast');
+const extra = args.filter((arg) => !(fast && arg === '--fast'));
+if (fast) env.FLOCKER_TEST_TIER = 'fast';
 ensurePnpm();
 ensureInstalled();
 
@@ -120,6 +124,6 @@ switch (task) {
     break;
   }
   default:
-    console.error(`usage: node scripts/dev.mjs build|bench|typecheck|lint|test|certify [args...]`);
+    console.error(`usage: node scripts/dev.mjs build|bench|typecheck|lint|test [--fast]|certify [args...]`);
     process.exit(2);
 }

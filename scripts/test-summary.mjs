@@ -1,46 +1,65 @@
-// Sums the vitest JSON reports that every package writes to test-results/vitest.json into the one closing
-// line CI reads: `N passed, N failed, N skipped`.
+// Sums the vitest JSON reports every package writes into the one closing line CI reads:
+// `N passed, N failed, N skipped`. The root run writes test-results/vitest.json; scripts/test-as-nobody.mjs
+// writes test-results/nobody.json; both count.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export function collectResults(root) {
+/** The report of the root run (tooling/vitest-config). */
+export const ROOT_REPORT = 'vitest.json';
+/** The report of the run as nobody (scripts/test-as-nobody.mjs). */
+export const NOBODY_REPORT = 'nobody.json';
+
+/** One row per package that has `report` in its test-results folder. */
+export function collectResults(root, report = ROOT_REPORT) {
   const rows = [];
   for (const group of ['packages', 'tooling']) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).sort()) {
-      const file = join(dir, name, 'test-results', 'vitest.json');
+      const file = join(dir, name, 'test-results', report);
       if (!existsSync(file)) continue;
-      const report = JSON.parse(readFileSync(file, 'utf8'));
+      const results = JSON.parse(readFileSync(file, 'utf8'));
       rows.push({
         name: `${group}/${name}`,
-        passed: report.numPassedTests,
+        passed: results.numPassedTests,
         // A test file that fails to load has no failed tests, but it is a failure all the same.
         failed:
-          report.numFailedTests +
-          report.testResults.filter(
+          results.numFailedTests +
+          results.testResults.filter(
             (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
           ).length,
-        skipped: report.numPendingTests + report.numTodoTests,
+        skipped: results.numPendingTests + results.numTodoTests,
       });
     }
   }
   return rows;
 }
 
-export function printSummary(root) {
-  const rows = collectResults(root);
+export function totals(rows) {
   const total = { passed: 0, failed: 0, skipped: 0 };
-  console.log('\nTest results by package:');
   for (const row of rows) {
-    console.log(
-      `  ${row.name.padEnd(34)} ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped`,
-    );
     total.passed += row.passed;
     total.failed += row.failed;
     total.skipped += row.skipped;
   }
+  return total;
+}
+
+export function printSummary(root) {
+  const runs = [
+    ['Test results by package:', collectResults(root, ROOT_REPORT)],
+    ['As nobody (scripts/test-as-nobody.mjs):', collectResults(root, NOBODY_REPORT)],
+  ].filter(([, rows]) => rows.length > 0);
+  for (const [title, rows] of runs) {
+    console.log(`\n${title}`);
+    for (const row of rows) {
+      console.log(
+        `  ${row.name.padEnd(34)} ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped`,
+      );
+    }
+  }
+  const total = totals(runs.flatMap(([, rows]) => rows));
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   return total;
 }

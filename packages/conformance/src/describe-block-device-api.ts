@@ -18,7 +18,7 @@ import { resizeTests } from './resize.js';
  */
 export function describeBlockDeviceAPI(options: ConformanceOptions): void {
   const resolved = resolveOptions(options);
-  describe(`${options.name}: IBlockDeviceAPI conformance`, () => {
+  describe(`${resolved.name}: IBlockDeviceAPI conformance`, () => {
     interfaceTests(resolved);
     listTests(resolved);
     createTests(resolved);

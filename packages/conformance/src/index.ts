@@ -30,6 +30,7 @@ export {
 export {
   type ApiFactory,
   type ConformanceOptions,
+  DEFAULT_MINIMUM_ALLOCATABLE_SIZE,
   type FactoryContext,
   type InspectedVolume,
   type ResolvedOptions,

@@ -1,4 +1,5 @@
-import type { IBlockDeviceAPI, Logger } from '@flockerjs/core-interface';
+import { randomUUID } from 'node:crypto';
+import type { IBlockDeviceAPI, Logger, SuiteHints } from '@flockerjs/core-interface';
 
 /** What a test's factory gets: a name for the things it creates and a place to register their removal. */
 export interface FactoryContext {
@@ -26,22 +27,17 @@ export interface InspectedVolume {
   readonly profile?: string | undefined;
 }
 
-export interface ConformanceOptions {
-  /** Title of the suite, usually the backend name. */
-  readonly name: string;
+/**
+ * The suite's options. The knobs that describe the backend ({@link SuiteHints}: sizes, the unknown id,
+ * consistency) are the ones `flocker-certify` reads from `FLOCKER_BACKEND.certification`: pass `backend` and
+ * they come from there; an option given here wins.
+ */
+export interface ConformanceOptions extends SuiteHints {
+  /** The backend's plugin object (`FLOCKER_BACKEND`): the suite's title and its `certification` hints. */
+  readonly backend?: { readonly name: string; readonly certification?: SuiteHints | undefined };
+  /** Title of the suite. @default backend.name; one of the two is required. */
+  readonly name?: string;
   readonly factory: ApiFactory;
-  /**
-   * The smallest size, in bytes, every test creates; a multiple of the API's allocation unit, and large
-   * enough for an ext4 journal.
-   */
-  readonly minimumAllocatableSize: number;
-  /**
-   * The granularity, in bytes, at which the storage allocates devices as the kernel sees them (some Cinder
-   * backends allocate in 8 GiB steps): device sizes are checked rounded up to it. @default 1
-   */
-  readonly deviceAllocationUnit?: number;
-  /** A well-formed id that no volume has, in the backend's format. */
-  readonly unknownBlockDeviceId: () => string;
   /**
    * Optional back door: reads a volume straight from the backend (files, emulator state, cloud API), so the
    * suite checks effects without trusting `listVolumes`. Resolves `undefined` for a volume that does not exist.
@@ -63,11 +59,6 @@ export interface ConformanceOptions {
    * starts it again (the suite calls it after the test). Without it, those cases are reported skipped.
    */
   readonly stopNode?: (nodeId: string) => Promise<() => Promise<void>>;
-  /**
-   * For eventually consistent listings: how often, and how far apart, a listing assertion is tried before
-   * it fails. @default { attempts: 1, intervalMs: 1000 }
-   */
-  readonly consistency?: { readonly attempts: number; readonly intervalMs: number };
   /** When set, every test is reported as skipped with this reason (say, "loop devices need root"). */
   readonly skip?: string | undefined;
   /** Per-test time limit in milliseconds. @default 120000 */
@@ -76,17 +67,40 @@ export interface ConformanceOptions {
   readonly logger?: Logger;
 }
 
+/** The options with the backend's hints merged in and every default applied. */
 export interface ResolvedOptions extends ConformanceOptions {
+  readonly name: string;
+  readonly minimumAllocatableSize: number;
   readonly deviceAllocationUnit: number;
+  unknownBlockDeviceId(): string;
   readonly consistency: { readonly attempts: number; readonly intervalMs: number };
   readonly timeoutMs: number;
 }
 
+/** Size of the volumes tests create when neither the options nor the backend's hints say. */
+export const DEFAULT_MINIMUM_ALLOCATABLE_SIZE: number = 1024 ** 3;
+
 export function resolveOptions(options: ConformanceOptions): ResolvedOptions {
+  const name = options.name ?? options.backend?.name;
+  if (name === undefined)
+    throw new TypeError('describeBlockDeviceAPI: give the suite a `name` or a `backend`');
+  const hints: SuiteHints = { ...options.backend?.certification, ...definedOnly(options) };
   return {
     ...options,
-    deviceAllocationUnit: options.deviceAllocationUnit ?? 1,
-    consistency: options.consistency ?? { attempts: 1, intervalMs: 1000 },
+    name,
+    minimumAllocatableSize: hints.minimumAllocatableSize ?? DEFAULT_MINIMUM_ALLOCATABLE_SIZE,
+    deviceAllocationUnit: hints.deviceAllocationUnit ?? 1,
+    unknownBlockDeviceId: hints.unknownBlockDeviceId ?? (() => randomUUID()),
+    consistency: hints.consistency ?? { attempts: 1, intervalMs: 1000 },
     timeoutMs: options.timeoutMs ?? 120_000,
   };
+}
+
+/** The hints an option sets explicitly: `{ consistency: undefined }` leaves the backend's hint in place. */
+function definedOnly(options: SuiteHints): SuiteHints {
+  return Object.fromEntries(
+    (['minimumAllocatableSize', 'deviceAllocationUnit', 'unknownBlockDeviceId', 'consistency'] as const)
+      .filter((key) => options[key] !== undefined)
+      .map((key) => [key, options[key]]),
+  ) as SuiteHints;
 }

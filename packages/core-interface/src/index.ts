@@ -74,6 +74,7 @@ export {
   parseLoopDevices,
 } from './loop-devices.js';
 export {
+  type AgentBackend,
   type BackendContext,
   type BackendDescription,
   BUILTIN_BACKENDS,
@@ -83,13 +84,16 @@ export {
   createBlockDeviceAPI,
   DEPLOYER_TYPES,
   type DriverContext,
+  importBackend,
   instantiateBackend,
   type LoadBackendOptions,
+  loadAgentBackend,
   loadBackend,
   type OpenedBackend,
   openBackend,
   parseBackendConfig,
   resolveBackend,
+  type SuiteHints,
 } from './plugin.js';
 export {
   allocatedSize,

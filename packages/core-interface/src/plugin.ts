@@ -64,14 +64,26 @@ export interface BackendDescription<Config = unknown> {
   readonly certification?: CertificationHints<Config>;
 }
 
-/** How to certify a backend from its agent.yml: the suite's knobs and how to get isolated instances. */
-export interface CertificationHints<Config = unknown> {
+/**
+ * The conformance suite's knobs that describe a backend rather than a test run. `describeBlockDeviceAPI` and
+ * `flocker-certify` both read them from a backend's `certification` member, so they are written once.
+ */
+export interface SuiteHints {
   /** Size in bytes of the volumes tests create; a multiple of the allocation unit. @default 1 GiB */
   readonly minimumAllocatableSize?: number;
   /** Granularity in bytes of device sizes as the kernel sees them. @default 1 */
   readonly deviceAllocationUnit?: number;
-  /** A well-formed id that no volume has. @default a random UUID */
+  /** A well-formed id that no volume has, in the backend's format. @default a random UUID */
   unknownBlockDeviceId?(): string;
+  /**
+   * For eventually consistent listings: how often, and how far apart, a listing assertion is tried before it
+   * fails. @default { attempts: 1, intervalMs: 1000 }
+   */
+  readonly consistency?: { readonly attempts: number; readonly intervalMs: number };
+}
+
+/** How to certify a backend from its agent.yml: the suite's knobs and how to get isolated instances. */
+export interface CertificationHints<Config = unknown> extends SuiteHints {
   /**
    * The configuration of a fresh, empty backend inside `scratchDir`, for backends that have no cluster id
    * to keep tests apart (each test of a backend with `needsClusterId` gets a new cluster id instead).
@@ -82,8 +94,6 @@ export interface CertificationHints<Config = unknown> {
    * must differ. Without it, the acceptance run is reported skipped.
    */
   node?(config: Config, node: 'a' | 'b'): Config;
-  /** For eventually consistent listings, as the conformance option of the same name. */
-  readonly consistency?: { readonly attempts: number; readonly intervalMs: number };
 }
 
 const backendShape = z.object({
@@ -151,7 +161,15 @@ export function resolveBackend(name: string, options: LoadBackendOptions): strin
 }
 
 export async function loadBackend(name: string, options: LoadBackendOptions): Promise<BackendDescription> {
-  const url = resolveBackend(name, options);
+  return importBackend(resolveBackend(name, options), name);
+}
+
+/**
+ * Imports the backend module at `url` (from {@link resolveBackend}) and checks its `FLOCKER_BACKEND`.
+ * @param name the backend as agent.yml names it, for messages.
+ * @throws `PLUGIN_LOAD` when the import fails or the module exports no backend description of the right shape.
+ */
+export async function importBackend(url: string, name: string): Promise<BackendDescription> {
   let module: Record<string, unknown>;
   try {
     module = (await import(url)) as Record<string, unknown>;
@@ -248,15 +266,52 @@ export async function instantiateBackend<Config>(
   return instrumentApi(withProfileAliases(api), logger, backend.name);
 }
 
-export interface OpenedBackend {
+/**
+ * An agent.yml with its backend resolved and loaded and the backend's keys validated: everything but the API.
+ * All but `backend` is plain data, fit to hand to another thread or process (which imports `moduleUrl` again).
+ */
+export interface AgentBackend<Config = unknown> {
+  /** The agent.yml's absolute path. */
+  readonly configPath: string;
+  /** Its directory: module specifiers and relative paths of the configuration are resolved from here. */
+  readonly configDir: string;
+  /** The whole file, validated, with defaults applied. */
   readonly config: AgentConfig;
-  readonly backend: BackendDescription;
+  /** URL of the module the backend was imported from. */
+  readonly moduleUrl: string;
+  readonly backend: BackendDescription<Config>;
+  /** The `dataset` keys other than `backend`, validated by the backend's `configSchema`. */
+  readonly backendConfig: Config;
+}
+
+/**
+ * Reads and validates an agent.yml, resolves and imports the backend its `dataset.backend` names, and
+ * validates the backend's keys: the steps every user of agent.yml shares ({@link openBackend}, `flocker-certify`).
+ * @throws `INVALID_CONFIG` (every problem, `path.to.key: message`), `PLUGIN_LOAD`.
+ */
+export async function loadAgentBackend(
+  configPath: string,
+  options: Pick<LoadBackendOptions, 'alsoFrom'> = {},
+): Promise<AgentBackend> {
+  const path = resolve(configPath);
+  const loaded = await loadAgentConfig(path);
+  if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, configPath);
+  const { config } = loaded;
+  const configDir = dirname(path);
+  const moduleUrl = resolveBackend(config.dataset.backend, { ...options, configDir });
+  const backend = await importBackend(moduleUrl, config.dataset.backend);
+  const backendConfig = parseBackendConfig(backend, config.dataset);
+  return { configPath: path, configDir, config, moduleUrl, backend, backendConfig };
+}
+
+/** An agent.yml's backend with its API made. */
+export interface OpenedBackend extends AgentBackend {
   readonly api: IBlockDeviceAPI;
 }
 
 /**
- * The whole path from an agent.yml to a working API: read and validate the file, load the backend, validate
- * its keys, make the API. Without a `logger`, calls are logged as the file's `logging` section says (JSON
+ * The whole path from an agent.yml to a working API: {@link loadAgentBackend}, then
+ * {@link instantiateBackend}. Without a `logger`, calls are logged as the file's `logging` section says (JSON
  * lines to `logging.file`, or standard error), or not at all when it has none; the dataset section's secret
  * values are blanked wherever they appear.
  * @throws `INVALID_CONFIG` (every problem, `path.to.key: message`), `PLUGIN_LOAD`, or the factory's error.
@@ -265,14 +320,15 @@ export async function openBackend(
   configPath: string,
   options: Omit<CreateApiOptions, 'configDir'> = {},
 ): Promise<OpenedBackend> {
-  const loaded = await loadAgentConfig(configPath);
-  if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, configPath);
-  const { config } = loaded;
-  const configDir = dirname(configPath);
+  const loaded = await loadAgentBackend(configPath);
+  const { config, configDir } = loaded;
   const logger = options.logger ?? configuredLogger(config, configDir);
-  const backend = await loadBackend(config.dataset.backend, { configDir });
-  const api = await createBlockDeviceAPI(backend, config.dataset, { ...options, configDir, logger });
-  return { config, backend, api };
+  const api = await instantiateBackend(loaded.backend, loaded.backendConfig, {
+    ...options,
+    configDir,
+    logger,
+  });
+  return { ...loaded, api };
 }
 
 function configuredLogger(config: AgentConfig, configDir: string): Logger {

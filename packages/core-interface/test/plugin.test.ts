@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -10,8 +10,10 @@ import {
   createBlockDeviceAPI,
   createLogger,
   type IBlockDeviceAPI,
+  importBackend,
   isProfiled,
   type LogEntry,
+  loadAgentBackend,
   loadBackend,
   openBackend,
   parseBackendConfig,
@@ -448,6 +450,43 @@ describe('createBlockDeviceAPI', () => {
       },
     } satisfies BackendDescription<{ root_path: string }>;
     await expect(createBlockDeviceAPI(backend, dataset, { configDir: dir })).rejects.toBe(failure);
+  });
+});
+
+describe('loadAgentBackend', () => {
+  it('resolves the backend once: the module URL it returns imports the same backend in another context', async () => {
+    const path = await write(
+      'plain/agent.yml',
+      'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: fake-backend, root_path: /r}\n',
+    );
+    const loaded = await loadAgentBackend(path);
+    expect(loaded).toMatchObject({
+      configPath: path,
+      configDir: join(dir, 'plain'),
+      moduleUrl: expect.stringMatching(/^file:.*\/node_modules\/fake-backend\/index\.js$/),
+      backend: { name: 'fake' },
+      backendConfig: { root_path: '/r' },
+    });
+    // Everything but the description is plain data, as a worker thread receives it.
+    const { backend: _backend, ...data } = loaded;
+    expect(structuredClone(data)).toEqual(data);
+    expect(await importBackend(loaded.moduleUrl, 'fake-backend')).toBe(loaded.backend);
+  });
+
+  it('takes a path relative to the working directory and reports it absolute', async () => {
+    const path = await write(
+      'relative-path/agent.yml',
+      'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: ../my-backend.mjs}\n',
+    );
+    const loaded = await loadAgentBackend(relative(process.cwd(), path));
+    expect(loaded.configPath).toBe(path);
+    expect(loaded.backend.name).toBe('relative');
+  });
+
+  it('importBackend(url of a module without a backend) rejects with PLUGIN_LOAD naming the backend', async () => {
+    await expect(
+      importBackend(pathToFileURL(join(dir, 'no-export.mjs')).href, './no-export.mjs'),
+    ).rejects.toMatchObject({ code: 'PLUGIN_LOAD', message: expect.stringContaining('./no-export.mjs') });
   });
 });
 

@@ -14,8 +14,8 @@ import {
   CinderDriver,
   configSchema,
   DATASET_ID_LABEL,
+  FLOCKER_BACKEND,
   GIB,
-  MINIMUM_ALLOCATABLE_SIZE,
 } from '../src/index.js';
 
 /** Profiles map to these types in the emulator, as tooling/openstack-real's setup.sh makes them in real Cinder. */
@@ -145,11 +145,11 @@ export function describeEmulatedConformance(
   });
   afterAll(() => stopAndCheck(emulator));
   describeBlockDeviceAPI({
+    // Sizes and the unknown id from FLOCKER_BACKEND's hints, as flocker-certify takes them.
+    backend: FLOCKER_BACKEND,
     name,
     // Each test gets a cluster of its own: the same cloud, a new cluster id.
     factory: () => openDriver(running(), serverAt(running(), 0), { clusterId: randomUUID() }),
-    minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
-    unknownBlockDeviceId: () => randomUUID(),
     inspect: (id) => inspector(running())(id),
     otherNodeId: () => serverAt(running(), 1).id,
     listPageSize: options.pageLimit ?? CONFORMANCE_PAGE_LIMIT,

@@ -15,6 +15,7 @@ import {
   DATASET_ID_TAG,
   DEFAULT_PROFILES,
   type EbsConfigInput,
+  FLOCKER_BACKEND,
   GIB,
   PROFILE_TAG,
   type ProfileConfig,
@@ -147,11 +148,11 @@ export function describeEmulatedConformance(
   });
   afterAll(() => emulator?.stop());
   describeBlockDeviceAPI({
+    // Sizes and the unknown id from FLOCKER_BACKEND's hints, as flocker-certify takes them.
+    backend: FLOCKER_BACKEND,
     name,
     // Pages of five: listings of the suite really page, as a cluster's listing does past 500 volumes.
     factory: emulatedFactory(running, () => instanceOf(running(), 0), { page_size: 5 }),
-    minimumAllocatableSize: GIB,
-    unknownBlockDeviceId: unknownVolumeId,
     inspect: inspectFabric(running),
     otherNodeId: () => instanceOf(running(), 1).id,
     listPageSize: 5,

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describeBlockDeviceAPI } from '@flockerjs/conformance';
 import { afterAll } from 'vitest';
-import { LoopbackDriver, MINIMUM_ALLOCATABLE_SIZE, ROOT_REQUIRED } from '../src/index.js';
+import { FLOCKER_BACKEND, LoopbackDriver, ROOT_REQUIRED } from '../src/index.js';
 import { inspectVolume, makeTestRoots } from './loopback-fixtures.js';
 
 const roots = makeTestRoots();
 afterAll(roots.removeAll);
 
+// The suite's title and knobs (sizes, the unknown id) come from FLOCKER_BACKEND, as flocker-certify takes them.
 describeBlockDeviceAPI({
-  name: 'loopback',
+  backend: FLOCKER_BACKEND,
   factory: async ({ onCleanup }) => {
     const root = await roots.make(onCleanup);
     return LoopbackDriver.open({
@@ -17,8 +18,6 @@ describeBlockDeviceAPI({
       allocation_unit: 1 << 20,
     });
   },
-  minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
-  unknownBlockDeviceId: () => `block-${randomUUID()}`,
   inspect: (blockDeviceId) => inspectVolume(roots.parent, blockDeviceId),
   // Nodes sharing a root are only names: any well-formed id is another node.
   otherNodeId: () => `node-elsewhere-${randomUUID()}`,

@@ -7,8 +7,8 @@ import {
   __DriverName__Driver,
   configSchema,
   DATASET_ID_KEY,
+  FLOCKER_BACKEND,
   InMemoryStorage,
-  MINIMUM_ALLOCATABLE_SIZE,
   ROOT_REQUIRED,
 } from '../src/index.js';
 
@@ -23,15 +23,14 @@ afterAll(async () => {
   if (isRoot) await storage.destroy();
 });
 
+// The suite's title and knobs (sizes, the unknown id) come from FLOCKER_BACKEND, as flocker-certify takes them.
 describeBlockDeviceAPI({
-  name: '__driver_name__',
+  backend: FLOCKER_BACKEND,
   factory: () =>
     __DriverName__Driver.open(configSchema.parse({ backing_dir: backingDir, compute_instance_id: host }), {
       clusterId: randomUUID(),
       client: storage,
     }),
-  minimumAllocatableSize: MINIMUM_ALLOCATABLE_SIZE,
-  unknownBlockDeviceId: () => `vol-${randomUUID()}`,
   inspect: async (blockDeviceId) => {
     const remote = storage.peek(blockDeviceId);
     if (remote === undefined) return undefined;

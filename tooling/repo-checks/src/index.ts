@@ -1,5 +1,14 @@
 export { judgeConformance, type VitestCounts } from './conformance-run.js';
 export {
+  CONTRACT_END,
+  CONTRACT_README,
+  CONTRACT_SOURCE,
+  CONTRACT_START,
+  renderContractTable,
+  replaceBetween,
+  updateContractTable,
+} from './contract-table.js';
+export {
   checkDriverPackage,
   checkManifest,
   checkReadme,
@@ -17,6 +26,7 @@ export {
   replaceDriversTable,
   updateReadme,
 } from './drivers-table.js';
+export { findCycles, importGraph } from './import-cycles.js';
 export { workspaceRoot } from './paths.js';
 export {
   DRIVER_DIR_PREFIX,

@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
-  type AgentConfig,
-  type BackendDescription,
+  type AgentBackend,
   type CertificationHints,
   type IBlockDeviceAPI,
   InvalidConfigError,
+  importBackend,
   instantiateBackend,
   type Logger,
+  loadAgentBackend,
   loadAgentConfig,
-  loadBackend,
   parseBackendConfig,
   silentLogger,
 } from '@flockerjs/core-interface';
-import type { ManifestEntry } from './settings.js';
 
 /** Test cluster ids end in this node field, as the original marked them, so they are never mistaken for real. */
 export const TEST_CLUSTER_MARKER = 'aaaaaaaaaaaa';
@@ -24,41 +23,61 @@ export function testClusterId(): string {
   return `${randomUUID().slice(0, 24)}${TEST_CLUSTER_MARKER}`;
 }
 
+/** One line of the manifest: an API the run made, enough to open it again and sweep it. */
+export interface ManifestEntry {
+  readonly clusterId?: string | undefined;
+  readonly scratchDir?: string | undefined;
+  readonly node?: 'a' | 'b' | undefined;
+}
+
+/**
+ * A loaded target as plain data, for the vitest worker: the agent.yml already validated and its backend
+ * already resolved, so the worker only imports the module at `agent.moduleUrl`.
+ */
+export interface TargetData {
+  readonly agent: Omit<AgentBackend, 'backend'>;
+  /** Node B's validated backend keys, from `--peer-config`. */
+  readonly peerConfig?: unknown;
+}
+
 /** The backend an agent.yml names, loaded and validated: what both the suites and the sweep work on. */
 export interface Target {
-  readonly config: AgentConfig;
-  readonly configDir: string;
-  readonly backend: BackendDescription;
-  readonly backendConfig: unknown;
+  readonly agent: AgentBackend;
   readonly hints: CertificationHints;
   /** Whether the acceptance run has a node B: from `certification.node` or a peer agent.yml. */
   readonly hasTwoNodes: boolean;
+  /** The same target as plain data (see {@link targetFromData}). */
+  readonly data: TargetData;
   /** Opens an API: with `scratchDir`, an isolated one (backends without cluster ids); as `node` for acceptance. */
   open(options: ManifestEntry, logger?: Logger): Promise<IBlockDeviceAPI>;
 }
 
 /**
- * Loads the agent.yml and its backend.
+ * Loads the agent.yml, its backend, and node B's agent.yml if given.
+ * @param alsoFrom module URL to resolve backend packages from after the config's directory and the working one.
  * @throws `INVALID_CONFIG` naming every bad key; `PLUGIN_LOAD`.
  */
-export async function openTarget(configPath: string, resolveFrom?: string, peerConfigPath?: string): Promise<Target> {
-  const loaded = await loadAgentConfig(configPath);
-  if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, configPath);
-  const configDir = dirname(configPath);
-  const backend = await loadBackend(loaded.config.dataset.backend, {
-    configDir,
-    ...(resolveFrom === undefined ? {} : { alsoFrom: [resolveFrom] }),
-  });
-  const backendConfig = parseBackendConfig(backend, loaded.config.dataset);
+export async function loadTarget(configPath: string, alsoFrom: string, peerConfigPath?: string): Promise<Target> {
+  const agent = await loadAgentBackend(configPath, { alsoFrom: [alsoFrom] });
+  const peerConfig = peerConfigPath === undefined ? undefined : await loadPeer(peerConfigPath, agent);
+  return makeTarget(agent, peerConfig);
+}
+
+/** The target {@link loadTarget} loaded, in another thread: imports the backend module, resolves nothing. */
+export async function targetFromData(data: TargetData): Promise<Target> {
+  const backend = await importBackend(data.agent.moduleUrl, data.agent.config.dataset.backend);
+  return makeTarget({ ...data.agent, backend }, data.peerConfig);
+}
+
+function makeTarget(agent: AgentBackend, peerConfig: unknown): Target {
+  const { backend, backendConfig, configDir } = agent;
   const hints = backend.certification ?? {};
-  const peerConfig = peerConfigPath === undefined ? undefined : await loadPeer(peerConfigPath, loaded.config.dataset.backend, backend);
+  const { backend: _functions, ...plain } = agent;
   return {
-    config: loaded.config,
-    configDir,
-    backend,
-    backendConfig,
+    agent,
     hints,
     hasTwoNodes: hints.node !== undefined || peerConfig !== undefined,
+    data: { agent: plain, ...(peerConfig === undefined ? {} : { peerConfig }) },
     async open({ clusterId, scratchDir, node }, logger = silentLogger) {
       let config = node === 'b' && peerConfig !== undefined ? peerConfig : backendConfig;
       if (scratchDir !== undefined && hints.isolate !== undefined) config = hints.isolate(config, scratchDir);
@@ -73,16 +92,17 @@ export async function openTarget(configPath: string, resolveFrom?: string, peerC
 }
 
 /** Node B's configuration: another agent.yml of the same backend, as a second node of the cluster has. */
-async function loadPeer(path: string, backendName: string, backend: BackendDescription): Promise<unknown> {
+async function loadPeer(path: string, agent: AgentBackend): Promise<unknown> {
   const loaded = await loadAgentConfig(path);
   if (loaded.errors !== undefined) throw new InvalidConfigError(loaded.errors, path);
-  if (loaded.config.dataset.backend !== backendName) {
+  const name = agent.config.dataset.backend;
+  if (loaded.config.dataset.backend !== name) {
     throw new InvalidConfigError(
-      [`dataset.backend: ${JSON.stringify(loaded.config.dataset.backend)}, but node A's is ${JSON.stringify(backendName)}`],
+      [`dataset.backend: ${JSON.stringify(loaded.config.dataset.backend)}, but node A's is ${JSON.stringify(name)}`],
       path,
     );
   }
-  return parseBackendConfig(backend, loaded.config.dataset);
+  return parseBackendConfig(agent.backend, loaded.config.dataset);
 }
 
 /** Records an API in the manifest before it is made, so a crash after that still gets it swept. */
@@ -92,7 +112,7 @@ export async function recordInManifest(manifestFile: string, entry: ManifestEntr
 
 /** A fresh entry for one isolated API: a new test cluster id, or a new scratch directory. */
 export async function isolatedEntry(target: Target, scratchRoot: string): Promise<ManifestEntry> {
-  if (target.backend.needsClusterId) return { clusterId: testClusterId() };
+  if (target.agent.backend.needsClusterId) return { clusterId: testClusterId() };
   await mkdir(scratchRoot, { recursive: true });
   return { scratchDir: await mkdtemp(join(scratchRoot, 'test-')) };
 }

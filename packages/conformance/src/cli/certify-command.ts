@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { hasCode, isUuid, resolveBackend } from '@flockerjs/core-interface';
+import { hasCode, isUuid } from '@flockerjs/core-interface';
 import { createVitest, type Vitest } from 'vitest/node';
-import type { CertifySettings, ManifestEntry } from '../certification/settings.js';
+import type { CertifySettings } from '../certification/settings.js';
 import {
   isolatedEntry,
-  openTarget,
+  loadTarget,
+  type ManifestEntry,
   recordInManifest,
   type Target,
   testClusterId,
@@ -43,32 +44,30 @@ export async function certify(options: CertifyOptions): Promise<number> {
   try {
     const configPath = options.config === undefined ? await embeddedConfig(work) : resolve(options.config);
     const peerConfigPath = options.peerConfig === undefined ? undefined : resolve(options.peerConfig);
-    const target = await openTarget(configPath, import.meta.url, peerConfigPath).catch((error: unknown) => {
+    // The only place the run reads agent.yml and resolves the backend; the vitest worker gets the result.
+    const target = await loadTarget(configPath, import.meta.url, peerConfigPath).catch((error: unknown) => {
       if (hasCode(error, 'INVALID_CONFIG') || hasCode(error, 'PLUGIN_LOAD'))
         throw configError((error as Error).message);
       throw error;
     });
+    const { backend } = target.agent;
     const reportDir = resolve(options.reportDir);
     await mkdir(reportDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       throw configError(`--report-dir: cannot create ${reportDir}: ${error.code ?? error.message}`);
     });
     const settings: CertifySettings = {
-      configPath,
-      peerConfigPath,
+      target: target.data,
       clusterId: options.clusterId ?? testClusterId(),
       scratchDir: join(work, 'scratch'),
       manifestFile: join(work, 'manifest.jsonl'),
       logFile: join(reportDir, 'run.log.jsonl'),
       only: options.only,
-      resolveFrom: import.meta.url,
     };
     await writeFile(settings.logFile, '');
     await writeFile(settings.manifestFile, '');
     await preflight(target, settings);
 
-    out.write(
-      `flocker-certify: certifying backend ${target.backend.name} from ${options.config ?? EMBEDDED}\n`,
-    );
+    out.write(`flocker-certify: certifying backend ${backend.name} from ${options.config ?? EMBEDDED}\n`);
     const startedAt = new Date();
     const progress = new ProgressReporter(out);
     const cancelled = await runSuites(settings, options, progress, join(reportDir, 'junit.xml'), work);
@@ -77,7 +76,7 @@ export async function certify(options: CertifyOptions): Promise<number> {
     const tests = progress.results;
     const suites = summarize(tests);
     const failed = tests.some((test) => test.state === 'failed') || tests.length === 0;
-    const pkg = await backendPackage(target, configPath);
+    const pkg = await backendPackage(target.agent.moduleUrl);
     const report: Report = {
       schemaVersion: 1,
       tool: { name: 'flocker-certify', version: await ownVersion() },
@@ -86,10 +85,10 @@ export async function certify(options: CertifyOptions): Promise<number> {
       durationMs: Date.now() - startedAt.getTime(),
       config: options.config === undefined ? EMBEDDED : configPath,
       backend: {
-        name: target.backend.name,
+        name: backend.name,
         ...pkg,
-        needsClusterId: target.backend.needsClusterId,
-        capabilities: manifest.find((entry) => entry.capabilities)?.capabilities ?? {},
+        needsClusterId: backend.needsClusterId,
+        capabilities: progress.capabilities ?? {},
       },
       clusterId: settings.clusterId,
       suites,
@@ -121,7 +120,7 @@ async function preflight(target: Target, settings: CertifySettings): Promise<voi
   try {
     await (await target.open(entry)).computeInstanceId();
   } catch (error) {
-    throw configError(`backend ${target.backend.name} cannot start here: ${(error as Error).message}`);
+    throw configError(`backend ${target.agent.backend.name} cannot start here: ${(error as Error).message}`);
   }
 }
 
@@ -234,24 +233,14 @@ async function embeddedConfig(work: string): Promise<string> {
 }
 
 /** The npm package the backend came from, found from its module, for the report. */
-async function backendPackage(
-  target: Target,
-  configPath: string,
-): Promise<{ package?: string; version?: string }> {
-  try {
-    const url = resolveBackend(target.config.dataset.backend, {
-      configDir: dirname(configPath),
-      alsoFrom: [import.meta.url],
-    });
-    for (let dir = dirname(fileURLToPath(url)); dir !== dirname(dir); dir = dirname(dir)) {
-      const text = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      const pkg = JSON.parse(text) as { name?: string; version?: string };
-      if (pkg.name === undefined) continue;
-      return { package: pkg.name, ...(pkg.version === undefined ? {} : { version: pkg.version }) };
-    }
-  } catch {
-    // A backend that loaded resolves again; if not, the report simply names no package.
+async function backendPackage(moduleUrl: string): Promise<{ package?: string; version?: string }> {
+  if (!moduleUrl.startsWith('file:')) return {};
+  for (let dir = dirname(fileURLToPath(moduleUrl)); dir !== dirname(dir); dir = dirname(dir)) {
+    const text = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const pkg = JSON.parse(text) as { name?: string; version?: string };
+    if (pkg.name === undefined) continue;
+    return { package: pkg.name, ...(pkg.version === undefined ? {} : { version: pkg.version }) };
   }
   return {};
 }

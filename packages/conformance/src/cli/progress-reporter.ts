@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import { CAPABILITIES_META } from '../certification/settings.js';
 import type { TestResult } from './report.js';
 
 const MARK = { passed: '✓', failed: '✗', skipped: '↓' } as const;
@@ -12,6 +13,7 @@ export class ProgressReporter implements Reporter {
   readonly #results = new Map<string, TestResult>();
   readonly #out: Writable & { isTTY?: boolean };
   #total = 0;
+  #capabilities: Readonly<Record<string, boolean>> | undefined;
   #current = '';
 
   constructor(out: Writable & { isTTY?: boolean }) {
@@ -21,6 +23,11 @@ export class ProgressReporter implements Reporter {
   /** One result per test, in the order they finished. */
   get results(): TestResult[] {
     return [...this.#results.values()];
+  }
+
+  /** The backend's capabilities, as the first test that made an API reported them in its task meta. */
+  get capabilities(): Readonly<Record<string, boolean>> | undefined {
+    return this.#capabilities;
   }
 
   onTestModuleCollected(module: TestModule): void {
@@ -34,6 +41,7 @@ export class ProgressReporter implements Reporter {
   }
 
   onTestCaseResult(test: TestCase): void {
+    this.#capabilities ??= test.meta()[CAPABILITIES_META];
     const outcome = test.result();
     const state = outcome.state === 'passed' || outcome.state === 'failed' ? outcome.state : 'skipped';
     const durationMs = Math.round(test.diagnostic()?.duration ?? 0);

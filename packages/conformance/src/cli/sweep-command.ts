@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { isUuid } from '@flockerjs/core-interface';
-import { openTarget, TEST_CLUSTER_MARKER } from '../certification/target.js';
+import { loadTarget, TEST_CLUSTER_MARKER } from '../certification/target.js';
 import { detachDestroyVolumes } from '../cleanup.js';
 import { configError, UsageError } from './usage-error.js';
 
@@ -16,14 +16,15 @@ export interface SweepOptions {
  * unless forced: a backend's clusters are the operator's data.
  */
 export async function sweep(options: SweepOptions): Promise<number> {
-  const target = await openTarget(resolve(options.config), import.meta.url).catch((error: Error) => {
+  const target = await loadTarget(resolve(options.config), import.meta.url).catch((error: Error) => {
     throw configError(error.message);
   });
   const { clusterId } = options;
-  if (target.backend.needsClusterId) {
+  const { backend } = target.agent;
+  if (backend.needsClusterId) {
     if (clusterId === undefined || !isUuid(clusterId)) {
       throw new UsageError(
-        `--cluster-id: backend ${target.backend.name} keeps clusters apart by id; name the test run's cluster (report.json "clusterId")`,
+        `--cluster-id: backend ${backend.name} keeps clusters apart by id; name the test run's cluster (report.json "clusterId")`,
       );
     }
     if (!clusterId.endsWith(TEST_CLUSTER_MARKER) && !options.force) {
@@ -33,12 +34,12 @@ export async function sweep(options: SweepOptions): Promise<number> {
     }
   } else if (!options.force) {
     throw configError(
-      `backend ${target.backend.name} has no cluster ids, so every volume it lists would be swept; add --force if that is what you want`,
+      `backend ${backend.name} has no cluster ids, so every volume it lists would be swept; add --force if that is what you want`,
     );
   }
   const api = await target.open(clusterId === undefined ? {} : { clusterId });
   const volumes = await api.listVolumes();
-  const where = clusterId === undefined ? `backend ${target.backend.name}` : `cluster ${clusterId}`;
+  const where = clusterId === undefined ? `backend ${backend.name}` : `cluster ${clusterId}`;
   process.stdout.write(`${volumes.length} volume(s) in ${where}\n`);
   for (const volume of volumes) {
     const state = volume.attachedTo === null ? 'unattached' : `attached to ${volume.attachedTo}`;

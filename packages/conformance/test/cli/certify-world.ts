@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nobodyCommand } from '@flockerjs/vitest-config/nobody';
 import { type Report, reportSchema } from '../../src/cli/report.js';
 
 export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-export const WORKSPACE = join(PACKAGE_DIR, '..', '..');
+export const WORKSPACE = join(PACKAGE_DIR, '..', '..').replace(/\/$/, '');
 const CLI = join(PACKAGE_DIR, 'dist', 'cli', 'main.js');
 
 export interface CliRun {
@@ -21,15 +22,26 @@ export function runCli(
   args: readonly string[],
   options: {
     cwd: string;
-    unprivileged?: boolean;
+    /** Run as `nobody`; `scratch`: a folder every user may enter, removed by the caller. */
+    asNobody?: { scratch: string };
     onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
   },
 ): Promise<CliRun> {
-  const [file, argv] = options.unprivileged
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args]]
-    : [process.execPath, [CLI, ...args]];
+  const command = [process.execPath, CLI, ...args];
+  // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
+  const nobody = options.asNobody;
+  const {
+    file,
+    args: argv,
+    cwd,
+  } = nobody
+    ? nobodyCommand(command, { cwd: options.cwd, checkout: WORKSPACE, scratch: nobody.scratch })
+    : { file: process.execPath, args: command.slice(1), cwd: options.cwd };
   return new Promise((resolve) => {
-    const child = spawn(file, argv, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(file, argv, {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

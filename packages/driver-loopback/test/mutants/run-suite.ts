@@ -3,7 +3,11 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nobodyCommand } from '@flockerjs/vitest-config/nobody';
 import type { MutantName } from './mutants.js';
+
+const WORKSPACE = fileURLToPath(new URL('../../../..', import.meta.url)).replace(/\/$/, '');
 
 const vitestCli = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 
@@ -29,12 +33,10 @@ export async function runSuite(
   // The runner config loader writes no bundled config next to the package, which nobody may not do.
   const vitest = [vitestCli, 'run', '--configLoader', 'runner', '--config', 'test/mutants/vitest.config.ts'];
   const argv = [...vitest, '--reporter=verbose', '--reporter=json', `--outputFile.json=${report}`];
-  // nobody may read (never write) every file, as a contributor reads their own checkout wherever it is
-  // (under /root, or a 0700 `mktemp -d` folder).
-  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search'];
-  const [file, args] = options.unprivileged
-    ? ['setpriv', [...asNobody, '--ambient-caps=+dac_read_search', process.execPath, ...argv]]
-    : [process.execPath, argv];
+  // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
+  const { file, args, cwd } = options.unprivileged
+    ? nobodyCommand([process.execPath, ...argv], { cwd: process.cwd(), checkout: WORKSPACE, scratch: dir })
+    : { file: process.execPath, args: argv, cwd: process.cwd() };
   if (options.testNamePattern !== undefined) args.push('--testNamePattern', options.testNamePattern);
   try {
     const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>((resolve) => {
@@ -42,6 +44,7 @@ export async function runSuite(
         file,
         args,
         {
+          cwd,
           env: { ...process.env, FLOCKER_MUTANTS: mutants.join(','), HOME: dir, NO_COLOR: '1' },
           maxBuffer: 64 * 1024 * 1024,
         },

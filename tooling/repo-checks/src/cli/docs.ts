@@ -1,15 +1,24 @@
-// Regenerates the "Drivers" table of README.md from packages/driver-*/package.json:
-//   pnpm exec tsx tooling/repo-checks/src/cli/docs.ts           rewrite README.md
-//   pnpm exec tsx tooling/repo-checks/src/cli/docs.ts --check   exit 1 when README.md is out of date
+// Regenerates the tables the READMEs repeat from their one source: the "Drivers" table of README.md from
+// packages/driver-*/package.json, and the contract table of core-interface's README from src/driver.ts.
+//   pnpm exec tsx tooling/repo-checks/src/cli/docs.ts           rewrite them
+//   pnpm exec tsx tooling/repo-checks/src/cli/docs.ts --check   exit 1 when one is out of date
+import { CONTRACT_README, updateContractTable } from '../contract-table.js';
 import { updateReadme } from '../drivers-table.js';
 import { workspaceRoot } from '../paths.js';
 
 const check = process.argv.includes('--check');
-const changed = await updateReadme(workspaceRoot(), { check });
-if (check && changed) {
-  console.error(
-    'README.md: the drivers table is out of date; run pnpm exec tsx tooling/repo-checks/src/cli/docs.ts',
-  );
-  process.exit(1);
+const root = workspaceRoot();
+const tables = [
+  { file: 'README.md', what: 'drivers table', changed: await updateReadme(root, { check }) },
+  { file: CONTRACT_README, what: 'contract table', changed: await updateContractTable(root, { check }) },
+];
+for (const { file, what, changed } of tables) {
+  if (check && changed) {
+    console.error(
+      `${file}: the ${what} is out of date; run pnpm exec tsx tooling/repo-checks/src/cli/docs.ts`,
+    );
+  } else {
+    console.log(`${file}: ${what} ${changed ? 'regenerated' : 'up to date'}`);
+  }
 }
-console.log(changed ? 'README.md: drivers table regenerated' : 'README.md: drivers table up to date');
+if (check && tables.some((table) => table.changed)) process.exit(1);

@@ -1,12 +1,16 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// End to end: each test spawns the command, which runs the suites in a vitest of its own on real loop devices.
 import { agentYml, makeWorld, readReport, runCli, WORKSPACE } from './certify-world.js';
 
 const isRoot = process.getuid?.() === 0;
+/** A whole certify run in a process of its own, vitest included: minutes on a loaded machine. */
+const E2E_TIMEOUT_MS = 300_000;
 let world: Awaited<ReturnType<typeof makeWorld>>;
 let reports: string;
 
@@ -28,7 +32,7 @@ async function certifyLoopDevices(): Promise<string[]> {
 
 describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   it('certifies the embedded loopback default end to end and writes reports that match the run', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const dir = join(reports, 'default');
     const run = await runCli(['--report-dir', dir], { cwd: WORKSPACE });
@@ -72,7 +76,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('loads and certifies a third-party backend package installed outside the workspace', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const config = await agentYml(world.dir, 'acme.yml', { backend: 'acme-storage', root_path: '/unused' });
     const dir = join(reports, 'acme');
@@ -89,7 +93,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('fails a broken backend with exit code 1, naming the tests that caught it', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const config = await agentYml(world.dir, 'broken.yml', { backend: 'acme-broken' });
     const dir = join(reports, 'broken');
@@ -112,7 +116,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     expect(await certifyLoopDevices()).toEqual([]);
   });
 
-  it('runs only the tests --grep names', { timeout: 60_000 }, async () => {
+  it('runs only the tests --grep names', { timeout: E2E_TIMEOUT_MS }, async () => {
     const dir = join(reports, 'grep');
     const run = await runCli(['--report-dir', dir, '--only', 'conformance', '--grep', 'getDevicePath'], {
       cwd: WORKSPACE,
@@ -124,7 +128,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('on Ctrl-C finishes the running test and its cleanup, sweeps, reports "cancelled" and exits 130', {
-    timeout: 120_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const dir = join(reports, 'interrupted');
     let sent = false;
@@ -147,7 +151,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   });
 
   it('sweep lists, then removes, what a run left; refuses without --force where there are no cluster ids', {
-    timeout: 60_000,
+    timeout: E2E_TIMEOUT_MS,
   }, async () => {
     const root = join(world.dir, 'sweep-root');
     const config = await agentYml(world.dir, 'sweep.yml', {
@@ -188,102 +192,5 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     expect(swept.code, swept.stderr).toBe(0);
     expect(swept.stdout).toContain('removed 2 volume(s)');
     expect(await api.listVolumes()).toEqual([]);
-  });
-});
-
-describe('flocker-certify usage and configuration errors: exit 2, naming what is wrong', () => {
-  it.each([
-    [
-      'a missing control-service host name',
-      'control-service.hostname: required key is missing',
-      'version: 1\ncontrol-service: {}\ndataset: {backend: loopback}\n',
-    ],
-    [
-      'a bad backend key',
-      'dataset.root_path: must be an absolute path',
-      'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: loopback, root_path: relative}\n',
-    ],
-    [
-      'an unknown backend',
-      '"no-such-backend": is neither a built-in backend',
-      'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: no-such-backend}\n',
-    ],
-  ])('%s', async (_what, message, yaml) => {
-    const dir = await mkdtemp(join(tmpdir(), 'flockerjs-bad-config-'));
-    try {
-      const config = join(dir, 'agent.yml');
-      await (await import('node:fs/promises')).writeFile(config, yaml);
-      const run = await runCli(['--config', config, '--report-dir', join(dir, 'reports')], {
-        cwd: WORKSPACE,
-      });
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain(message);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('a peer agent.yml for another backend is refused, naming both', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flockerjs-peer-'));
-    try {
-      const a = await agentYml(dir, 'a.yml', { backend: 'loopback', root_path: join(dir, 'root') });
-      const b = await agentYml(dir, 'b.yml', { backend: 'aws', region: 'us-east-1' });
-      const run = await runCli(['--config', a, '--peer-config', b, '--report-dir', join(dir, 'r')], {
-        cwd: WORKSPACE,
-      });
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain(`invalid configuration in ${b}`);
-      expect(run.stderr).toContain('dataset.backend: "aws", but node A\'s is "loopback"');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it.each([
-    [['--only', 'everything'], '--only: expected conformance or acceptance'],
-    [['--cluster-id', 'not-a-uuid'], '--cluster-id: "not-a-uuid" is not a lowercase UUID'],
-    [['--timeout', '-3'], '--timeout: expected a positive number of seconds'],
-    [['--no-such-option'], "Unknown option '--no-such-option'"],
-    [['sweep'], 'sweep: --config PATH is required'],
-  ])('%j', async (args, message) => {
-    const run = await runCli(args, { cwd: WORKSPACE });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(message);
-    expect(run.stderr).toContain('Usage:');
-  });
-
-  it.skipIf(!isRoot)(
-    'a backend that cannot start here is one message and exit 2, before any test',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'flockerjs-cannot-start-'));
-      try {
-        // nobody reads the config and writes the reports here.
-        await chmod(dir, 0o777);
-        const config = await agentYml(dir, 'agent.yml', {
-          backend: 'loopback',
-          root_path: join(dir, 'root'),
-        });
-        const run = await runCli(['--config', config, '--report-dir', join(dir, 'reports')], {
-          cwd: WORKSPACE,
-          unprivileged: true,
-        });
-        expect(run.code).toBe(2);
-        expect(run.stderr).toContain('backend loopback cannot start here');
-        expect(run.stderr).toContain('needs root privileges');
-        expect(run.stderr).not.toContain('Usage:');
-        expect(run.stdout).not.toContain('✗');
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-  );
-
-  it.skipIf(!isRoot)('the default run, not as root, says loop devices need root', async () => {
-    const run = await runCli(['--report-dir', '/tmp/flockerjs-never-written'], {
-      cwd: WORKSPACE,
-      unprivileged: true,
-    });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('needs root for its loop devices');
   });
 });

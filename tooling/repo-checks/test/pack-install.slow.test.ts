@@ -72,40 +72,46 @@ async function npmInstall(
   return dir;
 }
 
-describe.each(published.map((pkg) => [pkg.manifest.name, pkg] as const))('pnpm pack %s', (name, pkg) => {
-  it('packs dist, README and LICENSE, with internal dependencies as real ranges', async () => {
-    const { stdout } = await run('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, pkg.dir) });
-    const file = stdout.trim().split('\n').at(-1) ?? '';
-    expect(existsSync(file), `pnpm pack printed ${stdout}`).toBe(true);
-    tarballs.set(name, file);
-    const listing = (await run('tar', ['-tzf', file])).stdout.split('\n');
-    expect(listing).toEqual(
-      expect.arrayContaining([
-        'package/LICENSE',
-        'package/README.md',
-        'package/dist/index.js',
-        'package/dist/index.d.ts',
-      ]),
-    );
-    expect(listing.filter((entry) => /^package\/(src|test)\//.test(entry))).toEqual([]);
-    const manifest = JSON.parse(
-      (await run('tar', ['-xOzf', file, 'package/package.json'])).stdout,
-    ) as Manifest;
-    expect(JSON.stringify(manifest)).not.toContain('workspace:');
-    for (const field of ['dependencies', 'peerDependencies'] as const) {
-      for (const [dep, range] of Object.entries(
-        (manifest[field] as Record<string, string> | undefined) ?? {},
-      )) {
-        if (!versions.has(dep)) continue;
-        const declared = (pkg.manifest[field] as Record<string, string>)[dep] ?? '';
-        // workspace:^ becomes ^<the version in the workspace>; workspace:^0 becomes ^0.
-        const expected =
-          declared === 'workspace:^' ? `^${versions.get(dep)}` : declared.replace('workspace:', '');
-        expect(range, `${field}.${dep}`).toBe(expected);
+// Each package packs in its own folder: side by side.
+describe.concurrent.each(published.map((pkg) => [pkg.manifest.name, pkg] as const))(
+  'pnpm pack %s',
+  (name, pkg) => {
+    it('packs dist, README and LICENSE, with internal dependencies as real ranges', async ({ expect }) => {
+      const { stdout } = await run('pnpm', ['pack', '--pack-destination', work], {
+        cwd: join(root, pkg.dir),
+      });
+      const file = stdout.trim().split('\n').at(-1) ?? '';
+      expect(existsSync(file), `pnpm pack printed ${stdout}`).toBe(true);
+      tarballs.set(name, file);
+      const listing = (await run('tar', ['-tzf', file])).stdout.split('\n');
+      expect(listing).toEqual(
+        expect.arrayContaining([
+          'package/LICENSE',
+          'package/README.md',
+          'package/dist/index.js',
+          'package/dist/index.d.ts',
+        ]),
+      );
+      expect(listing.filter((entry) => /^package\/(src|test)\//.test(entry))).toEqual([]);
+      const manifest = JSON.parse(
+        (await run('tar', ['-xOzf', file, 'package/package.json'])).stdout,
+      ) as Manifest;
+      expect(JSON.stringify(manifest)).not.toContain('workspace:');
+      for (const field of ['dependencies', 'peerDependencies'] as const) {
+        for (const [dep, range] of Object.entries(
+          (manifest[field] as Record<string, string> | undefined) ?? {},
+        )) {
+          if (!versions.has(dep)) continue;
+          const declared = (pkg.manifest[field] as Record<string, string>)[dep] ?? '';
+          // workspace:^ becomes ^<the version in the workspace>; workspace:^0 becomes ^0.
+          const expected =
+            declared === 'workspace:^' ? `^${versions.get(dep)}` : declared.replace('workspace:', '');
+          expect(range, `${field}.${dep}`).toBe(expected);
+        }
       }
-    }
-  });
-});
+    });
+  },
+);
 
 // The installs are independent (one directory each) and mostly wait on npm: they run side by side.
 describe.concurrent('installed with npm outside the workspace', () => {
