@@ -223,7 +223,11 @@ async function setUp(options: AcceptanceOptions, context: TestContext): Promise<
 }
 
 /** Writes files of random content and returns their SHA-256 by name. */
-export async function writeFiles(dir: string, prefix: string, bytes: number): Promise<Record<string, string>> {
+export async function writeFiles(
+  dir: string,
+  prefix: string,
+  bytes: number,
+): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
   for (let index = 0; index < FILE_COUNT; index += 1) {
     const name = `${prefix}-${index}.bin`;

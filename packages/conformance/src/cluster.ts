@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasCode, type IBlockDeviceAPI, type Logger, openBackend, silentLogger } from '@flockerjs/core-interface';
+import { MINIMUM_DATASET_SIZE } from '@flockerjs/control-service';
+import {
+  hasCode,
+  type IBlockDeviceAPI,
+  type Logger,
+  openBackend,
+  silentLogger,
+} from '@flockerjs/core-interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyFiles, writeFiles } from './acceptance.js';
 import { type LocalCluster, type NodeDatasets, startLocalCluster } from './local-cluster.js';
@@ -12,10 +19,11 @@ export interface ClusterSuiteOptions {
   readonly name: string;
   /** The `dataset` sections of node A's and node B's agent.yml: two nodes over one storage. */
   readonly nodes: (scratchDir: string) => Promise<NodeDatasets> | NodeDatasets;
-  /** The dataset size in bytes; a multiple of the allocation unit, large enough for ext4 and the files. */
-  readonly datasetSize: number;
-  /** Whether the backend declares resize (datasets then grow when their maximum_size does). */
-  readonly resize?: boolean;
+  /**
+   * The backend's smallest volume size in bytes (a multiple of its allocation unit). Datasets are the smallest
+   * multiple of it that the API accepts (64 MiB at least).
+   */
+  readonly minimumAllocatableSize: number;
   /** How much file data moves between the nodes. @default 4 MiB */
   readonly dataBytes?: number;
   /** Where each step is logged as an action. */
@@ -36,6 +44,8 @@ export function describeCluster(options: ClusterSuiteOptions): void {
   const timeout = options.timeoutMs ?? 300_000;
   const dataBytes = options.dataBytes ?? 4 * 1024 * 1024;
   const logger = options.logger ?? silentLogger;
+  const unit = options.minimumAllocatableSize;
+  const datasetSize = Math.ceil(MINIMUM_DATASET_SIZE / unit) * unit;
   let cluster: LocalCluster | undefined;
   let scratch: string | undefined;
   const created: string[] = [];
@@ -56,7 +66,7 @@ export function describeCluster(options: ClusterSuiteOptions): void {
     await c.client.createDataset({
       primary: c.nodes[node].uuid,
       dataset_id: datasetId,
-      maximum_size: options.datasetSize,
+      maximum_size: datasetSize,
       metadata,
     });
     const state = await c.client.waitForDataset(datasetId, { mountedOn: c.nodes[node].uuid }, wait);
@@ -74,7 +84,11 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       scratch = await mkdtemp(join(tmpdir(), 'flockerjs-cluster-'));
       const datasets = await options.nodes(scratch);
       cluster = await logger.action('cluster:start', {}, () =>
-        startLocalCluster({ scratchDir: scratch ?? '', datasets, log: (line) => logger.message('cluster:step', { line }) }),
+        startLocalCluster({
+          scratchDir: scratch ?? '',
+          datasets,
+          log: (line) => logger.message('cluster:step', { line }),
+        }),
       );
     }, timeout);
 
@@ -100,7 +114,7 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       const { datasetId, path } = await createOn(c, 'a');
       expect(path, 'state path').toBe(join(c.nodes.a.mountRoot, datasetId));
       const state = (await c.client.datasetStates()).find((s) => s.dataset_id === datasetId);
-      expect(state).toMatchObject({ primary: c.nodes.a.uuid, maximum_size: options.datasetSize });
+      expect(state).toMatchObject({ primary: c.nodes.a.uuid, maximum_size: datasetSize });
       await writeFiles(path, 'probe', 4096);
     });
 
@@ -168,7 +182,8 @@ export function describeCluster(options: ClusterSuiteOptions): void {
     try {
       return (await openBackend(c.nodes[node].configPath, { clusterId: c.clusterId })).api;
     } catch (error) {
-      if (hasCode(error, 'INVALID_CONFIG')) throw new Error(`node ${node}'s agent.yml: ${(error as Error).message}`);
+      if (hasCode(error, 'INVALID_CONFIG'))
+        throw new Error(`node ${node}'s agent.yml: ${(error as Error).message}`);
       throw error;
     }
   }

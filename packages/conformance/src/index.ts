@@ -7,8 +7,8 @@ export {
 } from './acceptance.js';
 export { attachTests } from './attach.js';
 export { CLEANUP_ROUNDS, type CleanupOptions, type CleanupResult, detachDestroyVolumes } from './cleanup.js';
-export { type ClusterSuiteOptions, describeCluster } from './cluster.js';
 export { cloudApiTests } from './cloud-api.js';
+export { type ClusterSuiteOptions, describeCluster } from './cluster.js';
 export { createTests } from './create.js';
 export { dataTests } from './data.js';
 export { describeBlockDeviceAPI } from './describe-block-device-api.js';
@@ -20,7 +20,9 @@ export { cleanupStack, type Harness, trackCreated } from './harness.js';
 export { interfaceTests } from './interface.js';
 export { listTests } from './list.js';
 export {
+  AGENT_PACKAGE,
   type ClusterNode,
+  clusterSuiteUnavailable,
   datasetSection,
   type LocalCluster,
   type LocalClusterOptions,

@@ -1,24 +1,48 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadCredentials } from '@flockerjs/cluster-ca';
 import { ControlClient } from '@flockerjs/control-service';
 import { waitFor } from '@flockerjs/core-interface';
 import { parse, stringify } from 'yaml';
 
-const require = createRequire(import.meta.url);
+/** The package the cluster suite runs on each node; installed beside flocker-certify, not a dependency of it. */
+export const AGENT_PACKAGE = '@flockerjs/dataset-agent';
 
-/** The `bin` of a workspace package's command, as `npm exec` would run it. */
+/**
+ * The path of a package's command, resolved from this package, then from the working directory (where an
+ * operator installed the agent beside flocker-certify); undefined when neither has it.
+ */
+export function findBin(pkg: string, command: string): string | undefined {
+  for (const base of [import.meta.url, pathToFileURL(join(process.cwd(), '/')).href]) {
+    try {
+      const manifestPath = createRequire(base).resolve(`${pkg}/package.json`);
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin?: Record<string, string> };
+      const bin = manifest.bin?.[command];
+      if (bin !== undefined) return resolve(dirname(manifestPath), bin);
+    } catch {
+      // Not installed where this base looks: try the next.
+    }
+  }
+  return undefined;
+}
+
 function binOf(pkg: string, command: string): string {
-  const manifestPath = require.resolve(`${pkg}/package.json`);
-  const manifest = JSON.parse(require('node:fs').readFileSync(manifestPath, 'utf8')) as {
-    bin: Record<string, string>;
-  };
-  const bin = manifest.bin[command];
-  if (bin === undefined) throw new Error(`${pkg} has no command ${command}`);
-  return resolve(dirname(manifestPath), bin);
+  const bin = findBin(pkg, command);
+  if (bin === undefined)
+    throw new Error(`${pkg} is not installed (npm install ${pkg}): its ${command} is needed`);
+  return bin;
+}
+
+/** Why the cluster suite cannot run here, or undefined when it can. */
+export function clusterSuiteUnavailable(): string | undefined {
+  return findBin(AGENT_PACKAGE, 'flocker-dataset-agent') === undefined
+    ? `the cluster suite runs flocker-dataset-agent on each node: npm install ${AGENT_PACKAGE}`
+    : undefined;
 }
 
 /** Runs a command to completion; rejects with its stderr when it fails. */
@@ -34,7 +58,9 @@ function runNode(script: string, args: readonly string[], cwd: string): Promise<
     });
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolvePromise(out) : reject(new Error(`${script} ${args.join(' ')} exited ${code}: ${out}`)),
+      code === 0
+        ? resolvePromise(out)
+        : reject(new Error(`${script} ${args.join(' ')} exited ${code}: ${out}`)),
     );
   });
 }

@@ -10,6 +10,6 @@ describeCluster({
     a: { backend: 'loopback', root_path: join(scratch, 'loopback'), compute_instance_id: 'node-a' },
     b: { backend: 'loopback', root_path: join(scratch, 'loopback'), compute_instance_id: 'node-b' },
   }),
-  datasetSize: 64 * MiB,
+  minimumAllocatableSize: MiB,
   skip: process.getuid?.() === 0 ? undefined : 'loop devices and mounts need root',
 });

@@ -3,8 +3,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openBackend } from '@flockerjs/core-interface';
 import { datasetSection, type LocalCluster, startLocalCluster } from '@flockerjs/conformance';
+import { openBackend } from '@flockerjs/core-interface';
 import { ensurePostgres, initDatabase, startPostgres } from './postgres.js';
 
 /**
@@ -48,8 +48,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const rows = Number(values.rows);
   const size = Number(values.size);
-  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`--rows: expected a positive whole number, got ${values.rows}`);
-  if (!Number.isSafeInteger(size) || size < 64 * 1024 ** 2) throw new Error(`--size: expected bytes, at least 64 MiB, got ${values.size}`);
+  if (!Number.isSafeInteger(rows) || rows < 1)
+    throw new Error(`--rows: expected a positive whole number, got ${values.rows}`);
+  if (!Number.isSafeInteger(size) || size < 64 * 1024 ** 2)
+    throw new Error(`--size: expected bytes, at least 64 MiB, got ${values.size}`);
   if ((values.config === undefined) !== (values['peer-config'] === undefined)) {
     throw new Error('--config and --peer-config go together: node A and node B each need their agent.yml');
   }
@@ -76,7 +78,12 @@ async function main(argv: readonly string[]): Promise<void> {
     const { client, nodes } = cluster;
 
     datasetId = randomUUID();
-    await client.createDataset({ primary: nodes.a.uuid, dataset_id: datasetId, maximum_size: size, metadata: { name: 'postgres' } });
+    await client.createDataset({
+      primary: nodes.a.uuid,
+      dataset_id: datasetId,
+      maximum_size: size,
+      metadata: { name: 'postgres' },
+    });
     step(`POST /v1/configuration/datasets: dataset ${datasetId} (${size / GiB} GiB) on node A`);
     const onA = await client.waitForDataset(datasetId, { mountedOn: nodes.a.uuid }, { timeoutMs: WAIT_MS });
     const pathA = onA?.path ?? '';
@@ -97,7 +104,9 @@ async function main(argv: readonly string[]): Promise<void> {
       return client.waitForDataset(datasetId ?? '', { mountedOn: nodes.b.uuid }, { timeoutMs: WAIT_MS });
     });
     const pathB = onB?.path ?? '';
-    step(`moved to node B through the REST API: mounted at ${pathB} ${(moveMs / 1000).toFixed(2)} s after the request`);
+    step(
+      `moved to node B through the REST API: mounted at ${pathB} ${(moveMs / 1000).toFixed(2)} s after the request`,
+    );
 
     await letServerIn(nodes.b.mountRoot);
     server = await startPostgres(bin, join(pathB, 'pgdata'), join(scratch, 'socket-b'));
@@ -122,7 +131,9 @@ async function main(argv: readonly string[]): Promise<void> {
   } finally {
     if (cluster !== undefined && datasetId !== undefined) {
       await cluster.client.deleteDataset(datasetId).catch(() => undefined);
-      await cluster.client.waitForDataset(datasetId, { gone: true }, { timeoutMs: WAIT_MS }).catch(() => undefined);
+      await cluster.client
+        .waitForDataset(datasetId, { gone: true }, { timeoutMs: WAIT_MS })
+        .catch(() => undefined);
     }
     await cluster?.stop();
     await rm(scratch, { recursive: true, force: true });
@@ -149,7 +160,10 @@ async function driverMoveTime(
   const clusterId = randomUUID();
   const open = async (name: 'a' | 'b') => {
     const path = join(scratch, `driver-${name}.yml`);
-    await writeFile(path, stringify({ version: 1, 'control-service': { hostname: '127.0.0.1' }, dataset: datasets[name] }));
+    await writeFile(
+      path,
+      stringify({ version: 1, 'control-service': { hostname: '127.0.0.1' }, dataset: datasets[name] }),
+    );
     return (await openBackend(path, { clusterId })).api;
   };
   const [a, b] = [await open('a'), await open('b')];

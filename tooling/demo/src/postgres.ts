@@ -36,7 +36,12 @@ export async function ensurePostgres(log: (line: string) => void): Promise<strin
 
 async function asServerUser(bin: string, command: string, args: readonly string[]): Promise<string> {
   const { uid, gid } = await serverUserIds();
-  const { stdout } = await run(join(bin, command), [...args], { uid, gid, timeout: 120_000, encoding: 'utf8' });
+  const { stdout } = await run(join(bin, command), [...args], {
+    uid,
+    gid,
+    timeout: 120_000,
+    encoding: 'utf8',
+  });
   return stdout;
 }
 
@@ -64,12 +69,17 @@ async function serverUserIds(): Promise<{ uid: number; gid: number }> {
   const [uid, gid] = await Promise.all(
     ['-u', '-g'].map(async (flag) => Number((await execCommand('id', [flag, SERVER_USER])).stdout.trim())),
   );
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`no user ${SERVER_USER} on this machine`);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid))
+    throw new Error(`no user ${SERVER_USER} on this machine`);
   return { uid: uid as number, gid: gid as number };
 }
 
 /** Starts the server on `dataDir`, listening only on a socket in `socketDir`, and waits until it accepts queries. */
-export async function startPostgres(bin: string, dataDir: string, socketDir: string): Promise<PostgresServer> {
+export async function startPostgres(
+  bin: string,
+  dataDir: string,
+  socketDir: string,
+): Promise<PostgresServer> {
   const { uid, gid } = await serverUserIds();
   await mkdir(socketDir, { recursive: true });
   await chown(socketDir, uid, gid);
@@ -86,7 +96,18 @@ export async function startPostgres(bin: string, dataDir: string, socketDir: str
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const psql = (sql: string): Promise<string> =>
-    asServerUser(bin, 'psql', ['-h', socketDir, '-p', port, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-Atc', sql]);
+    asServerUser(bin, 'psql', [
+      '-h',
+      socketDir,
+      '-p',
+      port,
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-Atc',
+      sql,
+    ]);
 
   // pg_isready exits 0 once the server accepts connections; a server that died is reported with its log.
   for (let attempt = 0; ; attempt++) {

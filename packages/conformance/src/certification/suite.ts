@@ -4,6 +4,7 @@ import { createLogger, type IBlockDeviceAPI, jsonLinesSink, secretValues } from 
 import { afterEach, inject } from 'vitest';
 import { describeAcceptance } from '../acceptance.js';
 import { describeCluster } from '../cluster.js';
+import { clusterSuiteUnavailable } from '../local-cluster.js';
 import { describeBlockDeviceAPI } from '../describe-block-device-api.js';
 import { DEFAULT_MINIMUM_ALLOCATABLE_SIZE } from '../options.js';
 import { CAPABILITIES_META } from './settings.js';
@@ -64,8 +65,8 @@ if (runs('cluster')) {
   describeCluster({
     name: backend.name,
     nodes: (scratch) => target.nodeDatasets(scratch),
-    datasetSize: target.hints.minimumAllocatableSize ?? DEFAULT_MINIMUM_ALLOCATABLE_SIZE,
+    minimumAllocatableSize: target.hints.minimumAllocatableSize ?? DEFAULT_MINIMUM_ALLOCATABLE_SIZE,
     logger,
-    skip: target.hasTwoNodes ? undefined : oneNodeOnly,
+    skip: target.hasTwoNodes ? clusterSuiteUnavailable() : oneNodeOnly,
   });
 }
