@@ -4,18 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type BlockDeviceVolume,
+  execCommand,
   type IBlockDeviceAPI,
   isResizable,
   type Logger,
   silentLogger,
   withAttachedTo,
 } from '@flockerjs/core-interface';
+import { makeExt4, mount, unmount } from '@flockerjs/linux-block';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { detachDestroyVolumes } from './cleanup.js';
 import { expectCode } from './expect-code.js';
 import { cleanupStack, trackCreated } from './harness.js';
 import type { FactoryContext } from './options.js';
-import { makeFilesystem, mount, readDevice, unmount, writeDevice } from './os.js';
+import { readDevice, writeDevice } from './os.js';
 
 export const ACCEPTANCE_NODES = ['a', 'b'] as const;
 export type AcceptanceNode = (typeof ACCEPTANCE_NODES)[number];
@@ -205,15 +207,15 @@ async function setUp(options: AcceptanceOptions, context: TestContext): Promise<
       let mounted = false;
       // A failed step must not leave a mount behind: it would keep the device busy and the volume attached.
       const release = async (): Promise<void> => {
-        if (mounted) await unmount(dir, { lazy: true }).catch(() => undefined);
+        if (mounted) await unmount(execCommand, dir, { lazy: true }).catch(() => undefined);
         mounted = false;
       };
       onCleanup(release);
-      if (format) await step('mkfs', { device }, () => makeFilesystem(device));
-      await step('mount', { device, dir }, () => mount(device, dir));
+      if (format) await step('mkfs', { device }, () => makeExt4(execCommand, device));
+      await step('mount', { device, dir }, () => mount(execCommand, device, dir));
       mounted = true;
       const result = await fn(dir);
-      await step('unmount', { dir }, () => unmount(dir));
+      await step('unmount', { dir }, () => unmount(execCommand, dir));
       mounted = false;
       await step('detach', { node: node.id, blockDeviceId }, () => node.api.detachVolume(blockDeviceId));
       return result;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { allocatedSize } from '@flockerjs/core-interface';
+import { deviceSize } from '@flockerjs/linux-block';
 import { describe, expect } from 'vitest';
 import { expectCode } from './expect-code.js';
 import { conformanceTest } from './harness.js';
 import { sorted } from './list.js';
 import type { ResolvedOptions } from './options.js';
-import { deviceSize } from './os.js';
 
 /** createVolume(): exact sizes, labels, refusals, and concurrency. */
 export function createTests(options: ResolvedOptions): void {

@@ -1,8 +1,8 @@
+import { isBlockDevice } from '@flockerjs/linux-block';
 import { describe, expect } from 'vitest';
 import { expectCode } from './expect-code.js';
 import { conformanceTest } from './harness.js';
 import type { ResolvedOptions } from './options.js';
-import { isBlockDevice } from './os.js';
 import { otherNode } from './other-node.js';
 
 /** getDevicePath(): the one answer that loses data when wrong. */

@@ -38,14 +38,7 @@ export {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js';
-export {
-  deviceNoLongerServes,
-  deviceSize,
-  isBlockDevice,
-  parseLsblkSize,
-  readDevice,
-  writeDevice,
-} from './os.js';
+export { deviceNoLongerServes, readDevice, writeDevice } from './os.js';
 export { profileTests } from './profiles.js';
 export { resizeTests } from './resize.js';
 export { type ApiMethods, withMethods } from './with-methods.js';

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { allocatedSize, isResizable } from '@flockerjs/core-interface';
+import { deviceSize } from '@flockerjs/linux-block';
 import { describe, expect } from 'vitest';
 import { expectCode } from './expect-code.js';
 import { conformanceTest } from './harness.js';
 import type { ResolvedOptions } from './options.js';
-import { deviceSize, readDevice, writeDevice } from './os.js';
+import { readDevice, writeDevice } from './os.js';
 
 /** IResizableBlockDeviceAPI, run when the driver declares `capabilities.resize`. */
 export function resizeTests(options: ResolvedOptions): void {

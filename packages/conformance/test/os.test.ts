@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceNoLongerServes, parseLsblkSize, readDevice } from '../src/index.js';
-
-describe('parseLsblkSize', () => {
-  it('reads the size in bytes from the first line', () => {
-    expect(parseLsblkSize('16777216\n')).toBe(16777216);
-    expect(parseLsblkSize('   1073741824\n')).toBe(1073741824);
-  });
-
-  it('refuses output that is not a size', () => {
-    expect(() => parseLsblkSize('')).toThrow(/unexpected lsblk output/);
-    expect(() => parseLsblkSize('16M\n')).toThrow(/unexpected lsblk output/);
-  });
-});
+import { deviceNoLongerServes, readDevice } from '../src/index.js';
 
 describe('device paths', () => {
   it('refuses to open a path with traversal or shell syntax', async () => {

@@ -62,18 +62,6 @@ export {
   silentLogger,
 } from './log.js';
 export {
-  attachLoopDevice,
-  DETACH_SETTLE_MS,
-  detachLoopDevice,
-  detachLoopDevicesOf,
-  deviceNumbers,
-  fileId,
-  LIST_ARGS,
-  type LoopDevice,
-  listLoopDevices,
-  parseLoopDevices,
-} from './loop-devices.js';
-export {
   type AgentBackend,
   type BackendContext,
   type BackendDescription,

@@ -1,7 +1,9 @@
 // The issue's "Done when", through the built CLI: two loopback agents over one root move a dataset with its
 // files from node A to node B and back, with --once and as long-running agents woken by desired-file edits.
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execCommand } from '@flockerjs/core-interface';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   collect,
@@ -100,6 +102,33 @@ describe.skipIf(skipUnlessRoot)('flocker-dataset-agent on the loopback backend',
       expect(result.stderr).toMatch(message);
     }
     expect(await world.volumes()).toEqual([]);
+  });
+
+  it('--once exits 1 naming the change that failed, and logs every change as an action', async () => {
+    await world.setDesired(on('node-a'));
+    const mountPath = world.mountPath('node-a', datasetId);
+    await mkdir(mountPath, { recursive: true });
+    await execCommand('mount', ['-t', 'tmpfs', '--', 'tmpfs', mountPath]);
+    const result = await world.run('node-a');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`failed: mount of dataset ${datasetId}: MOUNT_POINT_TAKEN`));
+    const entries = (await readFile(join(world.dir, 'node-a.log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { action_type?: string; action_status?: string; task_level: number[] },
+      );
+    const actions = (status: string) =>
+      entries.filter((e) => e.action_status === status).map((e) => e.action_type);
+    expect(actions('succeeded')).toEqual(
+      expect.arrayContaining([
+        'dataset-agent:create-volume',
+        'dataset-agent:attach-volume',
+        'dataset-agent:create-filesystem',
+        'loopback:createVolume',
+      ]),
+    );
+    expect(actions('failed')).toContain('dataset-agent:mount');
   });
 
   it('exits 2 on bad usage and on a bad agent.yml, naming the key', async () => {

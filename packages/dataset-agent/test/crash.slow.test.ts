@@ -72,6 +72,9 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
       const volumes = (await world.volumes()).filter((v) => v.datasetId === datasetId);
       expect(volumes.length, 'duplicate volume').toBeLessThanOrEqual(1);
       if (result.code === 0) return;
+      // Exit 1: a change failed this round (a loop device still busy after the last unmount, under load) and is
+      // retried by the next run, as the loop retries it; anything else is a crash we did not cause.
+      if (result.code === 1 && /^failed: /m.test(result.stderr)) continue;
       expect(result.signal, result.stderr.slice(-2000)).toBe('SIGKILL');
       kills[mode] += 1;
     }

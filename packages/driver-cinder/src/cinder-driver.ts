@@ -26,6 +26,7 @@ import {
   UnattachedVolumeError,
   UnknownVolumeError,
 } from '@flockerjs/core-interface';
+import type { DeviceSizeFs } from '@flockerjs/linux-block';
 import { type CinderClient, type CinderVolume, PkgcloudCinderClient } from './cinder-client.js';
 import type { CinderConfig } from './config.js';
 import { findDevice } from './device/discovery.js';
@@ -60,6 +61,8 @@ export interface CinderDeps {
   readonly send: HttpSend;
   readonly localAddresses: () => readonly string[];
   readonly logger: Logger;
+  /** How device sizes are read; the real sysfs unless a test replaces it. */
+  readonly deviceFs?: DeviceSizeFs;
 }
 
 /**
@@ -124,6 +127,7 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       send,
       localAddresses: context.localAddresses ?? hostAddresses,
       logger,
+      ...(context.deviceFs === undefined ? {} : { deviceFs: context.deviceFs }),
     });
   }
 

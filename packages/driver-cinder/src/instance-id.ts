@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rmdir, stat } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Exec, type Logger, UnknownInstanceIdError } from '@flockerjs/core-interface';
+import { mount, unmount } from '@flockerjs/linux-block';
 import type { CinderConfig, InstanceIdSource } from './config.js';
 import type { HttpSend, TlsOptions } from './http.js';
 import type { NovaClient } from './nova-client.js';
-import { mountReadOnly, unmount } from './os/mount.js';
 
 /** The filesystem label Nova gives a config drive. */
 export const CONFIG_DRIVE_LABEL = 'config-2';
@@ -65,7 +65,7 @@ async function fromConfigDrive(config: CinderConfig, deps: InstanceIdDeps): Prom
   }
   const dir = await mkdtemp(join(tmpdir(), 'flockerjs-config-drive-'));
   try {
-    await mountReadOnly(deps.exec, device, dir);
+    await mount(deps.exec, device, dir, { readOnly: true });
     try {
       return uuidFrom(await readFile(join(dir, META_DATA_PATH), 'utf8'), `${device}:${META_DATA_PATH}`);
     } finally {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenStackEmulator } from '@flockerjs/cloud-emulator';
-import { type Exec, execCommand } from '@flockerjs/core-interface';
+import type { DeviceSizeFs } from '@flockerjs/linux-block';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GIB } from '../src/index.js';
 import { openDriver, serverAt, skipUnlessRoot, startEmulator, stopAndCheck } from './emulated-openstack.js';
@@ -44,12 +44,14 @@ describe('openstack getDevicePath (real devices)', () => {
     if (skipUnlessRoot !== undefined) return context.skip(skipUnlessRoot);
     const kvm = serverAt(running(), 0);
     // The guest's kernel reports one GiB more than Cinder's size (a resize half done, a wrong link).
-    const larger: Exec = async (command, args) => {
-      const result = await execCommand(command, args);
-      if (command !== 'lsblk') return result;
-      return { ...result, stdout: `${Number(result.stdout.trim()) + GIB}\n` };
+    const larger: DeviceSizeFs = {
+      stat: (path, options) => stat(path, options),
+      readFile: async (path, encoding) => `${Number((await readFile(path, encoding)).trim()) + GIB / 512}\n`,
     };
-    const api = await openDriver(running(), kvm, { exec: larger, config: { timeouts: { device_ms: 500 } } });
+    const api = await openDriver(running(), kvm, {
+      deviceFs: larger,
+      config: { timeouts: { device_ms: 500 } },
+    });
     const volume = await api.createVolume(randomUUID(), GIB);
     await api.attachVolume(volume.blockDeviceId, kvm.id);
     await expect(api.getDevicePath(volume.blockDeviceId)).rejects.toMatchObject({ code: 'TIMEOUT' });

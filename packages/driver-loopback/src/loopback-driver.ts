@@ -15,7 +15,6 @@ import { dirname, join } from 'node:path';
 import {
   AlreadyAttachedError,
   assertDatasetId,
-  attachLoopDevice,
   BackendError,
   type BlockDeviceVolume,
   blockDeviceVolume,
@@ -23,23 +22,21 @@ import {
   checkAllocatableSize,
   DatasetExistsError,
   type DriverContext,
-  detachLoopDevicesOf,
   type Exec,
   execCommand,
-  fileId,
   InvalidConfigError,
   InvalidIdError,
   InvalidSizeError,
   type IProfiledBlockDeviceAPI,
   type IResizableBlockDeviceAPI,
   type Logger,
-  listLoopDevices,
   silentLogger,
   UnattachedVolumeError,
   UnknownInstanceIdError,
   UnknownVolumeError,
   withAttachedTo,
 } from '@flockerjs/core-interface';
+import { attachLoopDevice, detachLoopDevicesOf, fileId, listLoopDevices } from '@flockerjs/linux-block';
 import { type LoopbackConfig, NODE_ID_PATTERN } from './config.js';
 import {
   ATTACHED_DIR,

@@ -4,14 +4,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readDevice, writeDevice } from '@flockerjs/conformance';
-import {
-  detachLoopDevice,
-  type Exec,
-  execCommand,
-  hasCode,
-  openBackend,
-  parseBackendConfig,
-} from '@flockerjs/core-interface';
+import { type Exec, execCommand, hasCode, openBackend, parseBackendConfig } from '@flockerjs/core-interface';
+import { detachLoopDevice } from '@flockerjs/linux-block';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   configSchema,

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InspectedVolume } from '@flockerjs/conformance';
-import { detachLoopDevice, execCommand, listLoopDevices } from '@flockerjs/core-interface';
+import { execCommand } from '@flockerjs/core-interface';
+import { detachLoopDevice, listLoopDevices } from '@flockerjs/linux-block';
 
 /** Per-test root directories under one parent, so the back door can find any test's volume. */
 export function makeTestRoots(): {

@@ -5,16 +5,18 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AlreadyAttachedError,
-  attachLoopDevice,
   BackendError,
-  detachLoopDevice,
-  detachLoopDevicesOf,
   type Exec,
   execCommand,
-  listLoopDevices,
   UnattachedVolumeError,
   UnknownVolumeError,
 } from '@flockerjs/core-interface';
+import {
+  attachLoopDevice,
+  detachLoopDevice,
+  detachLoopDevicesOf,
+  listLoopDevices,
+} from '@flockerjs/linux-block';
 import type { __DriverName__Client, CreateVolumeRequest, RemoteVolume } from './__driver_name__-client.js';
 
 /** Why the stand-in needs root: it presents disks to this host as loop devices. */

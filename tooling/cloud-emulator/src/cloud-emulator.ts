@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detachLoopDevicesOf, type Exec, execCommand } from '@flockerjs/core-interface';
+import { type Exec, execCommand } from '@flockerjs/core-interface';
+import { detachLoopDevicesOf } from '@flockerjs/linux-block';
 import { loopDevicesUnder } from './devices/loop-devices.js';
 import { Ec2FrontEnd } from './ec2/ec2-server.js';
 import { Fabric, type NewInstance } from './fabric/fabric.js';

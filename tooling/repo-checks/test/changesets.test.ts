@@ -82,10 +82,15 @@ describe('changeset version', () => {
     }
   });
 
-  it('leaves conformance alone while its peer range ^0 still holds, and never versions private packages', async () => {
+  it('bumps conformance by a patch only, as a dependant of linux-block, while its peer range ^0 still holds, and never versions private packages', async () => {
     const conformance = packages.find((pkg) => pkg.manifest.name === '@flockerjs/conformance');
-    expect((await manifest('packages/conformance')).version).toBe(conformance?.manifest.version);
-    expect(existsSync(join(copy, 'packages/conformance/CHANGELOG.md'))).toBe(false);
+    const [major, minor, patch] = (conformance?.manifest.version ?? '').split('.').map(Number);
+    const after = await manifest('packages/conformance');
+    expect(after.version).toBe(`${major}.${minor}.${(patch ?? 0) + 1}`);
+    expect((after.peerDependencies as Record<string, string>)['@flockerjs/core-interface']).toBe(
+      'workspace:^0',
+    );
+    expect(await changelog('packages/conformance')).toContain('@flockerjs/linux-block@');
     for (const pkg of packages.filter((p) => p.manifest.private === true)) {
       expect((await manifest(pkg.dir)).version, pkg.dir).toBe(pkg.manifest.version);
       expect(existsSync(join(copy, pkg.dir, 'CHANGELOG.md')), pkg.dir).toBe(false);

@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, type Exec, waitFor } from '@flockerjs/core-interface';
-import { deviceSize } from '../os/lsblk.js';
+import { type Clock, waitFor } from '@flockerjs/core-interface';
+import { type DeviceSizeFs, deviceSize } from '@flockerjs/linux-block';
 
 /** Serial numbers are cut to 20 characters on virtio-blk, so udev's link carries only that much of the id. */
 export const VIRTIO_SERIAL_LENGTH = 20;
@@ -22,8 +22,9 @@ export function byIdNames(volumeId: string): string[] {
 }
 
 export interface DiscoveryDeps {
-  readonly exec: Exec;
   readonly clock: Clock;
+  /** How device sizes are read (sysfs); tests replace it to make the kernel report another size. */
+  readonly deviceFs?: DeviceSizeFs;
 }
 
 /** What one look found, for the `TIMEOUT` message when the device never shows. */
@@ -70,7 +71,8 @@ export async function findDevice(
       for (const candidate of candidates) {
         const device = await resolveBlockDevice(candidate);
         if (device === undefined) continue;
-        const size = await deviceSize(deps.exec, device);
+        const size =
+          (await deviceSize(device, deps.deviceFs === undefined ? {} : { fs: deps.deviceFs })) ?? 0;
         if (size === expectedBytes) return { done: true, value: device };
         seen = { found: device, size, expected: expectedBytes };
       }

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, readFile, readlink, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { deviceSize } from '@flockerjs/linux-block';
 
 /** The file-system calls discovery makes, injected so tests can lay out any device tree. */
 export interface DeviceFs {
@@ -14,8 +15,6 @@ export const nodeDeviceFs: DeviceFs = { readlink, stat, readFile, open };
 
 /** The link udev makes on Nitro instances for an EBS volume: its id without the dash. */
 export const NVME_BY_ID_PREFIX = 'disk/by-id/nvme-Amazon_Elastic_Block_Store_';
-/** The kernel reports block device sizes in 512-byte sectors, whatever the logical block size. */
-const SECTOR_BYTES = 512n;
 const VOLUME_ID = /^vol-[0-9a-f]{8,17}$/;
 const EBS_DEVICE = /^\/dev\/(?:sd|xvd)([a-z]{1,2})$/;
 
@@ -41,9 +40,9 @@ export async function discoverDevice(
       : namedCandidates(options.root, options.requestedDevice);
   const seen: string[] = [];
   for (const candidate of candidates) {
-    const size = await blockDeviceSize(fs, options.sysfsRoot, candidate);
+    const size = await deviceSize(candidate, { fs, sysfsRoot: options.sysfsRoot });
     if (size === undefined) continue;
-    if (size === BigInt(options.sizeBytes)) return { found: candidate };
+    if (size === options.sizeBytes) return { found: candidate };
     seen.push(`${candidate} has ${size} bytes, not ${options.sizeBytes}`);
   }
   if (seen.length > 0) return { missing: seen.join('; ') };
@@ -72,19 +71,6 @@ function namedCandidates(root: string, requested: string): string[] {
   const name = requested.slice('/dev/'.length);
   const xen = `xvd${match[1]}`;
   return name === xen ? [join(root, name)] : [join(root, name), join(root, xen)];
-}
-
-async function blockDeviceSize(fs: DeviceFs, sysfsRoot: string, path: string): Promise<bigint | undefined> {
-  const info = await fs.stat(path, { bigint: true }).catch(() => undefined);
-  if (info === undefined || !info.isBlockDevice()) return undefined;
-  // Linux's dev_t encoding: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31.
-  const major = ((info.rdev >> 8n) & 0xfffn) | ((info.rdev >> 32n) & ~0xfffn);
-  const minor = (info.rdev & 0xffn) | ((info.rdev >> 12n) & ~0xffn);
-  const sectors = await fs
-    .readFile(join(sysfsRoot, 'dev', 'block', `${major}:${minor}`, 'size'), 'utf8')
-    .catch(() => undefined);
-  if (sectors === undefined || !/^\d+\s*$/.test(sectors)) return undefined;
-  return BigInt(sectors.trim()) * SECTOR_BYTES;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Device discovery: which block device on this host is a given volume's disk. A wrong answer loses data, so the
 // disk is identified by what the storage system says about it (its serial), never by the order disks appeared.
-import { type Exec, listLoopDevices } from '@flockerjs/core-interface';
+import type { Exec } from '@flockerjs/core-interface';
+import { listLoopDevices } from '@flockerjs/linux-block';
 
 /**
  * The device path of the disk with `serial` on this host, or `undefined` while it has not appeared.

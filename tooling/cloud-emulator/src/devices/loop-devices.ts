@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { deviceNumbers, type Exec, listLoopDevices } from '@flockerjs/core-interface';
+import type { Exec } from '@flockerjs/core-interface';
+import { deviceNumbers, listLoopDevices } from '@flockerjs/linux-block';
 
-export { attachLoopDevice, detachLoopDevice } from '@flockerjs/core-interface';
+export { attachLoopDevice, detachLoopDevice } from '@flockerjs/linux-block';
 
 /** Loop devices whose backing file lies under `dir`: what this emulator made and must remove. */
 export async function loopDevicesUnder(exec: Exec, dir: string): Promise<string[]> {
