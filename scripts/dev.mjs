@@ -104,26 +104,39 @@ switch (task) {
     process.exit(lint !== 0 || tests !== 0 || failed > 0 ? 1 : 0);
     break;
   }
-  case 'certify': {
-    // The default certification is the loopback backend, a root dev dependency, so flocker-certify finds it.
+  case 'certify':
+  case 'demo': {
+    // Both run the loopback backend by default, a root dev dependency, so the commands find it.
     run('pnpm', [
       'turbo',
       'run',
       'build',
       '--filter=@flockerjs/conformance',
       '--filter=@flockerjs/driver-loopback',
+      // The cluster suite and the demo run its command on each node; it is a root dev dependency.
+      '--filter=@flockerjs/dataset-agent',
     ]);
-    // Called by path: the workspace's bin link may predate the first build.
-    const cli = join(ROOT, 'packages', 'conformance', 'dist', 'cli', 'main.js');
     // npm runs scripts from the root; paths the user typed are relative to where they typed them.
     // biome-ignore lint/suspicious/noUndeclaredEnvVars: this script runs turbo; it is not a turbo task.
     const here = process.env.INIT_CWD ?? process.cwd();
     const args = extra.map((arg, i) => (PATH_OPTIONS.has(extra[i - 1] ?? '') ? resolve(here, arg) : arg));
+    if (task === 'demo') {
+      const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+      process.exit(
+        run(process.execPath, [tsx, join(ROOT, 'tooling', 'demo', 'src', 'demo.ts'), ...args], {
+          allowFailure: true,
+        }),
+      );
+    }
     if (!args.includes('--report-dir')) args.push('--report-dir', resolve(here, 'certification'));
+    // Called by path: the workspace's bin link may predate the first build.
+    const cli = join(ROOT, 'packages', 'conformance', 'dist', 'cli', 'main.js');
     process.exit(run(process.execPath, [cli, ...args], { allowFailure: true }));
     break;
   }
   default:
-    console.error(`usage: node scripts/dev.mjs build|bench|typecheck|lint|test [--fast]|certify [args...]`);
+    console.error(
+      `usage: node scripts/dev.mjs build|bench|typecheck|lint|test [--fast]|certify [args...]|demo [args...]`,
+    );
     process.exit(2);
 }

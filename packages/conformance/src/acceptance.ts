@@ -225,7 +225,11 @@ async function setUp(options: AcceptanceOptions, context: TestContext): Promise<
 }
 
 /** Writes files of random content and returns their SHA-256 by name. */
-async function writeFiles(dir: string, prefix: string, bytes: number): Promise<Record<string, string>> {
+export async function writeFiles(
+  dir: string,
+  prefix: string,
+  bytes: number,
+): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
   for (let index = 0; index < FILE_COUNT; index += 1) {
     const name = `${prefix}-${index}.bin`;
@@ -236,7 +240,8 @@ async function writeFiles(dir: string, prefix: string, bytes: number): Promise<R
   return sums;
 }
 
-async function verifyFiles(dir: string, expected: Record<string, string>): Promise<void> {
+/** Checks that `dir` holds exactly the `.bin` files `expected` names, with their checksums. */
+export async function verifyFiles(dir: string, expected: Record<string, string>): Promise<void> {
   const names = (await readdir(dir)).filter((name) => name.endsWith('.bin')).sort();
   expect(names, 'files on the volume').toEqual(Object.keys(expected).sort());
   for (const name of names) {

@@ -8,6 +8,7 @@ export {
 export { attachTests } from './attach.js';
 export { CLEANUP_ROUNDS, type CleanupOptions, type CleanupResult, detachDestroyVolumes } from './cleanup.js';
 export { cloudApiTests } from './cloud-api.js';
+export { type ClusterSuiteOptions, describeCluster } from './cluster.js';
 export { createTests } from './create.js';
 export { dataTests } from './data.js';
 export { describeBlockDeviceAPI } from './describe-block-device-api.js';
@@ -18,6 +19,16 @@ export { expectCode } from './expect-code.js';
 export { cleanupStack, type Harness, trackCreated } from './harness.js';
 export { interfaceTests } from './interface.js';
 export { listTests } from './list.js';
+export {
+  AGENT_PACKAGE,
+  type ClusterNode,
+  clusterSuiteUnavailable,
+  datasetSection,
+  type LocalCluster,
+  type LocalClusterOptions,
+  type NodeDatasets,
+  startLocalCluster,
+} from './local-cluster.js';
 export {
   type ApiFactory,
   type ConformanceOptions,

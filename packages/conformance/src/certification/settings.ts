@@ -1,5 +1,20 @@
 import type { TargetData } from './target.js';
 
+/** The suites a certification runs, in order; `--only` picks one. */
+export const SUITES = ['conformance', 'acceptance', 'cluster'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+export function isSuite(name: string): name is SuiteName {
+  return (SUITES as readonly string[]).includes(name);
+}
+
+/** Which suite a test belongs to, from its full name (`<backend>: acceptance > ...`). */
+export function suiteOf(fullName: string): SuiteName {
+  if (fullName.includes(': acceptance')) return 'acceptance';
+  if (fullName.includes(': cluster')) return 'cluster';
+  return 'conformance';
+}
+
 /** What the certify command hands the suite module it runs in vitest (through `provide`/`inject`). */
 export interface CertifySettings {
   /** The backend certified, loaded once by the command: node A's agent.yml, and node B's keys if given. */
@@ -12,7 +27,7 @@ export interface CertifySettings {
   readonly manifestFile: string;
   /** JSON lines: the structured log of every backend call and acceptance step. */
   readonly logFile: string;
-  readonly only: 'conformance' | 'acceptance' | undefined;
+  readonly only: SuiteName | undefined;
 }
 
 export const SETTINGS_KEY = 'flockerjs:certify';

@@ -3,6 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { createLogger, type IBlockDeviceAPI, jsonLinesSink, secretValues } from '@flockerjs/core-interface';
 import { afterEach, inject } from 'vitest';
 import { describeAcceptance } from '../acceptance.js';
+import { describeCluster } from '../cluster.js';
+import { clusterSuiteUnavailable } from '../local-cluster.js';
 import { describeBlockDeviceAPI } from '../describe-block-device-api.js';
 import { DEFAULT_MINIMUM_ALLOCATABLE_SIZE } from '../options.js';
 import { CAPABILITIES_META } from './settings.js';
@@ -30,7 +32,10 @@ afterEach(({ task }) => {
   if (capabilities !== undefined) task.meta[CAPABILITIES_META] = capabilities;
 });
 
-if (settings.only !== 'acceptance') {
+const runs = (suite: NonNullable<typeof settings.only>): boolean => settings.only === undefined || settings.only === suite;
+const oneNodeOnly = `backend ${backend.name} describes no second node (certification.node), and no --peer-config names node B's agent.yml`;
+
+if (runs('conformance')) {
   describeBlockDeviceAPI({
     backend,
     factory: async () => openRecorded(await isolatedEntry(target, settings.scratchDir)),
@@ -38,7 +43,7 @@ if (settings.only !== 'acceptance') {
   });
 }
 
-if (settings.only !== 'conformance') {
+if (runs('acceptance')) {
   describeAcceptance({
     name: backend.name,
     cluster: async () => {
@@ -52,8 +57,16 @@ if (settings.only !== 'conformance') {
     },
     minimumAllocatableSize: target.hints.minimumAllocatableSize ?? DEFAULT_MINIMUM_ALLOCATABLE_SIZE,
     logger,
-    skip: target.hasTwoNodes
-      ? undefined
-      : `backend ${backend.name} describes no second node (certification.node), and no --peer-config names node B's agent.yml`,
+    skip: target.hasTwoNodes ? undefined : oneNodeOnly,
+  });
+}
+
+if (runs('cluster')) {
+  describeCluster({
+    name: backend.name,
+    nodes: (scratch) => target.nodeDatasets(scratch),
+    minimumAllocatableSize: target.hints.minimumAllocatableSize ?? DEFAULT_MINIMUM_ALLOCATABLE_SIZE,
+    logger,
+    skip: target.hasTwoNodes ? clusterSuiteUnavailable() : oneNodeOnly,
   });
 }

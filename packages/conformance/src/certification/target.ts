@@ -14,6 +14,7 @@ import {
   parseBackendConfig,
   silentLogger,
 } from '@flockerjs/core-interface';
+import type { NodeDatasets } from '../local-cluster.js';
 
 /** Test cluster ids end in this node field, as the original marked them, so they are never mistaken for real. */
 export const TEST_CLUSTER_MARKER = 'aaaaaaaaaaaa';
@@ -50,6 +51,11 @@ export interface Target {
   readonly data: TargetData;
   /** Opens an API: with `scratchDir`, an isolated one (backends without cluster ids); as `node` for acceptance. */
   open(options: ManifestEntry, logger?: Logger): Promise<IBlockDeviceAPI>;
+  /**
+   * The `dataset` sections of node A's and node B's agent.yml for the cluster suite's agents: the same backend
+   * module, isolated in `scratchDir` where the backend has no cluster ids, one node each.
+   */
+  nodeDatasets(scratchDir: string): NodeDatasets;
 }
 
 /**
@@ -72,6 +78,17 @@ export async function targetFromData(data: TargetData): Promise<Target> {
 function makeTarget(agent: AgentBackend, peerConfig: unknown): Target {
   const { backend, backendConfig, configDir } = agent;
   const hints = backend.certification ?? {};
+  const configOf = ({ scratchDir, node }: ManifestEntry): unknown => {
+    let config = node === 'b' && peerConfig !== undefined ? peerConfig : backendConfig;
+    if (scratchDir !== undefined && hints.isolate !== undefined) config = hints.isolate(config, scratchDir);
+    if (node !== undefined && hints.node !== undefined) config = hints.node(config, node);
+    return config;
+  };
+  const datasetOf = (node: 'a' | 'b', scratchDir: string): Record<string, unknown> => ({
+    // The module the run loaded, by URL, so each agent loads exactly this backend.
+    backend: agent.moduleUrl,
+    ...(configOf({ node, ...(backend.needsClusterId ? {} : { scratchDir }) }) as Record<string, unknown>),
+  });
   const { backend: _functions, ...plain } = agent;
   return {
     agent,
@@ -79,15 +96,13 @@ function makeTarget(agent: AgentBackend, peerConfig: unknown): Target {
     hasTwoNodes: hints.node !== undefined || peerConfig !== undefined,
     data: { agent: plain, ...(peerConfig === undefined ? {} : { peerConfig }) },
     async open({ clusterId, scratchDir, node }, logger = silentLogger) {
-      let config = node === 'b' && peerConfig !== undefined ? peerConfig : backendConfig;
-      if (scratchDir !== undefined && hints.isolate !== undefined) config = hints.isolate(config, scratchDir);
-      if (node !== undefined && hints.node !== undefined) config = hints.node(config, node);
-      return instantiateBackend(backend, config, {
+      return instantiateBackend(backend, configOf({ scratchDir, node }), {
         configDir,
         logger,
         ...(clusterId === undefined ? {} : { clusterId }),
       });
     },
+    nodeDatasets: (scratchDir) => ({ a: datasetOf('a', scratchDir), b: datasetOf('b', scratchDir) }),
   };
 }
 

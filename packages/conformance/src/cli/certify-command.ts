@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { hasCode, isUuid } from '@flockerjs/core-interface';
 import { createVitest, type Vitest } from 'vitest/node';
-import type { CertifySettings } from '../certification/settings.js';
+import type { CertifySettings, SuiteName } from '../certification/settings.js';
 import {
   isolatedEntry,
   loadTarget,
@@ -23,7 +23,7 @@ export interface CertifyOptions {
   readonly config?: string | undefined;
   readonly peerConfig?: string | undefined;
   readonly reportDir: string;
-  readonly only?: 'conformance' | 'acceptance' | undefined;
+  readonly only?: SuiteName | undefined;
   readonly grep?: string | undefined;
   readonly timeoutSeconds?: number | undefined;
   readonly clusterId?: string | undefined;

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
+import { isSuite, SUITES } from '../certification/settings.js';
 import { certify } from './certify-command.js';
 import { logs } from './logs-command.js';
 import { sweep } from './sweep-command.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
-  flocker-certify [--config PATH] [--peer-config PATH] [--report-dir DIR] [--only conformance|acceptance]
+  flocker-certify [--config PATH] [--peer-config PATH] [--report-dir DIR] [--only conformance|acceptance|cluster]
                   [--grep PATTERN] [--timeout SECONDS] [--cluster-id ID] [--json]
   flocker-certify sweep --config PATH [--cluster-id ID] [--dry-run] [--force]
   flocker-certify logs [FILE]
@@ -62,8 +63,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (values.only !== undefined && values.only !== 'conformance' && values.only !== 'acceptance') {
-    throw new UsageError(`--only: expected conformance or acceptance, got ${JSON.stringify(values.only)}`);
+  const only = values.only;
+  if (only !== undefined && !isSuite(only)) {
+    throw new UsageError(`--only: expected ${SUITES.join(', ')}, got ${JSON.stringify(only)}`);
   }
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
@@ -75,7 +77,7 @@ async function main(argv: readonly string[]): Promise<number> {
     config: values.config,
     peerConfig: values['peer-config'],
     reportDir: values['report-dir'],
-    only: values.only,
+    only,
     grep: values.grep,
     timeoutSeconds: timeout,
     clusterId: values['cluster-id'],

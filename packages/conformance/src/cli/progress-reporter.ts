@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
-import { CAPABILITIES_META } from '../certification/settings.js';
+import { CAPABILITIES_META, suiteOf } from '../certification/settings.js';
 import type { TestResult } from './report.js';
 
 const MARK = { passed: '✓', failed: '✗', skipped: '↓' } as const;
@@ -45,7 +45,7 @@ export class ProgressReporter implements Reporter {
     const outcome = test.result();
     const state = outcome.state === 'passed' || outcome.state === 'failed' ? outcome.state : 'skipped';
     const durationMs = Math.round(test.diagnostic()?.duration ?? 0);
-    const suite = test.fullName.includes(': acceptance') ? 'acceptance' : 'conformance';
+    const suite = suiteOf(test.fullName);
     const error = outcome.errors?.[0];
     const note = outcome.state === 'skipped' ? outcome.note : undefined;
     const result: TestResult = {

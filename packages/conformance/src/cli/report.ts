@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { SUITES } from '../certification/settings.js';
 
 /** Bumped on every change of report.json's shape that a reader could notice. */
 export const REPORT_SCHEMA_VERSION = 1;
 
 const testResult = z.object({
-  suite: z.enum(['conformance', 'acceptance']),
+  suite: z.enum(SUITES),
   name: z.string().describe('The test title, which reads like the contract it checks.'),
   fullName: z.string(),
   state: z.enum(['passed', 'failed', 'skipped']),
@@ -16,7 +17,7 @@ const testResult = z.object({
 });
 
 const suiteSummary = z.object({
-  suite: z.enum(['conformance', 'acceptance']),
+  suite: z.enum(SUITES),
   passed: z.int(),
   failed: z.int(),
   skipped: z.int(),
@@ -52,7 +53,7 @@ export type TestResult = z.infer<typeof testResult>;
 export type SuiteSummary = z.infer<typeof suiteSummary>;
 
 export function summarize(tests: readonly TestResult[]): SuiteSummary[] {
-  return (['conformance', 'acceptance'] as const).flatMap((suite) => {
+  return SUITES.flatMap((suite) => {
     const mine = tests.filter((test) => test.suite === suite);
     if (mine.length === 0) return [];
     const count = (state: TestResult['state']) => mine.filter((test) => test.state === state).length;

@@ -81,7 +81,7 @@ describe('flocker-certify usage and configuration errors: exit 2, naming what is
   });
 
   it.each([
-    [['--only', 'everything'], '--only: expected conformance or acceptance'],
+    [['--only', 'everything'], '--only: expected conformance, acceptance, cluster'],
     [['--cluster-id', 'not-a-uuid'], '--cluster-id: "not-a-uuid" is not a lowercase UUID'],
     [['--timeout', '-3'], '--timeout: expected a positive number of seconds'],
     [['--no-such-option'], "Unknown option '--no-such-option'"],

@@ -41,6 +41,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     expect(run.stdout).toMatch(
       /✓ acceptance › moves a filesystem with its data from node A to node B and back/,
     );
+    expect(run.stdout).toMatch(/✓ cluster › files written on node A are read on node B after a move/);
 
     const report = await readReport(dir);
     expect(report).toMatchObject({
@@ -56,7 +57,9 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
       startNode: false,
       resize: expect.any(Boolean),
     });
-    expect(report.suites.map((s) => s.suite)).toEqual(['conformance', 'acceptance']);
+    expect(report.suites.map((s) => s.suite)).toEqual(['conformance', 'acceptance', 'cluster']);
+    expect(report.suites.find((s) => s.suite === 'cluster')).toMatchObject({ failed: 0 });
+    expect(report.suites.find((s) => s.suite === 'cluster')?.passed).toBeGreaterThanOrEqual(6);
     const passed = report.tests.filter((test) => test.state === 'passed').length;
     expect(passed).toBe(report.suites.reduce((sum, s) => sum + s.passed, 0));
     expect(report.tests.filter((test) => test.state === 'failed')).toEqual([]);

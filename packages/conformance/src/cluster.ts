@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MINIMUM_DATASET_SIZE } from '@flockerjs/control-service';
+import {
+  hasCode,
+  type IBlockDeviceAPI,
+  type Logger,
+  openBackend,
+  silentLogger,
+} from '@flockerjs/core-interface';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyFiles, writeFiles } from './acceptance.js';
+import { type LocalCluster, type NodeDatasets, startLocalCluster } from './local-cluster.js';
+
+export interface ClusterSuiteOptions {
+  /** Title of the suite, usually the backend name. */
+  readonly name: string;
+  /** The `dataset` sections of node A's and node B's agent.yml: two nodes over one storage. */
+  readonly nodes: (scratchDir: string) => Promise<NodeDatasets> | NodeDatasets;
+  /**
+   * The backend's smallest volume size in bytes (a multiple of its allocation unit). Datasets are the smallest
+   * multiple of it that the API accepts (64 MiB at least).
+   */
+  readonly minimumAllocatableSize: number;
+  /** How much file data moves between the nodes. @default 4 MiB */
+  readonly dataBytes?: number;
+  /** Where each step is logged as an action. */
+  readonly logger?: Logger;
+  /** When set, every test is reported as skipped with this reason. */
+  readonly skip?: string | undefined;
+  /** Per-test time limit, and the limit of each wait for the cluster to converge. @default 300000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Registers the `cluster` suite: what Flocker's acceptance tests did, through the control service's REST API,
+ * with a real `flocker-control` and one real `flocker-dataset-agent` per node. Datasets are created, written,
+ * moved, leased, deleted and moved across an agent restart; every check reads the data through the mount path
+ * the cluster state reports.
+ */
+export function describeCluster(options: ClusterSuiteOptions): void {
+  const timeout = options.timeoutMs ?? 300_000;
+  const dataBytes = options.dataBytes ?? 4 * 1024 * 1024;
+  const logger = options.logger ?? silentLogger;
+  const unit = options.minimumAllocatableSize;
+  const datasetSize = Math.ceil(MINIMUM_DATASET_SIZE / unit) * unit;
+  let cluster: LocalCluster | undefined;
+  let scratch: string | undefined;
+  const created: string[] = [];
+
+  const test = (title: string, body: (cluster: LocalCluster) => Promise<void>): void => {
+    it(title, { timeout }, async (context) => {
+      if (options.skip !== undefined) context.skip(options.skip);
+      if (cluster === undefined) throw new Error('the cluster did not start (see the first failure)');
+      const running = cluster;
+      await logger.action('cluster:test', { title }, () => body(running));
+    });
+  };
+  const wait = { timeoutMs: timeout };
+
+  async function createOn(c: LocalCluster, node: 'a' | 'b', metadata: Record<string, string> = {}) {
+    const datasetId = randomUUID();
+    created.push(datasetId);
+    await c.client.createDataset({
+      primary: c.nodes[node].uuid,
+      dataset_id: datasetId,
+      maximum_size: datasetSize,
+      metadata,
+    });
+    const state = await c.client.waitForDataset(datasetId, { mountedOn: c.nodes[node].uuid }, wait);
+    return { datasetId, path: state?.path ?? '' };
+  }
+
+  async function moveTo(c: LocalCluster, datasetId: string, node: 'a' | 'b'): Promise<string> {
+    await c.client.moveDataset(datasetId, c.nodes[node].uuid);
+    return (await c.client.waitForDataset(datasetId, { mountedOn: c.nodes[node].uuid }, wait))?.path ?? '';
+  }
+
+  describe(`${options.name}: cluster`, () => {
+    beforeAll(async () => {
+      if (options.skip !== undefined) return;
+      scratch = await mkdtemp(join(tmpdir(), 'flockerjs-cluster-'));
+      const datasets = await options.nodes(scratch);
+      cluster = await logger.action('cluster:start', {}, () =>
+        startLocalCluster({
+          scratchDir: scratch ?? '',
+          datasets,
+          log: (line) => logger.message('cluster:step', { line }),
+        }),
+      );
+    }, timeout);
+
+    afterAll(async () => {
+      if (cluster !== undefined) {
+        const c = cluster;
+        // Delete what the tests made, through the API, so the agents unmount, detach and destroy it.
+        const live = (await c.client.listDatasets()).datasets.filter((d) => !d.deleted);
+        for (const lease of await c.client.leases()) await c.client.releaseLease(lease.dataset_id);
+        await Promise.all(live.map((d) => c.client.deleteDataset(d.dataset_id)));
+        await Promise.all(live.map((d) => c.client.waitForDataset(d.dataset_id, { gone: true }, wait)));
+        await c.stop();
+      }
+      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    }, timeout);
+
+    test('both agents report their nodes in /v1/state/nodes', async (c) => {
+      const uuids = (await c.client.nodes()).map((node) => node.uuid);
+      expect(uuids).toEqual(expect.arrayContaining([c.nodes.a.uuid, c.nodes.b.uuid]));
+    });
+
+    test('a dataset created on node A is mounted there at the path its state reports', async (c) => {
+      const { datasetId, path } = await createOn(c, 'a');
+      expect(path, 'state path').toBe(join(c.nodes.a.mountRoot, datasetId));
+      const state = (await c.client.datasetStates()).find((s) => s.dataset_id === datasetId);
+      expect(state).toMatchObject({ primary: c.nodes.a.uuid, maximum_size: datasetSize });
+      await writeFiles(path, 'probe', 4096);
+    });
+
+    test('files written on node A are read on node B after a move, and on A after moving back', async (c) => {
+      const { datasetId, path } = await createOn(c, 'a');
+      const written = await writeFiles(path, 'a', dataBytes);
+      const onB = await moveTo(c, datasetId, 'b');
+      expect(onB).toBe(join(c.nodes.b.mountRoot, datasetId));
+      await verifyFiles(onB, written);
+      const more = await writeFiles(onB, 'b', dataBytes / 4);
+      const backOnA = await moveTo(c, datasetId, 'a');
+      await verifyFiles(backOnA, { ...written, ...more });
+    });
+
+    test('a lease held by node A blocks a move until it is released', async (c) => {
+      const { datasetId, path } = await createOn(c, 'a');
+      const written = await writeFiles(path, 'leased', dataBytes / 4);
+      await c.client.acquireLease({ dataset_id: datasetId, node_uuid: c.nodes.a.uuid, expires: null });
+      const refused = await c.client.moveDataset(datasetId, c.nodes.b.uuid).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused, 'a move of a leased dataset').toMatchObject({ status: 409 });
+      const state = (await c.client.datasetStates()).find((s) => s.dataset_id === datasetId);
+      expect(state, 'still mounted on node A').toMatchObject({ primary: c.nodes.a.uuid, path });
+      await c.client.releaseLease(datasetId);
+      await verifyFiles(await moveTo(c, datasetId, 'b'), written);
+    });
+
+    test('a deleted dataset leaves the state and its volume leaves the backend', async (c) => {
+      const { datasetId } = await createOn(c, 'b');
+      const api = await openNodeApi(c, 'b');
+      const volumeOf = async () => (await api.listVolumes()).find((v) => v.datasetId === datasetId);
+      expect(await volumeOf(), 'the volume behind the dataset').toBeDefined();
+      await c.client.deleteDataset(datasetId);
+      await c.client.waitForDataset(datasetId, { gone: true }, wait);
+      await expect.poll(volumeOf, { timeout, interval: 200 }).toBeUndefined();
+    });
+
+    test('an agent killed in the middle of a move is restarted and the move converges with the data', async (c) => {
+      const { datasetId, path } = await createOn(c, 'a');
+      const written = await writeFiles(path, 'crash', dataBytes / 4);
+      await c.client.moveDataset(datasetId, c.nodes.b.uuid);
+      await c.nodes.a.restart('SIGKILL');
+      const onB = (await c.client.waitForDataset(datasetId, { mountedOn: c.nodes.b.uuid }, wait))?.path ?? '';
+      await verifyFiles(onB, written);
+      const api = await openNodeApi(c, 'a');
+      const volumes = (await api.listVolumes()).filter((v) => v.datasetId === datasetId);
+      expect(volumes, 'one volume for the dataset, attached to node B').toHaveLength(1);
+    });
+
+    test('a move to a node that is not part of the cluster is refused and changes nothing', async (c) => {
+      const { datasetId, path } = await createOn(c, 'a');
+      const refused = await c.client.moveDataset(datasetId, randomUUID()).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({ status: 400 });
+      const state = (await c.client.datasetStates()).find((s) => s.dataset_id === datasetId);
+      expect(state).toMatchObject({ primary: c.nodes.a.uuid, path });
+    });
+  });
+
+  async function openNodeApi(c: LocalCluster, node: 'a' | 'b'): Promise<IBlockDeviceAPI> {
+    try {
+      return (await openBackend(c.nodes[node].configPath, { clusterId: c.clusterId })).api;
+    } catch (error) {
+      if (hasCode(error, 'INVALID_CONFIG'))
+        throw new Error(`node ${node}'s agent.yml: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}

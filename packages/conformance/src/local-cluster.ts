@@ -1,0 +1,265 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadCredentials } from '@flockerjs/cluster-ca';
+import { ControlClient } from '@flockerjs/control-service';
+import { waitFor } from '@flockerjs/core-interface';
+import { parse, stringify } from 'yaml';
+
+/** The package the cluster suite runs on each node; installed beside flocker-certify, not a dependency of it. */
+export const AGENT_PACKAGE = '@flockerjs/dataset-agent';
+
+/**
+ * The path of a package's command, resolved from this package, then from the working directory (where an
+ * operator installed the agent beside flocker-certify); undefined when neither has it.
+ */
+export function findBin(pkg: string, command: string): string | undefined {
+  for (const base of [import.meta.url, pathToFileURL(join(process.cwd(), '/')).href]) {
+    try {
+      const manifestPath = createRequire(base).resolve(`${pkg}/package.json`);
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin?: Record<string, string> };
+      const bin = manifest.bin?.[command];
+      if (bin !== undefined) return resolve(dirname(manifestPath), bin);
+    } catch {
+      // Not installed where this base looks: try the next.
+    }
+  }
+  return undefined;
+}
+
+function binOf(pkg: string, command: string): string {
+  const bin = findBin(pkg, command);
+  if (bin === undefined)
+    throw new Error(`${pkg} is not installed (npm install ${pkg}): its ${command} is needed`);
+  return bin;
+}
+
+/** Why the cluster suite cannot run here, or undefined when it can. */
+export function clusterSuiteUnavailable(): string | undefined {
+  return findBin(AGENT_PACKAGE, 'flocker-dataset-agent') === undefined
+    ? `the cluster suite runs flocker-dataset-agent on each node: npm install ${AGENT_PACKAGE}`
+    : undefined;
+}
+
+/** Runs a command to completion; rejects with its stderr when it fails. */
+function runNode(script: string, args: readonly string[], cwd: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolvePromise(out)
+        : reject(new Error(`${script} ${args.join(' ')} exited ${code}: ${out}`)),
+    );
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** A process this cluster started, stopped by its pid. */
+class Daemon {
+  #child: ChildProcess;
+  #log = '';
+  readonly exited: Promise<number | null>;
+
+  readonly name: string;
+
+  constructor(name: string, script: string, args: readonly string[]) {
+    this.name = name;
+    this.#child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer): void => {
+      this.#log = (this.#log + chunk.toString()).slice(-8000);
+    };
+    this.#child.stdout?.on('data', keep);
+    this.#child.stderr?.on('data', keep);
+    this.exited = new Promise((resolvePromise) => this.#child.once('exit', (code) => resolvePromise(code)));
+  }
+
+  get running(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  get log(): string {
+    return this.#log;
+  }
+
+  /** SIGTERM: the agent finishes its running change and exits. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.running) this.#child.kill(signal);
+    await this.exited;
+  }
+}
+
+export interface ClusterNode {
+  readonly name: 'a' | 'b';
+  /** The node UUID from its certificate: what `primary` names. */
+  readonly uuid: string;
+  readonly mountRoot: string;
+  readonly configPath: string;
+  /** Stops the agent (SIGTERM, or SIGKILL for a crash) and starts it again. */
+  restart(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface LocalCluster {
+  /** A REST API client with the API user's certificate. */
+  readonly client: ControlClient;
+  /** The cluster's UUID (its CA certificate's OU): what the agents pass to backends that need one. */
+  readonly clusterId: string;
+  readonly nodes: { readonly a: ClusterNode; readonly b: ClusterNode };
+  /** Stops the agents and the control service; leaves volumes to whoever deletes the datasets. */
+  stop(): Promise<void>;
+}
+
+/** The `dataset` section of each node's agent.yml (the backend and its keys): two nodes over one storage. */
+export interface NodeDatasets {
+  readonly a: Readonly<Record<string, unknown>>;
+  readonly b: Readonly<Record<string, unknown>>;
+}
+
+export interface LocalClusterOptions {
+  /** Where certificates, the configuration, agent.yml files and mount roots go. */
+  readonly scratchDir: string;
+  readonly datasets: NodeDatasets;
+  readonly log: (line: string) => void;
+}
+
+/** The `dataset` section of an agent.yml file, as written. */
+export async function datasetSection(agentYml: string): Promise<Record<string, unknown>> {
+  const parsed = parse(await readFile(agentYml, 'utf8')) as { dataset?: Record<string, unknown> } | null;
+  if (parsed?.dataset === undefined) throw new Error(`${agentYml}: no dataset section`);
+  return parsed.dataset;
+}
+
+/**
+ * A control service and the agents of nodes A and B, as an operator runs them: certificates from `flocker-ca`,
+ * `flocker-control` over mutual TLS, one `flocker-dataset-agent` per node following it.
+ */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const { scratchDir, log } = options;
+  const ca = binOf('@flockerjs/cluster-ca', 'flocker-ca');
+  const caDir = join(scratchDir, 'ca');
+  await mkdir(caDir, { recursive: true });
+  await runNode(ca, ['initialize', 'flockerjs-demo'], caDir);
+  await runNode(ca, ['create-control-certificate', '127.0.0.1'], caDir);
+  await runNode(ca, ['create-api-certificate', 'demo'], caDir);
+
+  const controlDir = join(scratchDir, 'control');
+  await mkdir(controlDir, { recursive: true });
+  await copyFile(join(caDir, 'cluster.crt'), join(controlDir, 'cluster.crt'));
+  await rename(join(caDir, 'control-127.0.0.1.crt'), join(controlDir, 'control-service.crt'));
+  await rename(join(caDir, 'control-127.0.0.1.key'), join(controlDir, 'control-service.key'));
+  const [apiPort, agentPort] = [await freePort(), await freePort()];
+  const control = new Daemon('control', binOf('@flockerjs/control-service', 'flocker-control'), [
+    '--data-path',
+    join(controlDir, 'data'),
+    '--certificates-directory',
+    controlDir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(apiPort),
+    '--agent-port',
+    String(agentPort),
+  ]);
+  const daemons: Daemon[] = [control];
+  const credentials = await loadCredentials(caDir, { kind: 'user', userName: 'demo' });
+  const client = new ControlClient({ url: `https://127.0.0.1:${apiPort}`, credentials });
+  const stopAll = async (): Promise<void> => {
+    client.close();
+    await Promise.all(daemons.map((daemon) => daemon.stop()));
+  };
+  try {
+    await waitFor({
+      what: 'the control service to answer',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      poll: async () => {
+        if (!control.running) throw new Error(`flocker-control exited: ${control.log}`);
+        return client.version().then(
+          () => ({ done: true, value: undefined }),
+          (error: unknown) => ({ done: false, state: (error as Error).message }),
+        );
+      },
+    });
+    log(`control service on port ${apiPort} (agents on ${agentPort}), mutual TLS under a new cluster CA`);
+
+    const agent = binOf('@flockerjs/dataset-agent', 'flocker-dataset-agent');
+    const makeNode = async (name: 'a' | 'b'): Promise<ClusterNode> => {
+      const before = new Set(await readdir(caDir));
+      await runNode(ca, ['create-node-certificate'], caDir);
+      const made = (await readdir(caDir)).find((file) => !before.has(file) && file.endsWith('.crt'));
+      if (made === undefined) throw new Error('flocker-ca create-node-certificate wrote no certificate');
+      const uuid = made.slice(0, -'.crt'.length);
+      const nodeDir = join(scratchDir, `node-${name}`);
+      const mountRoot = join(scratchDir, `mnt-${name}`);
+      await mkdir(nodeDir, { recursive: true });
+      await mkdir(mountRoot, { recursive: true, mode: 0o755 });
+      await copyFile(join(caDir, 'cluster.crt'), join(nodeDir, 'cluster.crt'));
+      await rename(join(caDir, `${uuid}.crt`), join(nodeDir, 'node.crt'));
+      await rename(join(caDir, `${uuid}.key`), join(nodeDir, 'node.key'));
+      const configPath = join(nodeDir, 'agent.yml');
+      await writeFile(
+        configPath,
+        stringify({
+          version: 1,
+          'control-service': { hostname: '127.0.0.1', port: agentPort },
+          dataset: options.datasets[name],
+        }),
+      );
+      const args = ['--config', configPath, '--mount-root', mountRoot];
+      let daemon = new Daemon(`agent ${name}`, agent, args);
+      daemons.push(daemon);
+      return {
+        name,
+        uuid,
+        mountRoot,
+        configPath,
+        async restart(signal) {
+          await daemon.stop(signal);
+          daemon = new Daemon(`agent ${name}`, agent, args);
+          daemons.push(daemon);
+        },
+      };
+    };
+    const nodes = { a: await makeNode('a'), b: await makeNode('b') };
+    await waitFor({
+      what: 'both agents to report their nodes',
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      poll: async () => {
+        for (const daemon of daemons) {
+          if (!daemon.running) throw new Error(`${daemon.name} exited: ${daemon.log}`);
+        }
+        const known = new Set((await client.nodes()).map((node) => node.uuid));
+        return known.has(nodes.a.uuid) && known.has(nodes.b.uuid)
+          ? { done: true, value: undefined }
+          : { done: false, state: [...known] };
+      },
+    });
+    log(`agents of node A (${nodes.a.uuid}) and node B (${nodes.b.uuid}) report to it`);
+    return { client, clusterId: credentials.identity.clusterId, nodes, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
