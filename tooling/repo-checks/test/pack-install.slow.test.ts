@@ -18,7 +18,21 @@ const isRoot = process.getuid?.() === 0;
 const published = await readPublishedPackages(root);
 const versions = new Map(published.map((pkg) => [pkg.manifest.name, pkg.manifest.version ?? '']));
 const work = await mkdtemp(join(tmpdir(), 'flockerjs-pack-'));
-const tarballs = new Map<string, string>();
+/**
+ * Each package's tarball, settled by its pack test. The installs run side by side with the packs, so an install
+ * waits for the tarballs it needs instead of finding them missing.
+ */
+const tarballs = new Map<string, { promise: Promise<string>; settle(file: string | Error): void }>(
+  published.map((pkg) => {
+    let settle: (file: string | Error) => void = () => undefined;
+    const promise = new Promise<string>((resolve, reject) => {
+      settle = (file) => (file instanceof Error ? reject(file) : resolve(file));
+    });
+    // An install that never asks for this tarball must not see an unhandled rejection.
+    promise.catch(() => undefined);
+    return [pkg.manifest.name, { promise, settle }];
+  }),
+);
 
 afterAll(async () => {
   // Whatever a failed lifecycle left attached under the work directory is detached before it is removed.
@@ -57,11 +71,13 @@ async function npmInstall(
   const dir = join(work, label);
   await mkdir(dir);
   await writeFile(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n');
-  const files = [...new Set(names.flatMap((name) => withInternalDependencies(name)))].map((name) => {
-    const file = tarballs.get(name);
-    if (file === undefined) throw new Error(`${name} was not packed`);
-    return file;
-  });
+  const files = await Promise.all(
+    [...new Set(names.flatMap((name) => withInternalDependencies(name)))].map((name) => {
+      const tarball = tarballs.get(name);
+      if (tarball === undefined) throw new Error(`${name} is not a published package of this workspace`);
+      return tarball.promise;
+    }),
+  );
   await run(
     'npm',
     ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files, ...extra],
@@ -77,12 +93,14 @@ describe.concurrent.each(published.map((pkg) => [pkg.manifest.name, pkg] as cons
   'pnpm pack %s',
   (name, pkg) => {
     it('packs dist, README and LICENSE, with internal dependencies as real ranges', async ({ expect }) => {
-      const { stdout } = await run('pnpm', ['pack', '--pack-destination', work], {
+      const packed = await run('pnpm', ['pack', '--pack-destination', work], {
         cwd: join(root, pkg.dir),
-      });
+      }).catch((error: Error) => error);
+      const stdout = packed instanceof Error ? '' : packed.stdout;
       const file = stdout.trim().split('\n').at(-1) ?? '';
-      expect(existsSync(file), `pnpm pack printed ${stdout}`).toBe(true);
-      tarballs.set(name, file);
+      const made = file !== '' && existsSync(file);
+      tarballs.get(name)?.settle(made ? file : new Error(`pnpm pack ${name} made no tarball: ${String(packed)}`));
+      expect(made, `pnpm pack printed ${stdout}`).toBe(true);
       const listing = (await run('tar', ['-tzf', file])).stdout.split('\n');
       expect(listing).toEqual(
         expect.arrayContaining([
