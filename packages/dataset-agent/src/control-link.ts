@@ -16,6 +16,7 @@ import type {
   NodeStateReport,
 } from './cluster-link.js';
 import { AgentError } from './errors.js';
+import { nextWake } from './wake-ups.js';
 
 /** How long one watch of the control service waits for a change before asking again. */
 const WATCH_WAIT_MS = 30_000;
@@ -96,15 +97,7 @@ export class ControlLink implements ClusterLink {
     ) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.#waiters.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return nextWake(this.#waiters, signal);
   }
 
   async report(state: NodeStateReport): Promise<void> {

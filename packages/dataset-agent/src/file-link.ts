@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from '@flockerjs/core-interface';
 import type { ClusterConfiguration, ClusterLink, NodeStateReport } from './cluster-link.js';
 import { loadDesiredFile } from './desired-file.js';
 import { AgentError } from './errors.js';
+import { nextWake } from './wake-ups.js';
 
 export interface FileLinkOptions {
   /** This node's id, the compute instance id: what `primary` names in the file. */
@@ -60,15 +61,7 @@ export class FileLink implements ClusterLink {
 
   changed(signal: AbortSignal): Promise<void> {
     if (this.#events !== this.#eventsSeen || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.#waiters.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return nextWake(this.#waiters, signal);
   }
 
   async report(state: NodeStateReport): Promise<void> {
