@@ -99,7 +99,9 @@ describe.concurrent.each(published.map((pkg) => [pkg.manifest.name, pkg] as cons
       const stdout = packed instanceof Error ? '' : packed.stdout;
       const file = stdout.trim().split('\n').at(-1) ?? '';
       const made = file !== '' && existsSync(file);
-      tarballs.get(name)?.settle(made ? file : new Error(`pnpm pack ${name} made no tarball: ${String(packed)}`));
+      tarballs
+        .get(name)
+        ?.settle(made ? file : new Error(`pnpm pack ${name} made no tarball: ${String(packed)}`));
       expect(made, `pnpm pack printed ${stdout}`).toBe(true);
       const listing = (await run('tar', ['-tzf', file])).stdout.split('\n');
       expect(listing).toEqual(
