@@ -201,9 +201,11 @@ describe('OpenStack front end: answers as the real services give them', () => {
       expect(
         (await api('compute', 'DELETE', `/servers/${server.id}/os-volume_attachments/${id}`)).status,
       ).toBe(202);
-      expect(await status(id)).toBe('detaching');
-      await expect(lstat(link)).rejects.toMatchObject({ code: 'ENOENT' });
+      // `detaching` while the emulated detach runs; on a loaded machine it may already be over. The held
+      // `detaching` state is proven by the stuck-detaching case below.
+      expect(['detaching', 'available']).toContain(await status(id));
       await until(async () => (await status(id)) === 'available');
+      await expect(lstat(link)).rejects.toMatchObject({ code: 'ENOENT' });
       expect(
         (await api('compute', 'DELETE', `/servers/${server.id}/os-volume_attachments/${id}`)).body,
       ).toEqual({
