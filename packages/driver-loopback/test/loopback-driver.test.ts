@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readDevice, writeDevice } from '@flockerjs/conformance';
 import { type Exec, execCommand, hasCode, openBackend, parseBackendConfig } from '@flockerjs/core-interface';
-import { detachLoopDevice } from '@flockerjs/linux-block';
+import { detachLoopDevice, listLoopDevices } from '@flockerjs/linux-block';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   configSchema,
@@ -81,8 +81,22 @@ describe.skipIf(!isRoot)('loopback driver on real loop devices', () => {
     const data = randomBytes(4096);
     const before = await a.getDevicePath(volume.blockDeviceId);
     await writeDevice(before, 0, data);
-    // A reboot loses every loop device; the files stay.
+    // A reboot loses every loop device; the files stay. A detach of a device some reader still holds only
+    // schedules it, so the "reboot" is over once no device serves the file any more.
+    const backingId = (await listLoopDevices(execCommand)).find(
+      (device) => device.device === before,
+    )?.backingId;
+    expect(backingId, `the loop device ${before} serving the volume`).toBeDefined();
     await detachLoopDevice(execCommand, before);
+    await expect
+      .poll(
+        async () => (await listLoopDevices(execCommand)).some((device) => device.backingId === backingId),
+        {
+          timeout: 20_000,
+          interval: 100,
+        },
+      )
+      .toBe(false);
 
     const restarted = await LoopbackDriver.open(
       configSchema.parse({ root_path: root, compute_instance_id: 'node-a' }),
