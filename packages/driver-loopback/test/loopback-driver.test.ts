@@ -128,7 +128,18 @@ describe.skipIf(!isRoot)('loopback driver on real loop devices', () => {
     } finally {
       await run('umount', [mountpoint]);
     }
-    await a.detachVolume(volume.blockDeviceId);
+    // Once unmounted it detaches; on a loaded machine the kernel may hold the device a moment after umount, and
+    // a refused detach is retried, as the agent's next round does.
+    await expect
+      .poll(
+        () =>
+          a.detachVolume(volume.blockDeviceId).then(
+            () => true,
+            (error: unknown) => (hasCode(error, 'BACKEND') ? false : Promise.reject(error)),
+          ),
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(true);
     await a.destroyVolume(volume.blockDeviceId);
   });
 
