@@ -10,7 +10,6 @@ import { agentYml, makeWorld, readReport, runCli, WORKSPACE } from './certify-wo
 
 const isRoot = process.getuid?.() === 0;
 /** A whole certify run in a process of its own, vitest included: minutes on a loaded machine. */
-// A whole certification, the cluster suite included, on a machine running two suites side by side.
 const E2E_TIMEOUT_MS = 600_000;
 let world: Awaited<ReturnType<typeof makeWorld>>;
 let reports: string;
