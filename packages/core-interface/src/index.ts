@@ -97,4 +97,14 @@ export {
   sameVolume,
   withAttachedTo,
 } from './volume.js';
-export { type Clock, type PollResult, systemClock, type WaitOptions, waitFor } from './wait.js';
+export {
+  type Clock,
+  type PollResult,
+  SharedPoller,
+  type SharedPollerOptions,
+  type SharedPollerStats,
+  type SharedWaitOptions,
+  systemClock,
+  type WaitOptions,
+  waitFor,
+} from './wait.js';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Clock, hasCode, type PollResult, TimeoutError, waitFor } from '../src/index.js';
+import {
+  type Clock,
+  hasCode,
+  type PollResult,
+  SharedPoller,
+  TimeoutError,
+  waitFor,
+} from "../src/index.js";
 
 interface FakeClock extends Clock {
   /** Every `sleep` argument, in order. */
@@ -246,5 +253,204 @@ describe('waitFor', () => {
       ['creating', 0],
       ['attaching', 100],
     ]);
+  });
+});
+
+describe('SharedPoller', () => {
+  /** A fetch over a table of key -> states, one state per round; a key with no states left is missing. */
+  function table(states: Record<string, readonly string[]>) {
+    const calls: (readonly string[])[] = [];
+    const fetch = async (keys: readonly string[]) => {
+      calls.push(keys);
+      const answer = new Map<string, string>();
+      for (const key of keys) {
+        const left = states[key];
+        const state = left?.[Math.min(calls.length - 1, left.length - 1)];
+        if (state !== undefined) answer.set(key, state);
+      }
+      return answer;
+    };
+    return { fetch, calls };
+  }
+  const until =
+    (want: string) =>
+    (value: string | undefined): PollResult<string> => {
+      if (value === undefined) throw new Error('not found');
+      return value === want ? { done: true, value } : { done: false, state: value };
+    };
+
+  it('makes one fetch per round with the keys of every waiter, however many wait', async () => {
+    const clock = fakeClock();
+    const ids = Array.from({ length: 20 }, (_, i) => `vol-${i}`);
+    // Volume i becomes available in round i % 4 + 1.
+    const { fetch, calls } = table(
+      Object.fromEntries(
+        ids.map((id, i) => [id, [...Array.from({ length: i % 4 }, () => 'creating'), 'available']]),
+      ),
+    );
+    const poller = new SharedPoller<string>({ fetch, clock, intervalMs: 10 });
+    const results = await Promise.all(
+      ids.map((key) => poller.wait({ what: key, key, check: until('available'), timeoutMs: 60_000 })),
+    );
+    expect(results).toEqual(ids.map(() => 'available'));
+    expect(calls.length).toBe(4);
+    expect(poller.stats.rounds).toBe(4);
+    expect(calls[0]).toEqual(ids);
+    // Waiters that are done leave: the last round asks only for those still waiting.
+    expect(calls[3]).toEqual(ids.filter((_, i) => i % 4 === 3));
+  });
+
+  it('retries a round that was throttled, no sooner than its Retry-After, and the waits complete', async () => {
+    const clock = fakeClock();
+    let tries = 0;
+    const throttled = Object.assign(new Error('429'), { retryAfterMs: 1500 });
+    const poller = new SharedPoller<string>({
+      fetch: async (keys) => {
+        tries += 1;
+        if (tries <= 2) throw throttled;
+        return new Map(keys.map((key) => [key, 'available']));
+      },
+      retryable: (error) => error === throttled,
+      retryAfterMs: (error) => (error as { retryAfterMs?: number }).retryAfterMs,
+      clock,
+      intervalMs: 10,
+      random: () => 0,
+    });
+    const waits = ['a', 'b'].map((key) =>
+      poller.wait({ what: key, key, check: until('available'), timeoutMs: 60_000 }),
+    );
+    await expect(Promise.all(waits)).resolves.toEqual(['available', 'available']);
+    expect(tries).toBe(3);
+    expect(poller.stats).toEqual({ rounds: 3, failedRounds: 2 });
+    expect(clock.sleeps.filter((ms) => ms >= 1500)).toHaveLength(2);
+  });
+
+  it('backs off exponentially after failed rounds without a hint', async () => {
+    const clock = fakeClock();
+    let tries = 0;
+    const poller = new SharedPoller<string>({
+      fetch: async (keys) => {
+        tries += 1;
+        if (tries <= 4) throw new Error('RequestLimitExceeded');
+        return new Map(keys.map((key) => [key, 'available']));
+      },
+      retryable: () => true,
+      clock,
+      intervalMs: 100,
+      maxIntervalMs: 100_000,
+      random: () => 0,
+    });
+    await poller.wait({ what: 'a', key: 'a', check: until('available'), timeoutMs: 60_000 });
+    // Half of 200, 400, 800, 1600 with the jitter at its lowest.
+    expect(clock.sleeps).toEqual([100, 200, 400, 800]);
+  });
+
+  it('fails only the wait whose volume is missing from the answer', async () => {
+    const clock = fakeClock();
+    const { fetch } = table({
+      'vol-1': ['creating', 'creating', 'available'],
+      'vol-2': ['creating'].concat([]),
+      'vol-3': ['creating', 'creating', 'available'],
+    });
+    // vol-2 vanishes after the first round.
+    const vanishing = async (keys: readonly string[]) => {
+      const answer = new Map(await fetch(keys));
+      if (poller.stats.rounds > 1) answer.delete('vol-2');
+      return answer;
+    };
+    const poller = new SharedPoller<string>({ fetch: vanishing, clock, intervalMs: 10 });
+    const waits = ['vol-1', 'vol-2', 'vol-3'].map((key) =>
+      poller.wait({ what: key, key, check: until('available'), timeoutMs: 60_000 }).then(
+        (value) => ({ value }),
+        (error: Error) => ({ error: error.message }),
+      ),
+    );
+    expect(await Promise.all(waits)).toEqual([
+      { value: 'available' },
+      { error: 'not found' },
+      { value: 'available' },
+    ]);
+  });
+
+  it('times out each waiter on its own bound, naming the last state', async () => {
+    const clock = fakeClock();
+    const poller = new SharedPoller<string>({
+      fetch: async (keys) => new Map(keys.map((key) => [key, 'creating'])),
+      clock,
+      intervalMs: 100,
+    });
+    const short = poller.wait({ what: 'vol-1 to be ready', key: 'vol-1', check: until('x'), timeoutMs: 500 });
+    const long = poller.wait({ what: 'vol-2 to be ready', key: 'vol-2', check: until('x'), timeoutMs: 5000 });
+    const error = await short.catch((e: unknown) => e);
+    expect(hasCode(error, 'TIMEOUT')).toBe(true);
+    expect((error as TimeoutError).message).toContain('vol-1 to be ready');
+    expect((error as TimeoutError).lastState).toBe('creating');
+    await expect(long).rejects.toThrow(/vol-2 to be ready/);
+  });
+
+  it('ends every wait of a round whose fetch failed for good', async () => {
+    const poller = new SharedPoller<string>({
+      fetch: async () => {
+        throw new Error('AuthFailure');
+      },
+      retryable: () => false,
+      clock: fakeClock(),
+    });
+    const waits = ['a', 'b'].map((key) =>
+      poller.wait({ what: key, key, check: until('x'), timeoutMs: 1000 }).catch((e: Error) => e.message),
+    );
+    expect(await Promise.all(waits)).toEqual(['AuthFailure', 'AuthFailure']);
+  });
+
+  it('stops waiting when the signal aborts, leaving the others', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    let rounds = 0;
+    const poller = new SharedPoller<string>({
+      fetch: async (keys) => {
+        rounds += 1;
+        if (rounds === 2) controller.abort(new Error('stopped'));
+        return new Map(keys.map((key) => [key, rounds >= 4 ? 'available' : 'creating']));
+      },
+      clock,
+      intervalMs: 10,
+    });
+    const aborted = poller.wait({
+      what: 'a',
+      key: 'a',
+      check: until('available'),
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
+    const other = poller.wait({ what: 'b', key: 'b', check: until('available'), timeoutMs: 60_000 });
+    await expect(aborted).rejects.toThrow('stopped');
+    await expect(other).resolves.toBe('available');
+  });
+});
+
+describe('SharedPoller.look', () => {
+  it('shares the round with the waiters and answers undefined for a missing key', async () => {
+    const calls: (readonly string[])[] = [];
+    const poller = new SharedPoller<string>({
+      fetch: async (keys) => {
+        calls.push(keys);
+        return new Map(keys.filter((key) => key !== 'gone').map((key) => [key, 'available']));
+      },
+      clock: fakeClock(),
+    });
+    const [a, gone] = await Promise.all([poller.look('a'), poller.look('gone')]);
+    expect([a, gone]).toEqual(['available', undefined]);
+    expect(calls).toEqual([['a', 'gone']]);
+  });
+
+  it('rejects with a retryable failure of its round instead of retrying', async () => {
+    const poller = new SharedPoller<string>({
+      fetch: async () => {
+        throw new Error('RequestLimitExceeded');
+      },
+      retryable: () => true,
+      clock: fakeClock(),
+    });
+    await expect(poller.look('a')).rejects.toThrow('RequestLimitExceeded');
   });
 });

@@ -422,7 +422,7 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     await this.#ec2.deleteVolume(blockDeviceId).catch(async (error: unknown) => {
       if (hasCode(error, 'UNKNOWN_VOLUME')) return;
       if (failureOf(error) !== 'incorrect-state') throw error;
-      const now = await this.#ec2.describeVolume(blockDeviceId).catch(ignoreUnknown);
+      const now = await this.#waits.volume(blockDeviceId).catch(ignoreUnknown);
       if (now !== undefined && !GONE_STATES.has(now.state)) throw error;
     });
     await this.#waits.deleted(blockDeviceId);
@@ -449,7 +449,7 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
 
   /** The volume, if it exists and belongs to this cluster; any other is unknown to this API. */
   async #describeOwn(blockDeviceId: string): Promise<Ec2Volume> {
-    const volume = await this.#ec2.describeVolume(blockDeviceId);
+    const volume = await this.#waits.volume(blockDeviceId);
     if (volume.tags[CLUSTER_ID_TAG] !== this.#clusterId || GONE_STATES.has(volume.state)) {
       throw new UnknownVolumeError(blockDeviceId);
     }

@@ -4,15 +4,22 @@ import {
   hasCode,
   type Logger,
   type PollResult,
+  SharedPoller,
   TimeoutError,
+  UnknownVolumeError,
   waitFor,
 } from '@flockerjs/core-interface';
 import type { EbsConfig } from './config.js';
 import { type DeviceFs, deviceGone, discoverDevice } from './device/discovery.js';
-import { type Ec2Api, failureOf, isTransient } from './ec2-client.js';
+import { type Ec2Api, type Ec2Volume, failureOf, isTransient } from './ec2-client.js';
 
 /** EBS sizes are whole GiB. */
 export const GIB = 1024 ** 3;
+/**
+ * Volume ids per DescribeVolumes of a shared round (EC2 takes up to 200 values in one filter); a round with more
+ * waiters makes one call per 200.
+ */
+export const SHARED_DESCRIBE_IDS = 200;
 
 export interface WaitContext {
   readonly ec2: Ec2Api;
@@ -60,32 +67,62 @@ export async function undoThenThrow(
 /**
  * Every wait of the driver: short DescribeVolumes polls backed off by `polling`, bounded by `timeouts`, and
  * throttling or 5xx on a poll count as "not yet" (the SDK waiters' fixed 15 s polls are far too coarse). A
- * terminal state (`error`) ends a wait at once.
+ * terminal state (`error`) ends a wait at once. Volume waits and lookups of one driver share their polls: each
+ * round is one DescribeVolumes (a `volume-id` filter) for every volume waited on, and a volume missing from it
+ * is what `InvalidVolume.NotFound` was for a describe of that volume alone.
  */
 export class VolumeWaits {
   readonly #context: WaitContext;
+  readonly #volumes: SharedPoller<Ec2Volume>;
 
   constructor(context: WaitContext) {
     this.#context = context;
+    const { interval_ms, factor, max_interval_ms } = context.config.polling;
+    this.#volumes = new SharedPoller({
+      fetch: (ids) => this.#describe(ids),
+      intervalMs: interval_ms,
+      factor,
+      maxIntervalMs: max_interval_ms,
+      retryable: isTransient,
+      clock: context.clock,
+    });
+  }
+
+  /** Rounds of shared DescribeVolumes so far. */
+  get describeRounds(): number {
+    return this.#volumes.stats.rounds;
+  }
+
+  /**
+   * The volume as the next shared round sees it.
+   * @throws `UNKNOWN_VOLUME` when EC2 does not list it; the round's failure (`BACKEND`) when it failed.
+   */
+  async volume(volumeId: string): Promise<Ec2Volume> {
+    const volume = await this.#volumes.look(volumeId);
+    if (volume === undefined) throw new UnknownVolumeError(volumeId);
+    return volume;
   }
 
   /** @throws {@link VolumeFailedError} as soon as the volume is in `error`. */
   async available(volumeId: string): Promise<void> {
-    await this.#wait(`volume ${volumeId} to become available`, this.#timeouts.create_ms, async () => {
-      // Right after creation DescribeVolumes may not know the volume yet: eventual consistency, not absence.
-      const volume = await this.#context.ec2.describeVolume(volumeId).catch(ignoreUnknown);
-      if (volume?.state === 'error') {
-        throw new VolumeFailedError('createVolume', volumeId, 'went to error while being created');
-      }
-      return volume?.state === 'available' ? done(undefined) : pending(volume?.state ?? 'not yet listed');
-    });
+    await this.#shared(
+      `volume ${volumeId} to become available`,
+      volumeId,
+      this.#timeouts.create_ms,
+      (volume) => {
+        // Right after creation DescribeVolumes may not list the volume yet: eventual consistency, not absence.
+        if (volume?.state === 'error') {
+          throw new VolumeFailedError('createVolume', volumeId, 'went to error while being created');
+        }
+        return volume?.state === 'available' ? done(undefined) : pending(volume?.state ?? 'not yet listed');
+      },
+    );
   }
 
   async deleted(volumeId: string): Promise<void> {
-    await this.#wait(`volume ${volumeId} to be deleted`, this.#timeouts.destroy_ms, async () => {
-      const now = await this.#context.ec2.describeVolume(volumeId).catch(ignoreUnknown);
-      return now === undefined || now.state === 'deleted' ? done(undefined) : pending(now.state);
-    });
+    await this.#shared(`volume ${volumeId} to be deleted`, volumeId, this.#timeouts.destroy_ms, (now) =>
+      now === undefined || now.state === 'deleted' ? done(undefined) : pending(now.state),
+    );
   }
 
   /**
@@ -95,11 +132,12 @@ export class VolumeWaits {
    */
   async attached(volumeId: string, instanceId: string, device: string): Promise<void> {
     try {
-      await this.#wait(
+      await this.#shared(
         `volume ${volumeId} to attach to ${instanceId} as ${device}`,
+        volumeId,
         this.#timeouts.attach_ms,
-        async () => {
-          const volume = await this.#context.ec2.describeVolume(volumeId);
+        (volume) => {
+          if (volume === undefined) throw new UnknownVolumeError(volumeId);
           if (volume.state === 'error') {
             throw new VolumeFailedError('attachVolume', volumeId, `went to error attaching to ${instanceId}`);
           }
@@ -141,8 +179,7 @@ export class VolumeWaits {
     await this.#context.ec2.detachVolume(volumeId, { force }).catch((error: unknown) => {
       if (failureOf(error) !== 'incorrect-state') throw error;
     });
-    await this.#wait(`volume ${volumeId} to detach`, this.#timeouts.detach_ms, async () => {
-      const volume = await this.#context.ec2.describeVolume(volumeId).catch(ignoreUnknown);
+    await this.#shared(`volume ${volumeId} to detach`, volumeId, this.#timeouts.detach_ms, (volume) => {
       if (volume === undefined) return done(undefined);
       return volume.attachments.length === 0 && volume.state === 'available'
         ? done(undefined)
@@ -178,6 +215,34 @@ export class VolumeWaits {
 
   get #timeouts(): EbsConfig['timeouts'] {
     return this.#context.config.timeouts;
+  }
+
+  #shared<T>(
+    what: string,
+    volumeId: string,
+    timeoutMs: number,
+    check: (volume: Ec2Volume | undefined) => PollResult<T>,
+  ): Promise<T> {
+    return this.#volumes.wait({ what, key: volumeId, check, timeoutMs });
+  }
+
+  /** One round's look: every id, through the `volume-id` filter, page by page; gone volumes are left out. */
+  async #describe(ids: readonly string[]): Promise<ReadonlyMap<string, Ec2Volume>> {
+    const found = new Map<string, Ec2Volume>();
+    for (let start = 0; start < ids.length; start += SHARED_DESCRIBE_IDS) {
+      const filters = [{ name: 'volume-id', values: ids.slice(start, start + SHARED_DESCRIBE_IDS) }];
+      let nextToken: string | undefined;
+      do {
+        const page = await this.#context.ec2.describeVolumes(
+          filters,
+          this.#context.config.page_size,
+          nextToken,
+        );
+        for (const volume of page.items) found.set(volume.id, volume);
+        nextToken = page.nextToken;
+      } while (nextToken !== undefined);
+    }
+    return found;
   }
 
   #wait<T>(what: string, timeoutMs: number, poll: () => Promise<PollResult<T>>): Promise<T> {
