@@ -11,6 +11,7 @@ export { loopDevicesUnder } from './devices/loop-devices.js';
 export { DESCRIBE_INSTANCES_PAGE, DESCRIBE_VOLUMES_PAGE } from './ec2/actions.js';
 export { CLIENT_TOKEN_MAX_LENGTH, CLIENT_TOKEN_TTL_MS } from './ec2/client-tokens.js';
 export { EC2_XMLNS, Ec2FrontEnd } from './ec2/ec2-server.js';
+export type { QueryParams } from './ec2/query.js';
 export { VOLUME_TYPE_RULES } from './ec2/volume-types.js';
 export {
   DEFAULT_TIMINGS,
@@ -20,6 +21,13 @@ export {
   ROOT_DEVICE_NAME,
   type Transition,
 } from './fabric/fabric.js';
+export {
+  EC2_RATE_LIMITS,
+  OPENSTACK_RATE_LIMITS,
+  type RateLimits,
+  type TokenBucketShape,
+  UNFILTERED_SUFFIX,
+} from './fabric/rate-limits.js';
 export { FABRIC_ERROR_KINDS, FabricError, type FabricErrorKind } from './fabric/fabric-error.js';
 export {
   type CallSchedule,

@@ -12,7 +12,7 @@ import {
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudEmulator, startCloudEmulator } from '../src/index.js';
+import { type CloudEmulator, EC2_RATE_LIMITS, startCloudEmulator } from '../src/index.js';
 import { ec2Client, ec2Failure } from './sdk.js';
 
 const TIMINGS = { createMs: 60, attachMs: 60, detachMs: 60, deleteMs: 40 };
@@ -439,6 +439,42 @@ describe('fault injection', () => {
     // The SDK's adaptive retry gets through a throttled bucket on its own.
     const adaptive = ec2Client(emulator, { maxAttempts: 10, retryMode: 'adaptive' });
     await Promise.all(Array.from({ length: 8 }, () => adaptive.send(new DescribeVolumesCommand({}))));
+  });
+
+  it("EC2's rate limits: a bucket per action with its category's capacity and refill, counted per action", async () => {
+    let now = 0;
+    emulator.faults.set({ rateLimits: EC2_RATE_LIMITS, clock: () => now });
+    const outcomes = async (count: number, send: () => Promise<unknown>) => {
+      const results: string[] = [];
+      for (let call = 0; call < count; call += 1) {
+        results.push(await send().then(() => 'ok', (error: unknown) => (error as Error).name));
+      }
+      return results;
+    };
+    const ok = (n: number) => Array.from({ length: n }, () => 'ok');
+    // Unfiltered and unpaginated: the smaller bucket (50 tokens, 10/s).
+    const unfiltered = () => ec2.send(new DescribeVolumesCommand({}));
+    expect(await outcomes(51, unfiltered)).toEqual([...ok(50), 'RequestLimitExceeded']);
+    // Filtered: the non-mutating bucket (100 tokens, 20/s), untouched by the unfiltered calls.
+    const filtered = () =>
+      ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: ['vol-1'] }] }));
+    expect(await outcomes(101, filtered)).toEqual([...ok(100), 'RequestLimitExceeded']);
+    // DetachVolume is a mutating action: 50 tokens; an empty bucket answers before the volume is looked at.
+    const detach = () => ec2.send(new DetachVolumeCommand({ VolumeId: 'vol-00000000000000000' }));
+    const detaches = await outcomes(51, detach);
+    expect(detaches.slice(0, 50).every((name) => name === 'InvalidVolume.NotFound')).toBe(true);
+    expect(detaches[50]).toBe('RequestLimitExceeded');
+    expect(emulator.faults.throttled).toEqual(
+      new Map([
+        ['DescribeVolumes', 2],
+        ['DetachVolume', 1],
+      ]),
+    );
+    // One second refills 10 tokens of the small bucket and 5 of the mutating one.
+    now += 1000;
+    expect(await outcomes(11, unfiltered)).toEqual([...ok(10), 'RequestLimitExceeded']);
+    expect((await outcomes(6, detach)).at(-1)).toBe('RequestLimitExceeded');
+    expect(await ec2Failure(unfiltered())).toEqual({ code: 'RequestLimitExceeded', status: 503 });
   });
 
   it('a new volume is missing from its first newVolumeInvisibleLooks looks, by id or in a listing', async () => {

@@ -3,7 +3,12 @@ import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenStackEmulator, startOpenStackEmulator, virtioByIdName } from '../src/index.js';
+import {
+  OPENSTACK_RATE_LIMITS,
+  type OpenStackEmulator,
+  startOpenStackEmulator,
+  virtioByIdName,
+} from '../src/index.js';
 
 // Wire-level checks of the OpenStack front end. Every answer asserted here was first recorded from real
 // Keystone 22 / Cinder 21 / Nova 26 (tooling/openstack-real); where the emulator differed, real won.
@@ -219,6 +224,28 @@ describe('OpenStack front end: answers as the real services give them', () => {
       await until(async () => (await api('volume', 'GET', `/volumes/${id}`)).status === 404);
     },
   );
+
+  it('rate limits: an empty bucket answers 429 with Retry-After, counted per operation', async () => {
+    let now = 0;
+    os.faults.set({ rateLimits: OPENSTACK_RATE_LIMITS, clock: () => now });
+    try {
+      const statuses: number[] = [];
+      for (let call = 0; call < 101; call += 1) {
+        statuses.push((await api('volume', 'GET', '/volumes/detail')).status);
+      }
+      expect(statuses.filter((status) => status === 200)).toHaveLength(100);
+      const throttled = await api('volume', 'GET', '/volumes/detail');
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toBe('1');
+      expect(os.faults.throttled.get('cinder:ListVolumes')).toBe(2);
+      // Another operation has a bucket of its own.
+      expect((await api('compute', 'GET', '/servers/detail')).status).toBe(200);
+      now += 1000;
+      expect((await api('volume', 'GET', '/volumes/detail')).status).toBe(200);
+    } finally {
+      os.faults.set({});
+    }
+  });
 
   it('faults: a throttled call is 429 with Retry-After; the metadata service names the server', async () => {
     os.faults.set({ throttle: { capacity: 0, refillPerSecond: 0, operations: ['cinder:ListVolumes'] } });

@@ -234,6 +234,25 @@ export class Fabric {
     for (const id of volumeId === undefined ? [...this.#holds.keys()] : [volumeId]) this.#resume(id);
   }
 
+  /**
+   * The volume disappears at once, whatever its state, as after an operator deleted it out of band: every API
+   * answers "not found" for it from now on. Its device, if it had one, is released.
+   */
+  vanish(id: string): void {
+    const volume = this.#require(id);
+    clearTimeout(this.#timers.get(id));
+    this.#timers.delete(id);
+    this.#holds.delete(id);
+    this.#volumes.delete(id);
+    volume.state = 'deleted';
+    const attachment = volume.attachment;
+    this.#enqueue(id, async () => {
+      if (attachment !== undefined) await this.#releaseDevice(attachment);
+      await rm(volume.backingFile, { force: true });
+    });
+    this.#emit(id, 'deleted');
+  }
+
   /** Volumes whose transition a fault holds now. */
   held(): readonly string[] {
     return [...this.#holds.keys()];

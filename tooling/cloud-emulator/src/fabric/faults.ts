@@ -6,6 +6,8 @@
  * was injected ({@link Faults.injected}), not what a timer allowed.
  */
 
+import type { RateLimits, TokenBucketShape } from './rate-limits.js';
+
 /**
  * Which calls of a fabric operation (create, attach or detach, counted from 1 since the last
  * {@link Faults.set}) a lifecycle fault hits, and for how long a held state lasts.
@@ -53,6 +55,13 @@ export interface FaultOptions {
     readonly refillPerSecond: number;
     readonly operations?: readonly string[];
   };
+  /**
+   * Token buckets per bucket name, as a cloud's request rate limits: a call of an operation draws from the
+   * bucket its front end names (the operation, or a variant such as `DescribeVolumes:unfiltered`, falling back
+   * to the operation's own); operations without a bucket are not limited. `EC2_RATE_LIMITS` and
+   * `OPENSTACK_RATE_LIMITS` are ready-made. Its clock is `clock`.
+   */
+  readonly rateLimits?: RateLimits;
   /** Every k-th call of each operation (counted per operation) is throttled: the bucket's effect, per call. */
   readonly throttleEvery?: { readonly every: number; readonly operations?: readonly string[] };
   /**
@@ -104,6 +113,8 @@ export class Faults {
   readonly #now: () => number;
   /** Counts of injected faults by kind, for tests that check a fault really happened. */
   readonly injected: Map<string, number> = new Map();
+  /** Throttled calls by operation, for tests and benchmarks (reset by {@link set}, like the buckets). */
+  readonly throttled: Map<string, number> = new Map();
 
   constructor(options: FaultOptions = {}, now: () => number = Date.now) {
     this.#now = now;
@@ -116,6 +127,7 @@ export class Faults {
     this.#random = mulberry32(options.seed ?? 1);
     this.#buckets.clear();
     this.#ordinals.clear();
+    this.throttled.clear();
   }
 
   get options(): FaultOptions {
@@ -133,17 +145,29 @@ export class Faults {
     return () => this.#callListeners.delete(listener);
   }
 
-  /** Decides the fate of one call of `operation`; every front end asks once per call it receives. */
-  verdict(operation: string): Verdict {
+  /**
+   * Decides the fate of one call of `operation`; every front end asks once per call it receives. `bucket` names
+   * the rate-limit bucket the call draws from when it is not the operation's own.
+   */
+  verdict(operation: string, bucket: string = operation): Verdict {
     this.#calls += 1;
     for (const listener of this.#callListeners) listener(this.#calls);
+    const limits = this.#options.rateLimits;
+    const shape = limits?.[bucket] ?? limits?.[operation];
+    if (shape !== undefined && !this.#take(limits?.[bucket] === undefined ? operation : bucket, shape)) {
+      return this.#throttle(operation);
+    }
     const throttle = this.#options.throttle;
-    if (throttle !== undefined && applies(throttle.operations, operation) && !this.#take(operation)) {
-      return this.#count('throttle');
+    if (
+      throttle !== undefined &&
+      applies(throttle.operations, operation) &&
+      !this.#take(operation, throttle)
+    ) {
+      return this.#throttle(operation);
     }
     const every = this.#options.throttleEvery;
     if (every !== undefined && applies(every.operations, operation)) {
-      if (this.#next(`throttle:${operation}`) % every.every === 0) return this.#count('throttle');
+      if (this.#next(`throttle:${operation}`) % every.every === 0) return this.#throttle(operation);
     }
     const errors = this.#options.serverErrors;
     if (errors !== undefined && applies(errors.operations, operation) && this.#random() < errors.rate) {
@@ -195,13 +219,18 @@ export class Faults {
     this.#count(kind);
   }
 
-  #take(operation: string): boolean {
-    const { capacity, refillPerSecond } = this.#options.throttle ?? { capacity: 0, refillPerSecond: 0 };
+  #throttle(operation: string): 'throttle' {
+    this.throttled.set(operation, (this.throttled.get(operation) ?? 0) + 1);
+    return this.#count('throttle');
+  }
+
+  /** Takes a token from bucket `name` (full when first used), refilled for the time since it was last used. */
+  #take(name: string, { capacity, refillPerSecond }: TokenBucketShape): boolean {
     const now = (this.#options.clock ?? this.#now)();
-    const bucket = this.#buckets.get(operation) ?? { tokens: capacity, updatedMs: now };
+    const bucket = this.#buckets.get(name) ?? { tokens: capacity, updatedMs: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedMs) / 1000) * refillPerSecond);
     bucket.updatedMs = now;
-    this.#buckets.set(operation, bucket);
+    this.#buckets.set(name, bucket);
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
