@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Clock,
-  hasCode,
-  type PollResult,
-  SharedPoller,
-  TimeoutError,
-  waitFor,
-} from "../src/index.js";
+import { type Clock, hasCode, type PollResult, SharedPoller, TimeoutError, waitFor } from '../src/index.js';
 
 interface FakeClock extends Clock {
   /** Every `sleep` argument, in order. */

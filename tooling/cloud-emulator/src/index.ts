@@ -21,13 +21,6 @@ export {
   ROOT_DEVICE_NAME,
   type Transition,
 } from './fabric/fabric.js';
-export {
-  EC2_RATE_LIMITS,
-  OPENSTACK_RATE_LIMITS,
-  type RateLimits,
-  type TokenBucketShape,
-  UNFILTERED_SUFFIX,
-} from './fabric/rate-limits.js';
 export { FABRIC_ERROR_KINDS, FabricError, type FabricErrorKind } from './fabric/fabric-error.js';
 export {
   type CallSchedule,
@@ -39,6 +32,13 @@ export {
   type LifecycleVerdict,
   type Verdict,
 } from './fabric/faults.js';
+export {
+  EC2_RATE_LIMITS,
+  OPENSTACK_RATE_LIMITS,
+  type RateLimits,
+  type TokenBucketShape,
+  UNFILTERED_SUFFIX,
+} from './fabric/rate-limits.js';
 export {
   ATTACHMENT_STATES,
   type Attachment,

@@ -447,7 +447,12 @@ describe('fault injection', () => {
     const outcomes = async (count: number, send: () => Promise<unknown>) => {
       const results: string[] = [];
       for (let call = 0; call < count; call += 1) {
-        results.push(await send().then(() => 'ok', (error: unknown) => (error as Error).name));
+        results.push(
+          await send().then(
+            () => 'ok',
+            (error: unknown) => (error as Error).name,
+          ),
+        );
       }
       return results;
     };
