@@ -92,7 +92,12 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     this.#config = Object.freeze(structuredClone(config));
     this.#clusterId = clusterId;
     this.#deps = deps;
-    this.#waits = new VolumeWaits({ cinder: deps.cinder, config: this.#config, clock: deps.clock });
+    this.#waits = new VolumeWaits({
+      cinder: deps.cinder,
+      config: this.#config,
+      clock: deps.clock,
+      clusterMetadata: { [CLUSTER_ID_LABEL]: clusterId },
+    });
   }
 
   /**
@@ -313,7 +318,7 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   /** The volume when it exists and belongs to this cluster; any other is `UNKNOWN_VOLUME` to this API. */
   async #ownVolume(blockDeviceId: string): Promise<CinderVolume> {
     if (!VOLUME_ID.test(blockDeviceId)) throw new UnknownVolumeError(blockDeviceId);
-    const volume = await this.#deps.cinder.getVolume(blockDeviceId);
+    const volume = await this.#waits.volume(blockDeviceId);
     if (
       volume.metadata[CLUSTER_ID_LABEL] !== this.#clusterId ||
       !isUuid(volume.metadata[DATASET_ID_LABEL]) ||
