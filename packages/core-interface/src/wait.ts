@@ -284,8 +284,12 @@ export class SharedPoller<V> {
         this.#settle(waiter, () => waiter.reject(new TimeoutError(what, timeoutMs, waiter.lastState)));
         continue;
       }
-      waiter.nextAt = Math.min(now + waiter.interval, deadline);
-      waiter.interval = Math.min(waiter.interval * (this.#options.factor ?? 2), max);
+      // Only a round this waiter was due for moves its backoff on: riding along with an eager newcomer's
+      // rounds must not age it, or the last waiters of a burst would be looked at seconds late.
+      if (started >= waiter.nextAt) {
+        waiter.nextAt = Math.min(now + waiter.interval, deadline);
+        waiter.interval = Math.min(waiter.interval * (this.#options.factor ?? 2), max);
+      }
     }
   }
 

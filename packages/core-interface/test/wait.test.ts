@@ -293,6 +293,30 @@ describe('SharedPoller', () => {
     expect(calls[3]).toEqual(ids.filter((_, i) => i % 4 === 3));
   });
 
+  it('keeps each waiter on its own schedule: rounds it rides along do not back it off', async () => {
+    const clock = fakeClock(0);
+    const times: number[] = [];
+    let joined: Promise<string> | undefined;
+    const poller = new SharedPoller<string>({
+      fetch: async (keys) => {
+        times.push(clock.now());
+        // A second waiter joins during the first round; it is done in the third.
+        joined ??= poller.wait({ what: 'b', key: 'b', check: until('available'), timeoutMs: 60_000 });
+        return new Map(keys.map((key) => [key, key === 'b' && times.length >= 3 ? 'available' : 'creating']));
+      },
+      clock,
+      intervalMs: 100,
+      factor: 10,
+      maxIntervalMs: 1_000_000,
+    });
+    const waiting = poller.wait({ what: 'a', key: 'a', check: until('never'), timeoutMs: 2_000 });
+    await expect(waiting).rejects.toThrow(/a/);
+    await expect(joined).resolves.toBe('available');
+    // a: polled at 0 (next due at 100), rides b's first round at 0 without backing off, due again at 100 with
+    // b, then every 1000 ms as if alone: 1100, then its deadline.
+    expect(times).toEqual([0, 0, 100, 1100, 2000]);
+  });
+
   it('retries a round that was throttled, no sooner than its Retry-After, and the waits complete', async () => {
     const clock = fakeClock();
     let tries = 0;

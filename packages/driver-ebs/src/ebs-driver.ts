@@ -18,6 +18,7 @@ import {
   isUuid,
   type Logger,
   MANDATORY_PROFILES,
+  SharedPoller,
   silentLogger,
   systemClock,
   UnattachedVolumeError,
@@ -28,10 +29,25 @@ import {
 import type { EbsConfig, ProfileConfig } from './config.js';
 import { type DeviceFs, deviceInUse, discoverDevice, nodeDeviceFs } from './device/discovery.js';
 import { DeviceNameAllocator } from './device/names.js';
-import { createSdkEc2Api, type Ec2Api, type Ec2Attachment, type Ec2Volume, failureOf } from './ec2-client.js';
+import {
+  createSdkEc2Api,
+  type Ec2Api,
+  type Ec2Attachment,
+  type Ec2Instance,
+  type Ec2Volume,
+  failureOf,
+  isTransient,
+} from './ec2-client.js';
 import { type InstanceMetadata, imdsMetadata } from './metadata.js';
 import { FALLBACK_VOLUME_TYPE, type VolumeParameters, volumeParameters } from './profiles.js';
-import { GIB, ignoreUnknown, undoThenThrow, VolumeFailedError, VolumeWaits } from './volume-waits.js';
+import {
+  GIB,
+  ignoreUnknown,
+  SHARED_DESCRIBE_IDS,
+  undoThenThrow,
+  VolumeFailedError,
+  VolumeWaits,
+} from './volume-waits.js';
 
 export { GIB };
 
@@ -110,6 +126,10 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
   readonly #logger: Logger;
   readonly #names: DeviceNameAllocator;
   readonly #waits: VolumeWaits;
+  /** Lookups of datasets' volumes by concurrent calls, one DescribeVolumes per round for all of them. */
+  readonly #datasets: SharedPoller<readonly Ec2Volume[]>;
+  /** Lookups of instances by concurrent attaches, one DescribeInstances per round for all of them. */
+  readonly #instances: SharedPoller<Ec2Instance>;
   #node: Promise<Node> | undefined;
 
   private constructor(config: EbsConfig, clusterId: string, context: Required<EbsContext>) {
@@ -122,6 +142,9 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     this.#logger = context.logger;
     this.#names = new DeviceNameAllocator(() => context.clock.now());
     this.#waits = new VolumeWaits({ ...context, config, driverName: DRIVER_NAME });
+    const shared = { retryable: isTransient, clock: context.clock };
+    this.#datasets = new SharedPoller({ ...shared, fetch: (ids) => this.#describeDatasets(ids) });
+    this.#instances = new SharedPoller({ ...shared, fetch: (ids) => this.#describeInstances(ids) });
   }
 
   /**
@@ -441,10 +464,43 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     return volumes;
   }
 
-  /** The dataset's live volume: not gone, not failed. A filtered page may be short and still have a next. */
+  /**
+   * The dataset's live volume: not gone, not failed. Concurrent lookups (a burst of creates) share one
+   * DescribeVolumes, filtered by all their dataset ids; a filtered page may be short and still have a next.
+   */
   async #datasetVolume(datasetId: string): Promise<Ec2Volume | undefined> {
-    const volumes = await this.#clusterVolumes([{ name: `tag:${DATASET_ID_TAG}`, values: [datasetId] }]);
+    const volumes = (await this.#datasets.look(datasetId)) ?? [];
     return volumes.find((volume) => volume.state !== 'error');
+  }
+
+  async #describeDatasets(datasetIds: readonly string[]): Promise<ReadonlyMap<string, readonly Ec2Volume[]>> {
+    const byDataset = new Map<string, Ec2Volume[]>();
+    for (let start = 0; start < datasetIds.length; start += SHARED_DESCRIBE_IDS) {
+      const values = datasetIds.slice(start, start + SHARED_DESCRIBE_IDS);
+      for (const volume of await this.#clusterVolumes([{ name: `tag:${DATASET_ID_TAG}`, values }])) {
+        const datasetId = volume.tags[DATASET_ID_TAG] ?? '';
+        byDataset.set(datasetId, [...(byDataset.get(datasetId) ?? []), volume]);
+      }
+    }
+    return byDataset;
+  }
+
+  /** The instance, from a DescribeInstances shared with concurrent attaches; `unknown-instance` when absent. */
+  async #instance(instanceId: string): Promise<Ec2Instance> {
+    // Absent from a filtered answer: asked alone, EC2 names what is wrong (unknown, malformed).
+    return (await this.#instances.look(instanceId)) ?? this.#ec2.describeInstance(instanceId);
+  }
+
+  async #describeInstances(instanceIds: readonly string[]): Promise<ReadonlyMap<string, Ec2Instance>> {
+    const found = new Map<string, Ec2Instance>();
+    const filters = [{ name: 'instance-id', values: instanceIds }];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#ec2.describeInstances(filters, DESCRIBE_INSTANCES_MAX_RESULTS, nextToken);
+      for (const instance of page.items) found.set(instance.id, instance);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return found;
   }
 
   /** The volume, if it exists and belongs to this cluster; any other is unknown to this API. */
@@ -471,7 +527,7 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
 
   async #attachWithFreeName(blockDeviceId: string, instanceId: string): Promise<string> {
     for (let attempt = 1; ; attempt += 1) {
-      const instance = await this.#ec2.describeInstance(instanceId);
+      const instance = await this.#instance(instanceId);
       const device = this.#names.reserve(instanceId, instance.devices);
       try {
         await this.#ec2.attachVolume(blockDeviceId, instanceId, device);

@@ -1,0 +1,3 @@
+import { packageConfig } from '@flockerjs/vitest-config';
+
+export default packageConfig('bench');
