@@ -87,10 +87,17 @@ ensureInstalled();
 
 switch (task) {
   case 'build':
-  case 'bench':
   case 'typecheck':
     run('pnpm', ['turbo', 'run', task, ...extra]);
     break;
+  case 'bench': {
+    // One table of every figure (tooling/bench runs the fleet, I/O and start-up benchmarks and each driver's own);
+    // `--json` writes bench-results.json here, `--runs N` and `--only a,b` choose what runs.
+    run('pnpm', ['turbo', 'run', 'build']);
+    const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    process.exit(run(process.execPath, [tsx, join(ROOT, 'tooling', 'bench', 'src', 'main.ts'), ...extra]));
+    break;
+  }
   case 'lint':
     run('pnpm', ['exec', 'biome', 'check', '--error-on-warnings', '.', ...extra]);
     break;
