@@ -61,5 +61,5 @@ export {
 export { CONFIG_DRIVE_LABEL, discoverInstanceId, hostAddresses } from './instance-id.js';
 export { type NovaClient, type NovaServer, PkgcloudNovaClient } from './nova-client.js';
 export { OpenStackCallError } from './openstack-error.js';
-export { MAX_ATTEMPTS, OpenStackSession } from './openstack-session.js';
+export { MAX_ATTEMPTS, OpenStackSession, THROTTLED_RETRY_MS } from './openstack-session.js';
 export { VolumeStateError, VolumeWaits, type WaitContext } from './volume-waits.js';

@@ -17,6 +17,12 @@ export const MAX_ATTEMPTS = 6;
 /** First backoff between tries, doubled each time up to {@link MAX_BACKOFF_MS}, then jittered by half. */
 export const BASE_BACKOFF_MS = 200;
 export const MAX_BACKOFF_MS = 5_000;
+/**
+ * How long a throttled request (429) keeps being tried past {@link MAX_ATTEMPTS}, from its first try. A 429 was
+ * not applied, so another try is always safe; a burst of a hundred attaches under a limit of a few per second
+ * needs tens of seconds, far more than six tries.
+ */
+export const THROTTLED_RETRY_MS = 120_000;
 /** pkgcloud renews its token this long before expiry (its default is 5 min, longer than some clouds' tokens). */
 const PKGCLOUD_EARLY_TOKEN_MS = 60_000;
 
@@ -152,6 +158,7 @@ export class OpenStackSession {
     return this.#deps.logger.action(`openstack:${operation}`, fields, async () => {
       let reauthenticated = false;
       let earlierApplied = false;
+      const started = this.#deps.clock.now();
       for (let tries = 1; ; tries += 1) {
         try {
           return await attempt();
@@ -160,7 +167,12 @@ export class OpenStackSession {
           const unauthorized =
             error instanceof OpenStackCallError && error.status === 401 && !reauthenticated;
           if (unauthorized) reauthenticated = true;
-          if (!unauthorized && (tries >= MAX_ATTEMPTS || !isRetryable(error, idempotent))) {
+          const throttled =
+            error instanceof OpenStackCallError &&
+            error.status === 429 &&
+            this.#deps.clock.now() - started < THROTTLED_RETRY_MS;
+          const spent = tries >= MAX_ATTEMPTS && !throttled;
+          if (!unauthorized && (spent || !isRetryable(error, idempotent))) {
             // A 404 to a retried DELETE may only say that the first try went through.
             throw earlierApplied && error instanceof OpenStackCallError ? error.afterAppliedTry() : error;
           }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OpenStackEmulator } from '@flockerjs/cloud-emulator';
 import { hasCode, waitFor } from '@flockerjs/core-interface';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { type CinderDriver, DATASET_ID_LABEL, GIB } from '../src/index.js';
+import { type CinderDriver, DATASET_ID_LABEL, GIB, MAX_ATTEMPTS } from '../src/index.js';
 import { openDriver, serverAt, startEmulator, stopAndCheck } from './emulated-openstack.js';
 
 // Concurrent waits of one driver share their polls: one listing of the cluster's volumes per round instead of
@@ -109,4 +109,26 @@ it('a volume that vanishes while attaching fails its own wait with UNKNOWN_VOLUM
     others.map((volume) => volume.blockDeviceId),
     true,
   );
+});
+
+it('a request throttled more often than MAX_ATTEMPTS is tried again until the limit lets it through', async () => {
+  // The bucket's clock stands still until the test moves it: no token comes back before then.
+  let now = 0;
+  const throttled = () => emulator.faults.throttled.get('cinder:ListVolumes') ?? 0;
+  const api = await openDriver(emulator, serverAt(emulator, 0));
+  await api.listVolumes();
+  emulator.faults.set({
+    rateLimits: { 'cinder:ListVolumes': { capacity: 1, refillPerSecond: 1 } },
+    clock: () => now,
+  });
+  await api.listVolumes(); // the only token
+  const listing = api.listVolumes();
+  await waitFor({
+    what: `more than ${MAX_ATTEMPTS} throttled tries`,
+    timeoutMs: 60_000,
+    poll: async () =>
+      throttled() > MAX_ATTEMPTS ? { done: true, value: 0 } : { done: false, state: throttled() },
+  });
+  now += 1000;
+  await expect(listing).resolves.toEqual([]);
 });
