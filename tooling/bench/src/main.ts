@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { type Figure, type Sample, summarize, table } from './figures.js';
 import { ec2Fleet, openstackFleet } from './fleet.js';
 import { loopIo } from './loop-io.js';
+import { moveBench } from './move.js';
 import { PACKAGE_BENCHES, packageBench, startup } from './package-benches.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -28,6 +29,10 @@ const BENCHMARKS: readonly { name: string; run: () => Promise<Sample | undefined
   { name: 'fleet-ec2', run: () => ec2Fleet() },
   { name: 'fleet-openstack', run: () => openstackFleet() },
   { name: 'loop-io', run: async () => (root ? loopIo() : skip('loop-io', 'losetup needs root')) },
+  {
+    name: 'move',
+    run: async () => (root ? moveBench() : skip('move', 'the agents attach loop devices: root')),
+  },
   {
     name: 'startup',
     run: async () => (await startup(ROOT)) ?? skip('startup', 'no tooling/repo-checks/bench/startup.ts'),

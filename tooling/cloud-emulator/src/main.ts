@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCloudEmulator } from './cloud-emulator.js';
+import { EC2_RATE_LIMITS, OPENSTACK_RATE_LIMITS } from './fabric/rate-limits.js';
 import { DEVICE_MODES, type DeviceMode } from './fabric/types.js';
 import { startOpenStackEmulator } from './openstack/openstack-emulator.js';
 
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'nitro' },
     'transition-ms': { type: 'string', default: '200' },
     'agent-yml-dir': { type: 'string' },
+    'rate-limits': { type: 'boolean', default: false },
   },
 });
 const transition = Number(values['transition-ms']);
@@ -37,6 +39,7 @@ if (values.cloud === 'aws') {
     region: values.region ?? 'us-east-1',
     instances: Array.from({ length: count }, () => ({ deviceMode: mode })),
     timings,
+    ...(values['rate-limits'] ? { faults: { rateLimits: EC2_RATE_LIMITS } } : {}),
   });
   stop = () => emulator.stop();
   console.log(`EC2 endpoint: ${emulator.url} (region ${emulator.region})`);
@@ -64,6 +67,7 @@ if (values.cloud === 'aws') {
       name: `node-${String.fromCharCode(97 + index)}`,
     })),
     timings,
+    ...(values['rate-limits'] ? { faults: { rateLimits: OPENSTACK_RATE_LIMITS } } : {}),
   });
   stop = () => emulator.stop();
   console.log(
