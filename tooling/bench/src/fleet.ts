@@ -7,13 +7,12 @@ import {
   type RateLimits,
   startCloudEmulator,
   startOpenStackEmulator,
-  type TokenBucketShape,
 } from '@flockerjs/cloud-emulator';
 import type { IBlockDeviceAPI } from '@flockerjs/core-interface';
 import { CinderDriver, configSchema as cinderConfig } from '@flockerjs/driver-cinder';
 import { AwsEbsDriver, configSchema as ebsConfig } from '@flockerjs/driver-ebs';
 import type { Sample } from './figures.js';
-import { phaseLowerBoundMs } from './lower-bound.js';
+import { fleetLowerBoundMs } from './lower-bound.js';
 
 const GIB = 1024 ** 3;
 
@@ -118,29 +117,6 @@ export async function openstackFleet(options: FleetOptions = {}): Promise<Sample
     leftOver: () => emulator.fabric.volumes().filter((volume) => volume.state !== 'deleted').length,
     stop: () => emulator.stop(),
   });
-}
-
-/**
- * The lower bound of the whole run: phase 1 creates every volume and attaches it (create bucket, transition,
- * attach bucket, transition), phase 2 detaches and deletes it (detach bucket, transition, delete bucket,
- * transition); the phases follow each other, as the scenario's do.
- */
-export function fleetLowerBoundMs(
-  datasets: number,
-  transitionMs: number,
-  limits: RateLimits,
-  [create, attach, detach, remove]: readonly string[],
-): number {
-  const bucket = (name: string | undefined): TokenBucketShape => {
-    const shape = name === undefined ? undefined : limits[name];
-    if (shape === undefined) throw new TypeError(`no rate limit for ${name}`);
-    return shape;
-  };
-  const step = (name: string | undefined) => ({ bucket: bucket(name), transitionMs });
-  return (
-    phaseLowerBoundMs(datasets, [step(create), step(attach)]) +
-    phaseLowerBoundMs(datasets, [step(detach), step(remove)])
-  );
 }
 
 async function run(

@@ -1,4 +1,4 @@
-import type { TokenBucketShape } from '@flockerjs/cloud-emulator';
+import type { RateLimits, TokenBucketShape } from '@flockerjs/cloud-emulator';
 
 /**
  * The earliest time each of a set of calls can be admitted by a token bucket that is full at time 0, when call
@@ -42,4 +42,27 @@ export function phaseLowerBoundMs(count: number, steps: readonly Step[]): number
     ready = admissionTimes(ready, step.bucket).map((admitted) => admitted + step.transitionMs);
   }
   return Math.max(0, ...ready);
+}
+
+/**
+ * The lower bound of the whole run: phase 1 creates every volume and attaches it (create bucket, transition,
+ * attach bucket, transition), phase 2 detaches and deletes it (detach bucket, transition, delete bucket,
+ * transition); the phases follow each other, as the scenario's do.
+ */
+export function fleetLowerBoundMs(
+  datasets: number,
+  transitionMs: number,
+  limits: RateLimits,
+  [create, attach, detach, remove]: readonly string[],
+): number {
+  const bucket = (name: string | undefined): TokenBucketShape => {
+    const shape = name === undefined ? undefined : limits[name];
+    if (shape === undefined) throw new TypeError(`no rate limit for ${name}`);
+    return shape;
+  };
+  const step = (name: string | undefined) => ({ bucket: bucket(name), transitionMs });
+  return (
+    phaseLowerBoundMs(datasets, [step(create), step(attach)]) +
+    phaseLowerBoundMs(datasets, [step(detach), step(remove)])
+  );
 }

@@ -1,6 +1,7 @@
 import { EC2_RATE_LIMITS, OPENSTACK_RATE_LIMITS } from '@flockerjs/cloud-emulator';
 import { describe, expect, it } from 'vitest';
-import { admissionTimes, fleetLowerBoundMs, phaseLowerBoundMs, summarize, table } from '../src/index.js';
+import { summarize, table } from '../src/figures.js';
+import { admissionTimes, fleetLowerBoundMs, phaseLowerBoundMs } from '../src/lower-bound.js';
 
 describe('the fleet lower bound', () => {
   it('admits a full bucket at once, then one call per refill interval', () => {
