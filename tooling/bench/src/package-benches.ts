@@ -35,10 +35,10 @@ export const PACKAGE_BENCHES: readonly PackageBench[] = [
     figures: (r) => ({
       'ebs.create_over_transition': { value: number(at(r, 'create', 'meanRatio')), unit: 'ratio' },
       'ebs.attach_over_transition': { value: number(at(r, 'attach', 'meanRatio')), unit: 'ratio' },
+      // EC2 applies a filter page by page: 10,000 volumes are 20 pages of 500 whatever the filter keeps.
       'ebs.list_10000_describe_calls': {
         value: number(at(r, 'listVolumes', 'describeVolumesCalls')),
         unit: 'calls',
-        goal: `= ${String(at(r, 'listVolumes', 'minimumPages'))}`,
       },
     }),
   },
