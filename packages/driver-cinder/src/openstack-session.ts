@@ -190,11 +190,14 @@ export class OpenStackSession {
   }
 
   #backoff(tries: number, error: unknown): number {
-    const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (tries - 1));
-    const backoff = Math.round(ceiling * (0.5 + (this.#deps.random ?? Math.random)() / 2));
-    // Retry-After is a floor: a "0" from a busy limiter must not turn the tries into a burst.
+    const random = this.#deps.random ?? Math.random;
     const hinted = error instanceof OpenStackCallError ? error.retryAfterMs : undefined;
-    return Math.max(hinted ?? 0, backoff);
+    // A limiter that says when to come back is believed, with a little jitter so that the callers it turned
+    // away do not all return at once: backing off further only leaves its refilled tokens unused.
+    if (hinted !== undefined && hinted > 0) return Math.round(hinted + random() * BASE_BACKOFF_MS);
+    // Without a hint (or with a "0" from a busy limiter, which must not turn the tries into a burst): exponential.
+    const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (tries - 1));
+    return Math.round(ceiling * (0.5 + random() / 2));
   }
 }
 

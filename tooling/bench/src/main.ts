@@ -64,7 +64,8 @@ for (const benchmark of BENCHMARKS.filter(
   figures.push(...summarize(samples));
 }
 
-const machine = `${cpus().length}-core ${process.arch} machine, Node ${process.versions.node.split('.')[0]}`;
+const ARCHES: Readonly<Record<string, string>> = { x64: 'x86_64', arm64: 'aarch64' };
+const machine = `${cpus().length}-core ${ARCHES[process.arch] ?? process.arch} machine, Node ${process.versions.node.split('.')[0]}`;
 const date = new Date().toISOString().slice(0, 10);
 console.log(`${table(figures)}\n\nmedian of ${runs} runs, spread = largest - smallest; ${date}, ${machine}`);
 if (values.json) {
