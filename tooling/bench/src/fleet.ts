@@ -56,6 +56,8 @@ export async function ec2Fleet(options: FleetOptions = {}): Promise<Sample> {
           endpoint: emulator.url,
           imds_endpoint: instance.imdsUrl,
           device_root: instance.deviceRoot,
+          // As an operator may set it: no metadata lookup that a loaded machine could time out.
+          compute_instance_id: instance.id,
           // The emulator takes any credentials; these are not real ones.
           access_key_id: 'AKIAEMULATOR00000000',
           secret_access_key: 'emulator-secret-key',
