@@ -51,15 +51,23 @@ function skip(name: string, why: string): undefined {
 
 const only = values.only?.split(',');
 const figures: Figure[] = [];
+const failed: string[] = [];
 for (const benchmark of BENCHMARKS.filter(
   (candidate) => only === undefined || only.includes(candidate.name),
 )) {
   const samples: Sample[] = [];
-  for (let run = 1; run <= runs; run += 1) {
-    console.error(`bench ${benchmark.name}: run ${run} of ${runs}`);
-    const sample = await benchmark.run();
-    if (sample === undefined) break;
-    samples.push(sample);
+  try {
+    for (let run = 1; run <= runs; run += 1) {
+      console.error(`bench ${benchmark.name}: run ${run} of ${runs}`);
+      const sample = await benchmark.run();
+      if (sample === undefined) break;
+      samples.push(sample);
+    }
+  } catch (error) {
+    // One broken benchmark does not cost the others' figures; the command still fails at the end.
+    console.error(`bench ${benchmark.name}: failed:`, error);
+    failed.push(benchmark.name);
+    continue;
   }
   figures.push(...summarize(samples));
 }
@@ -72,4 +80,8 @@ if (values.json) {
   const file = join(ROOT, 'bench-results.json');
   await writeFile(file, `${JSON.stringify({ date, machine, runs, figures }, null, 2)}\n`);
   console.log(`written to ${file}`);
+}
+if (failed.length > 0) {
+  console.error(`bench: ${failed.join(', ')} failed`);
+  process.exitCode = 1;
 }
