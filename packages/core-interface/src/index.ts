@@ -45,7 +45,7 @@ export {
   UnknownVolumeError,
 } from './errors.js';
 export { COMMAND_TIMEOUT_MS, type Exec, type ExecResult, execCommand } from './exec.js';
-export { formatIssues, issueMessages } from './issues.js';
+export { closeMatches, didYouMean, formatIssues, issueMessages } from './issues.js';
 export { type LoadResult, loadAgentConfig, parseAgentConfig } from './load-config.js';
 export {
   createLogger,
@@ -87,6 +87,7 @@ export {
   allocatedSize,
   assertDatasetId,
   assertVolumeSize,
+  capabilityProblems,
   checkAllocatableSize,
   isUuid,
 } from './validate.js';
