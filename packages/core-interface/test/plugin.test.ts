@@ -501,7 +501,7 @@ describe('createBlockDeviceAPI', () => {
     const backend = {
       ...privateBackend(false),
       apiFactory: async (): Promise<IBlockDeviceAPI> => {
-        const api = new PrivateStateDriver([], {});
+        const api = new PrivateStateDriver([]);
         const { resize: _resize, ...older } = api.capabilities;
         return Object.assign(Object.create(api) as IBlockDeviceAPI, {
           capabilities: { ...older, resizeVolume: false },
