@@ -195,8 +195,10 @@ export function trimDiff(diff: string, maxLines = 24): string {
   const lines = stripVTControlCharacters(diff).replace(/\s+$/, '').split('\n');
   const changed = (line: string | undefined): boolean =>
     /^[-+] /.test(line ?? '') || /^[-+]$/.test(line ?? '');
-  // The legend (`- Expected` / `+ Received`) comes first; then the body.
-  const legend = lines.slice(0, 2).every(changed) ? lines.slice(0, 2) : [];
+  // A line diff starts with its legend (`- Expected` / `+ Received`); another comparison (`- Expected:` and the
+  // whole value, then `+ Received:` and the other) is kept whole, up to the limit.
+  const legend = lines.slice(0, 2);
+  if (legend[0] !== '- Expected' || legend[1] !== '+ Received') return cut(lines, maxLines);
   const body = lines.slice(legend.length).filter((line, index) => index > 0 || line.trim() !== '');
   const keep = body.map(
     (line, index) => changed(line) || changed(body[index - 1]) || changed(body[index + 1]),
@@ -206,8 +208,12 @@ export function trimDiff(diff: string, maxLines = 24): string {
     if (keep[index]) kept.push(line);
     else if (kept.at(-1) !== '  …') kept.push('  …');
   });
-  if (kept.length <= maxLines) return kept.join('\n');
-  return [...kept.slice(0, maxLines - 1), `  … ${kept.length - maxLines + 1} more lines`].join('\n');
+  return cut(kept, maxLines);
+}
+
+function cut(lines: readonly string[], maxLines: number): string {
+  if (lines.length <= maxLines) return lines.join('\n');
+  return [...lines.slice(0, maxLines - 1), `  … ${lines.length - maxLines + 1} more lines`].join('\n');
 }
 
 function indent(text: string, prefix: string): string {

@@ -77,6 +77,23 @@ describe('trimDiff', () => {
     );
   });
 
+  it('keeps a comparison that is not a line diff whole (toContainEqual prints both values)', () => {
+    const both = [
+      '- Expected:',
+      '{',
+      '  "size": 67108864,',
+      '}',
+      '',
+      '+ Received:',
+      '[',
+      '  {',
+      '    "size": 64000000,',
+      '  },',
+      ']',
+    ];
+    expect(trimDiff(both.join('\n'))).toBe(both.join('\n'));
+  });
+
   it('cuts a long diff to the line limit, saying how much is left out', () => {
     const long = [
       '- Expected',
