@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { startCloudEmulator } from '@flockerjs/cloud-emulator';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -367,9 +367,9 @@ describe('a driver in its own repository, from the guide in CONTRIBUTING.md', ()
   it.skipIf(!isRoot)(
     'passes its own conformance test and flocker-certify (root: loop devices)',
     async ({ expect }) => {
-      const vitest = await run('npx', ['vitest', 'run'], { cwd: vendor });
-      expect(vitest.stdout).toMatch(/Tests\s+\d+ passed/);
-      expect(vitest.stdout).not.toMatch(/\d+ failed/);
+      // A failed test would reject with vitest's exit code; a run that proved nothing passes no test.
+      const vitest = stripVTControlCharacters((await run('npx', ['vitest', 'run'], { cwd: vendor })).stdout);
+      expect(vitest).toMatch(/Tests\s+[1-9]\d* passed/);
       const run1 = await certify('--config', 'agent.yml');
       expect(run1.code, `${run1.stdout}\n${run1.stderr}`).toBe(0);
       expect(run1.stdout).toContain('backend:      acme-san (flocker-driver-acme-san 0.1.0)');
