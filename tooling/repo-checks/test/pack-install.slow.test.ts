@@ -437,6 +437,21 @@ describe('a driver in its own repository, from the guide in CONTRIBUTING.md', ()
     expect(stdout).toContain('openBackend(path, { clusterId })');
   });
 
+  it('flocker-certify without --config: says it needs root and the loopback package, which is not installed', async ({
+    expect,
+  }) => {
+    const { code, stderr } = await run('npx', ['flocker-certify'], { cwd: vendor }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      isRoot
+        ? 'backend "loopback": is built in, but its package @flockerjs/driver-loopback is not installed (npm install @flockerjs/driver-loopback)'
+        : 'the default certification runs the loopback backend, which needs root for its loop devices (losetup) and the @flockerjs/driver-loopback package',
+    );
+  });
+
   it('wrong capability keys: the loader names the missing key and the unknown one', async ({ expect }) => {
     await withEditedBuild(
       (source) => source.replace('resize: false', 'resizable: false'),

@@ -211,8 +211,8 @@ async function readManifest(file: string): Promise<ManifestEntry[]> {
 async function embeddedConfig(work: string): Promise<string> {
   if (process.getuid?.() !== 0) {
     throw configError(
-      'the default certification runs the loopback backend, which needs root for its loop devices (losetup); ' +
-        'run as root, or pass --config with your backend',
+      'the default certification runs the loopback backend, which needs root for its loop devices (losetup) ' +
+        'and the @flockerjs/driver-loopback package; run as root, or pass --config with your backend',
     );
   }
   const path = join(work, 'agent.yml');
