@@ -377,6 +377,13 @@ describe('a driver in its own repository, from the guide in CONTRIBUTING.md', ()
     expect(run1.code, `${run1.stdout}\n${run1.stderr}`).toBe(0);
     expect(run1.stdout).toContain('backend:      acme-san (flocker-driver-acme-san 0.1.0)');
     expect(run1.stdout).toContain('verdict:      CERTIFIED');
+    // The run log: every backend call, cleanup included, is inside a test's action, none a task of its own.
+    const log = join(vendor, 'replay-reports/run.log.jsonl');
+    const { stdout: tree } = await run('npx', ['flocker-certify', 'logs', log], { cwd: vendor });
+    const roots = tree.split('\n').filter((line) => /^[a-z]/.test(line));
+    expect(roots.length).toBeGreaterThan(0);
+    expect(roots.filter((line) => !line.startsWith('conformance:test'))).toEqual([]);
+    expect(tree).toMatch(/^[│ ]*[├└]── acme-san:destroyVolume/m);
   });
 
   it('an unbuilt package: the loader names the missing entry file and says to build', async ({ expect }) => {
