@@ -1,3 +1,4 @@
+export { capabilityProblems } from './capabilities.js';
 export {
   type AgentConfig,
   type AgentConfigInput,
@@ -87,7 +88,6 @@ export {
   allocatedSize,
   assertDatasetId,
   assertVolumeSize,
-  capabilityProblems,
   checkAllocatableSize,
   isUuid,
 } from './validate.js';

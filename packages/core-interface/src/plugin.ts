@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { moduleResolve } from 'import-meta-resolve';
 import { z } from 'zod';
+import { capabilityProblems } from './capabilities.js';
 import type { AgentConfig, DatasetConfig } from './config.js';
 import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI, withProfileAliases } from './driver.js';
 import { InvalidConfigError, PluginLoadError } from './errors.js';
@@ -16,7 +17,7 @@ import {
   secretValues,
   silentLogger,
 } from './log.js';
-import { capabilityProblems, isUuid } from './validate.js';
+import { isUuid } from './validate.js';
 
 /** Built-in backend names and the package each one lives in. */
 export const BUILTIN_BACKENDS = {
