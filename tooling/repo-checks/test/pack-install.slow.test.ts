@@ -53,6 +53,15 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+const bin = (name: string): string => join(import.meta.dirname, '..', 'node_modules', '.bin', name);
+
+/** The tarball of a published package, once its pack test made it. */
+function tarballOf(name: string): Promise<string> {
+  const tarball = tarballs.get(name);
+  if (tarball === undefined) throw new Error(`${name} is not a published package of this workspace`);
+  return tarball.promise;
+}
+
 /** The internal packages `name` needs at run time, itself included: what must be installed together. */
 function withInternalDependencies(name: string, seen = new Set<string>()): string[] {
   if (seen.has(name)) return [];
@@ -78,11 +87,7 @@ async function npmInstall(
   await mkdir(dir);
   await writeFile(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n');
   const files = await Promise.all(
-    [...new Set(names.flatMap((name) => withInternalDependencies(name)))].map((name) => {
-      const tarball = tarballs.get(name);
-      if (tarball === undefined) throw new Error(`${name} is not a published package of this workspace`);
-      return tarball.promise;
-    }),
+    [...new Set(names.flatMap((name) => withInternalDependencies(name)))].map(tarballOf),
   );
   await run(
     'npm',
@@ -144,6 +149,32 @@ describe.concurrent.each(published.map((pkg) => [pkg.manifest.name, pkg] as cons
           expect(range, `${field}.${dep}`).toBe(expected);
         }
       }
+    });
+
+    // Style rule 2, on the very tarball npm would publish: publint and "are the types wrong" (ESM-only profile).
+    it('publint --strict finds nothing in the tarball', async ({ expect }) => {
+      const file = await tarballOf(name);
+      const { stdout } = await run(bin('publint'), ['run', file, '--strict']);
+      expect(stdout).toContain('All good!');
+    });
+
+    it('attw --profile esm-only finds no problem in the tarball', async ({ expect }) => {
+      const file = await tarballOf(name);
+      const result = await run(bin('attw'), [file, '--profile', 'esm-only', '--format', 'json']).catch(
+        (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? '', failed: error.code }),
+      );
+      const report = JSON.parse(result.stdout) as {
+        analysis: { packageName: string; types: { kind: string } };
+        problems: Record<string, { resolutionKind?: string }[]>;
+      };
+      expect(report.analysis.packageName).toBe(name);
+      expect(report.analysis.types.kind).toBe('included');
+      // The esm-only profile ignores what CommonJS and node10 resolution see; anything else is a real problem.
+      const real = Object.values(report.problems)
+        .flat()
+        .filter((problem) => !['node10', 'node16-cjs'].includes(problem.resolutionKind ?? ''));
+      expect(real).toEqual([]);
+      expect('failed' in result ? result.failed : 0).toBe(0);
     });
   },
 );
@@ -330,8 +361,7 @@ describe('a driver in its own repository, from the guide in CONTRIBUTING.md', ()
     vendor = join(home, 'acme-san');
     await mkdir(join(home, 'flockerjs-packs'), { recursive: true });
     for (const name of needed) {
-      const tarball = await tarballs.get(`@flockerjs/${name}`)?.promise;
-      if (tarball === undefined) throw new Error(`@flockerjs/${name} was not packed`);
+      const tarball = await tarballOf(`@flockerjs/${name}`);
       await copyFile(tarball, join(home, 'flockerjs-packs', basename(tarball)));
     }
     for (const [path, text] of guide.files) {
