@@ -102,6 +102,19 @@ export class ControlClient {
     return (await this.#call('POST', path, { primary }, datasetConfigSchema, options)).body;
   }
 
+  /**
+   * Grows a dataset to `maximumSize` bytes. @throws {@link ControlApiError} `DATASET_SHRINK` when smaller than
+   * its current size, `RESIZE_UNSUPPORTED` when its node's backend cannot resize.
+   */
+  async resizeDataset(
+    datasetId: string,
+    maximumSize: number,
+    options?: { ifMatches?: string },
+  ): Promise<DatasetConfig> {
+    const path = `/v1/configuration/datasets/${encodeURIComponent(datasetId)}`;
+    return (await this.#call('POST', path, { maximum_size: maximumSize }, datasetConfigSchema, options)).body;
+  }
+
   async deleteDataset(datasetId: string, options?: { ifMatches?: string }): Promise<DatasetConfig> {
     const path = `/v1/configuration/datasets/${encodeURIComponent(datasetId)}`;
     return (await this.#call('DELETE', path, undefined, datasetConfigSchema, options)).body;
