@@ -179,6 +179,23 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       );
     });
 
+    test('a growth is refused where the backend does not declare resize, and changes nothing', async (c, context) => {
+      if (isResizable(await openNodeApi(c, 'a')))
+        return context.skip('the backend declares capabilities.resize: growing is tested above');
+      const { datasetId, path } = await createOn(c, 'a');
+      const refused = await c.client.resizeDataset(datasetId, 2 * datasetSize).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // Node A's agent reported that its backend cannot resize: the control service knows and says so.
+      expect(refused, 'growing').toMatchObject({ status: 409, code: 'RESIZE_UNSUPPORTED' });
+      expect((await c.client.listDatasets()).datasets).toContainEqual(
+        expect.objectContaining({ dataset_id: datasetId, maximum_size: datasetSize }),
+      );
+      const state = (await c.client.datasetStates()).find((s) => s.dataset_id === datasetId);
+      expect(state).toMatchObject({ primary: c.nodes.a.uuid, path, maximum_size: datasetSize });
+    });
+
     test('a deleted dataset leaves the state and its volume leaves the backend', async (c) => {
       const { datasetId } = await createOn(c, 'b');
       const api = await openNodeApi(c, 'b');
