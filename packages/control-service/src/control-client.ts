@@ -159,12 +159,13 @@ export class ControlClient {
 
   /**
    * Polls `/v1/state/datasets` until the dataset is mounted on a node, gone from the state, or passes `test`;
-   * returns its last state. @throws `TIMEOUT` naming the dataset and the last state seen.
+   * returns its last state. Polls back off from 50 ms to `maxIntervalMs` (default 500; lower it to time a
+   * change closely). @throws `TIMEOUT` naming the dataset and the last state seen.
    */
   async waitForDataset(
     datasetId: string,
     condition: DatasetCondition,
-    options: { timeoutMs: number; signal?: AbortSignal },
+    options: { timeoutMs: number; maxIntervalMs?: number; signal?: AbortSignal },
   ): Promise<DatasetState | undefined> {
     const [what, test] =
       'mountedOn' in condition
@@ -182,7 +183,7 @@ export class ControlClient {
       what,
       timeoutMs: options.timeoutMs,
       intervalMs: 50,
-      maxIntervalMs: 500,
+      maxIntervalMs: options.maxIntervalMs ?? 500,
       clock: this.#clock,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       poll: async () => {
