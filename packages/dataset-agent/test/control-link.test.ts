@@ -171,7 +171,7 @@ describe('ControlLink', { timeout: 60_000 }, () => {
     expect(await user.resizeDataset(onGrowing.dataset_id, 2 * size)).toMatchObject({
       maximum_size: 2 * size,
     });
-    const grown = (await fixed.configuration()).datasets.map((d) => [d.datasetId, d.maximumSize]);
+    const grown = (await fixed.configuration()).datasets.map((d) => [d.datasetId, d.maximumSize] as const);
     expect(new Map(grown)).toEqual(
       new Map([
         [onFixed.dataset_id, size],
