@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MINIMUM_DATASET_SIZE } from '@flockerjs/control-service';
 import {
   hasCode,
   type IBlockDeviceAPI,
+  isResizable,
   type Logger,
   openBackend,
   silentLogger,
 } from '@flockerjs/core-interface';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { verifyFiles, writeFiles } from './acceptance.js';
 import { type LocalCluster, type NodeDatasets, startLocalCluster } from './local-cluster.js';
 
@@ -37,8 +38,8 @@ export interface ClusterSuiteOptions {
 /**
  * Registers the `cluster` suite: what Flocker's acceptance tests did, through the control service's REST API,
  * with a real `flocker-control` and one real `flocker-dataset-agent` per node. Datasets are created, written,
- * moved, leased, deleted and moved across an agent restart; every check reads the data through the mount path
- * the cluster state reports.
+ * moved, leased, grown (where the backend declares resize), deleted and moved across an agent restart; every
+ * check reads the data through the mount path the cluster state reports.
  */
 export function describeCluster(options: ClusterSuiteOptions): void {
   const timeout = options.timeoutMs ?? 300_000;
@@ -50,12 +51,15 @@ export function describeCluster(options: ClusterSuiteOptions): void {
   let scratch: string | undefined;
   const created: string[] = [];
 
-  const test = (title: string, body: (cluster: LocalCluster) => Promise<void>): void => {
+  const test = (
+    title: string,
+    body: (cluster: LocalCluster, context: TestContext) => Promise<void>,
+  ): void => {
     it(title, { timeout }, async (context) => {
       if (options.skip !== undefined) context.skip(options.skip);
       if (cluster === undefined) throw new Error('the cluster did not start (see the first failure)');
       const running = cluster;
-      await logger.action('cluster:test', { title }, () => body(running));
+      await logger.action('cluster:test', { title }, () => body(running, context));
     });
   };
   const wait = { timeoutMs: timeout };
@@ -144,6 +148,54 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       await verifyFiles(await moveTo(c, datasetId, 'b'), written);
     });
 
+    test('a dataset grown through the API, where the backend declares resize, keeps its data', async (c, context) => {
+      if (!isResizable(await openNodeApi(c, 'a')))
+        return context.skip('the backend does not declare capabilities.resize');
+      const { datasetId, path } = await createOn(c, 'a');
+      const written = await writeFiles(path, 'grow', dataBytes / 4);
+      const before = await filesystemBytes(path);
+      const grown = 2 * datasetSize;
+      expect(await c.client.resizeDataset(datasetId, grown)).toMatchObject({ maximum_size: grown });
+      // The agent unmounts, grows volume and filesystem, and mounts again: wait for both size and mount.
+      const state = await c.client.waitForDataset(
+        datasetId,
+        {
+          what: `dataset ${datasetId} to be mounted on node A with ${grown} bytes`,
+          test: (s) => s?.primary === c.nodes.a.uuid && s.path !== undefined && s.maximum_size === grown,
+        },
+        wait,
+      );
+      const mounted = state?.path ?? '';
+      expect(mounted).toBe(path);
+      expect(await filesystemBytes(mounted), 'the filesystem at the mount').toBeGreaterThan(before);
+      await verifyFiles(mounted, written);
+      const shrink = await c.client.resizeDataset(datasetId, datasetSize).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(shrink, 'shrinking').toMatchObject({ status: 409, code: 'DATASET_SHRINK' });
+      expect((await c.client.listDatasets()).datasets).toContainEqual(
+        expect.objectContaining({ dataset_id: datasetId, maximum_size: grown }),
+      );
+    });
+
+    test('a growth is refused where the backend does not declare resize, and changes nothing', async (c, context) => {
+      if (isResizable(await openNodeApi(c, 'a')))
+        return context.skip('the backend declares capabilities.resize: growing is tested above');
+      const { datasetId, path } = await createOn(c, 'a');
+      const refused = await c.client.resizeDataset(datasetId, 2 * datasetSize).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // Node A's agent reported that its backend cannot resize: the control service knows and says so.
+      expect(refused, 'growing').toMatchObject({ status: 409, code: 'RESIZE_UNSUPPORTED' });
+      expect((await c.client.listDatasets()).datasets).toContainEqual(
+        expect.objectContaining({ dataset_id: datasetId, maximum_size: datasetSize }),
+      );
+      const state = (await c.client.datasetStates()).find((s) => s.dataset_id === datasetId);
+      expect(state).toMatchObject({ primary: c.nodes.a.uuid, path, maximum_size: datasetSize });
+    });
+
     test('a deleted dataset leaves the state and its volume leaves the backend', async (c) => {
       const { datasetId } = await createOn(c, 'b');
       const api = await openNodeApi(c, 'b');
@@ -177,6 +229,12 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       expect(state).toMatchObject({ primary: c.nodes.a.uuid, path });
     });
   });
+
+  /** The size of the filesystem mounted at `path`, from statfs. */
+  async function filesystemBytes(path: string): Promise<number> {
+    const stats = await statfs(path);
+    return stats.blocks * stats.bsize;
+  }
 
   async function openNodeApi(c: LocalCluster, node: 'a' | 'b'): Promise<IBlockDeviceAPI> {
     try {

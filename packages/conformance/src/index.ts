@@ -24,6 +24,7 @@ export {
   type ClusterNode,
   clusterSuiteUnavailable,
   datasetSection,
+  findBin,
   type LocalCluster,
   type LocalClusterOptions,
   type NodeDatasets,

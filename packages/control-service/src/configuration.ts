@@ -1,7 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ControlApiError } from './errors.js';
-import type { CreateDatasetRequest, DatasetConfig, Lease } from './schemas.js';
+import {
+  type CreateDatasetRequest,
+  type DatasetConfig,
+  DEFAULT_DATASET_SIZE,
+  type Lease,
+} from './schemas.js';
 
 /** The format version of the configuration file this code writes and reads. */
 export const CONFIGURATION_VERSION = 1;
@@ -156,6 +161,44 @@ export function moveDataset(
   return {
     configuration: { ...configuration, datasets: { ...configuration.datasets, [datasetId]: moved } },
     dataset: moved,
+  };
+}
+
+/**
+ * Grows a dataset to `maximumSize` bytes; the same size changes nothing. Refused (409) when that is smaller than
+ * its configured size (null counts as the 75 GiB default), and when `canResize(primary)` says the node holding
+ * it cannot grow volumes (false; undefined when unknown, e.g. its agent is not reporting, lets the agent decide).
+ */
+export function resizeDataset(
+  configuration: Configuration,
+  datasetId: string,
+  maximumSize: number | undefined,
+  canResize: (nodeUuid: string) => boolean | undefined,
+): { configuration: Configuration; dataset: StoredDataset } {
+  const dataset = requireDataset(configuration, datasetId);
+  if (dataset.deleted) throw new ControlApiError('DATASET_DELETED', 405, 'The dataset has been deleted.');
+  if (maximumSize === undefined || maximumSize === dataset.maximum_size) return { configuration, dataset };
+  const current = dataset.maximum_size ?? DEFAULT_DATASET_SIZE;
+  if (maximumSize < current) {
+    throw new ControlApiError(
+      'DATASET_SHRINK',
+      409,
+      `Dataset ${datasetId} cannot shrink: the requested maximum_size ${maximumSize} is smaller than its ` +
+        `current ${current} bytes. Datasets only grow.`,
+    );
+  }
+  if (canResize(dataset.primary) === false) {
+    throw new ControlApiError(
+      'RESIZE_UNSUPPORTED',
+      409,
+      `Dataset ${datasetId} cannot grow from ${current} to ${maximumSize} bytes: the backend of its primary ` +
+        `node ${dataset.primary} does not resize volumes.`,
+    );
+  }
+  const grown = { ...dataset, maximum_size: maximumSize };
+  return {
+    configuration: { ...configuration, datasets: { ...configuration.datasets, [datasetId]: grown } },
+    dataset: grown,
   };
 }
 

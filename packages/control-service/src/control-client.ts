@@ -102,6 +102,19 @@ export class ControlClient {
     return (await this.#call('POST', path, { primary }, datasetConfigSchema, options)).body;
   }
 
+  /**
+   * Grows a dataset to `maximumSize` bytes. @throws {@link ControlApiError} `DATASET_SHRINK` when smaller than
+   * its current size, `RESIZE_UNSUPPORTED` when its node's backend cannot resize.
+   */
+  async resizeDataset(
+    datasetId: string,
+    maximumSize: number,
+    options?: { ifMatches?: string },
+  ): Promise<DatasetConfig> {
+    const path = `/v1/configuration/datasets/${encodeURIComponent(datasetId)}`;
+    return (await this.#call('POST', path, { maximum_size: maximumSize }, datasetConfigSchema, options)).body;
+  }
+
   async deleteDataset(datasetId: string, options?: { ifMatches?: string }): Promise<DatasetConfig> {
     const path = `/v1/configuration/datasets/${encodeURIComponent(datasetId)}`;
     return (await this.#call('DELETE', path, undefined, datasetConfigSchema, options)).body;
@@ -146,12 +159,13 @@ export class ControlClient {
 
   /**
    * Polls `/v1/state/datasets` until the dataset is mounted on a node, gone from the state, or passes `test`;
-   * returns its last state. @throws `TIMEOUT` naming the dataset and the last state seen.
+   * returns its last state. Polls back off from 50 ms to `maxIntervalMs` (default 500; lower it to time a
+   * change closely). @throws `TIMEOUT` naming the dataset and the last state seen.
    */
   async waitForDataset(
     datasetId: string,
     condition: DatasetCondition,
-    options: { timeoutMs: number; signal?: AbortSignal },
+    options: { timeoutMs: number; maxIntervalMs?: number; signal?: AbortSignal },
   ): Promise<DatasetState | undefined> {
     const [what, test] =
       'mountedOn' in condition
@@ -169,7 +183,7 @@ export class ControlClient {
       what,
       timeoutMs: options.timeoutMs,
       intervalMs: 50,
-      maxIntervalMs: 500,
+      maxIntervalMs: options.maxIntervalMs ?? 500,
       clock: this.#clock,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       poll: async () => {

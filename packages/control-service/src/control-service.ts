@@ -17,6 +17,7 @@ import {
   nextLeaseExpiry,
   recordOwnership,
   releaseLease,
+  resizeDataset,
 } from './configuration.js';
 import { ControlApiError } from './errors.js';
 import type {
@@ -50,6 +51,8 @@ export interface NodeReport {
   readonly host: string;
   readonly instanceId: string;
   readonly era?: string | undefined;
+  /** Whether the node's backend grows volumes; undefined when its agent does not say. */
+  readonly canResize?: boolean | undefined;
   readonly datasets: readonly ReportedDataset[];
 }
 
@@ -154,14 +157,21 @@ export class ControlService {
     });
   }
 
-  async moveDataset(
+  /**
+   * Moves a dataset (`primary`) and grows it (`maximum_size`), all or nothing. The growth is checked against
+   * the node that is to hold it, whose agent grows the volume.
+   */
+  async updateDataset(
     datasetId: string,
-    primary: string | undefined,
+    update: { readonly primary?: string | undefined; readonly maximum_size?: number | undefined },
     ifMatches?: readonly string[],
   ): Promise<DatasetConfig> {
     return this.#change((configuration) => {
       checkTag(configuration, ifMatches);
-      const result = moveDataset(configuration, datasetId, primary, this.#now());
+      const canResize = (nodeUuid: string): boolean | undefined =>
+        this.#state.nodes().find((node) => node.uuid === nodeUuid)?.can_resize;
+      const moved = moveDataset(configuration, datasetId, update.primary, this.#now()).configuration;
+      const result = resizeDataset(moved, datasetId, update.maximum_size, canResize);
       return { configuration: result.configuration, value: datasetView(result.dataset) };
     });
   }
@@ -206,6 +216,7 @@ export class ControlService {
       host: report.host,
       instance_id: report.instanceId,
       ...(report.era === undefined ? {} : { era: report.era }),
+      ...(report.canResize === undefined ? {} : { can_resize: report.canResize }),
       datasets: [...report.datasets],
     });
     if (changed) this.#changed();

@@ -25,6 +25,7 @@ export {
   type CreateDatasetRequest,
   type DatasetConfig,
   type DatasetState,
+  DEFAULT_DATASET_SIZE,
   type Lease,
   MINIMUM_DATASET_SIZE,
   type NodeState,

@@ -156,7 +156,9 @@ export const ROUTES: readonly Route[] = [
   route({
     method: 'POST',
     url: '/v1/configuration/datasets/:dataset_id',
-    summary: 'Moves a dataset by changing its primary. Refused while it is leased.',
+    summary:
+      'Moves a dataset by changing its primary (refused while it is leased) and grows it by raising its ' +
+      'maximum_size (refused when smaller, or when the backend cannot resize). Honours X-If-Configuration-Matches.',
     audience: 'user',
     conditional: true,
     params: datasetIdParamsSchema,
@@ -164,7 +166,7 @@ export const ROUTES: readonly Route[] = [
     responses: { 200: datasetConfigSchema, ...errors(400, 404, 405, 409, 412) },
     handle: async ({ service, params, body, request }) => ({
       status: 200,
-      body: await service.moveDataset(params.dataset_id, body.primary, ifMatches(request)),
+      body: await service.updateDataset(params.dataset_id, body, ifMatches(request)),
     }),
   }),
   route({
@@ -255,6 +257,7 @@ export const ROUTES: readonly Route[] = [
         host: body.host ?? sourceAddress(request),
         instanceId: body.instance_id,
         era: body.era,
+        canResize: body.can_resize,
         datasets: body.datasets,
       });
       return { status: 200, body: { node_uuid: nodeUuid } };

@@ -17,10 +17,15 @@ export const uuidSchema = z
   .regex(UUID_V4, 'must be a version 4 UUID (36 characters, version nibble 4, variant 8, 9, a or b)')
   .overwrite((value) => value.toLowerCase());
 
-export const maximumSizeSchema = z
-  .int()
-  .min(MINIMUM_DATASET_SIZE)
-  .multipleOf(1024)
+/**
+ * The size of a dataset whose `maximum_size` is null: 75 GiB, as the original agent (FLOC-2679; its API docs
+ * wrongly say 100 GiB).
+ */
+export const DEFAULT_DATASET_SIZE = 75 * 1024 * 1024 * 1024;
+
+const datasetSizeSchema = z.int().min(MINIMUM_DATASET_SIZE).multipleOf(1024);
+
+export const maximumSizeSchema = datasetSizeSchema
   .nullable()
   .describe('Size in bytes: at least 64 MiB and a multiple of 1024; null for the backend default.');
 
@@ -57,6 +62,14 @@ export type CreateDatasetRequest = z.input<typeof createDatasetSchema>;
 
 export const updateDatasetSchema = z.strictObject({
   primary: uuidSchema.optional().describe('Moves the dataset to this node.'),
+  maximum_size: datasetSizeSchema
+    .optional()
+    .describe(
+      'Grows the dataset to this size in bytes (at least 64 MiB, a multiple of 1024; a dataset created ' +
+        'without a size counts as 75 GiB). ' +
+        "Never smaller than the current size, and only where the primary node's backend can resize. " +
+        'The agent unmounts the dataset to grow it, so a lease delays the growth until it is released.',
+    ),
 });
 export type UpdateDatasetRequest = z.input<typeof updateDatasetSchema>;
 
@@ -120,6 +133,10 @@ export const nodeStateReportSchema = z.strictObject({
   instance_id: z.string().min(1).describe("The node's compute instance id, as its backend names it."),
   era: uuidSchema.optional().describe("The node's boot id, for /v1/state/nodes/by_era."),
   host: z.string().min(1).optional().describe("The node's address; defaults to the report's source address."),
+  can_resize: z
+    .boolean()
+    .optional()
+    .describe("Whether this node's backend grows volumes; a dataset held here is not grown when false."),
   datasets: z
     .array(reportedDatasetSchema)
     .describe('Every dataset volume this node sees: mounted here (with `path`), or not mounted here.'),
@@ -152,6 +169,7 @@ export const nodeStateSchema = z.object({
   host: z.string(),
   instance_id: z.string(),
   era: z.string().optional(),
+  can_resize: z.boolean().optional(),
   datasets: z.array(
     z.object({
       dataset_id: z.string(),

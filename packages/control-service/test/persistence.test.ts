@@ -67,6 +67,11 @@ describe('ControlService persistence', () => {
     const control = await startTestControl({ store });
     const node = await reportNode(control);
     const { dataset_id: id } = await control.client.createDataset({ primary: node, metadata: { a: 'b' } });
+    const { dataset_id: grown } = await control.client.createDataset({
+      primary: node,
+      maximum_size: 1 << 26,
+    });
+    await control.client.resizeDataset(grown, 1 << 27);
     await control.client.acquireLease({ dataset_id: id, node_uuid: node, expires: null });
     await control.agent(node).recordOwnership(id, 'vol-1');
     const { datasets, tag } = await control.client.listDatasets();
@@ -76,6 +81,9 @@ describe('ControlService persistence', () => {
     try {
       expect(again.clusterId).toBe(control.service.clusterId);
       expect(again.datasets()).toEqual(datasets);
+      expect(again.datasets()).toContainEqual(
+        expect.objectContaining({ dataset_id: grown, maximum_size: 1 << 27 }),
+      );
       expect(again.configurationTag()).toBe(tag);
       expect(again.leases()).toEqual([{ dataset_id: id, node_uuid: node, expires: null }]);
       expect((await again.watch(node, undefined, 0)).ownership).toEqual({ [id]: 'vol-1' });

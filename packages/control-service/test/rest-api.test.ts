@@ -2,7 +2,7 @@
 // was wrong (reference section 7) refused the way the README says.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ControlApiError, MINIMUM_DATASET_SIZE } from '../src/index.js';
+import { ControlApiError, DEFAULT_DATASET_SIZE, MINIMUM_DATASET_SIZE } from '../src/index.js';
 import { raw, reportNode, startTestControl } from './helpers.js';
 
 const SIZE = MINIMUM_DATASET_SIZE;
@@ -128,13 +128,6 @@ describe('datasets', () => {
       status: 405,
       description: 'The dataset has been deleted.',
     });
-    const body = await raw(
-      control.server.url,
-      'POST',
-      `/v1/configuration/datasets/${id}`,
-      '{"maximum_size": 67108864}',
-    );
-    expect(body.status).toBe(400);
   });
 
   it('deletes (200, deleted: true, idempotent; the dataset stays listed); 404 unknown', async () => {
@@ -159,6 +152,106 @@ describe('datasets', () => {
     const response = await raw(control.server.url, method, path, body);
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ errors: [expect.stringMatching(/must be a version 4 UUID/)] });
+  });
+});
+
+describe('resize: POST /v1/configuration/datasets/<id> with maximum_size', () => {
+  it('grows a dataset (200); the same size is a no-op; the new size is listed and changes the tag', async () => {
+    const control = await startTestControl();
+    const node = await reportNode(control);
+    const { dataset_id: id } = await control.client.createDataset({ primary: node, maximum_size: SIZE });
+    const before = await control.client.listDatasets();
+    expect(await control.client.resizeDataset(id, 2 * SIZE)).toMatchObject({
+      dataset_id: id,
+      primary: node,
+      maximum_size: 2 * SIZE,
+    });
+    expect(await control.client.resizeDataset(id, 2 * SIZE)).toMatchObject({ maximum_size: 2 * SIZE });
+    const after = await control.client.listDatasets();
+    expect(after.datasets).toEqual([expect.objectContaining({ dataset_id: id, maximum_size: 2 * SIZE })]);
+    expect(after.tag).not.toBe(before.tag);
+  });
+
+  it('refuses to shrink (409 DATASET_SHRINK naming the dataset and both sizes) and changes nothing', async () => {
+    const control = await startTestControl();
+    const [a, b] = [await reportNode(control), await reportNode(control)];
+    const { dataset_id: id } = await control.client.createDataset({ primary: a, maximum_size: 2 * SIZE });
+    const before = await control.client.listDatasets();
+    const error = await refusal(control.client.resizeDataset(id, SIZE));
+    expect(error).toMatchObject({ status: 409, code: 'DATASET_SHRINK' });
+    expect(error.description).toContain(id);
+    expect(error.description).toContain(String(SIZE));
+    expect(error.description).toContain(String(2 * SIZE));
+    // A move in the same request is refused with it: all or nothing.
+    const both = await raw(
+      control.server.url,
+      'POST',
+      `/v1/configuration/datasets/${id}`,
+      JSON.stringify({ primary: b, maximum_size: SIZE }),
+    );
+    expect(both).toMatchObject({ status: 409, body: { code: 'DATASET_SHRINK' } });
+    expect(await control.client.listDatasets()).toEqual(before);
+  });
+
+  it('a null (default) size counts as 75 GiB: smaller is a shrink, larger grows', async () => {
+    const control = await startTestControl();
+    const node = await reportNode(control);
+    const { dataset_id: id } = await control.client.createDataset({ primary: node });
+    const error = await refusal(control.client.resizeDataset(id, 2 * SIZE));
+    expect(error).toMatchObject({ status: 409, code: 'DATASET_SHRINK' });
+    expect(error.description).toContain(String(DEFAULT_DATASET_SIZE));
+    expect(await control.client.resizeDataset(id, DEFAULT_DATASET_SIZE + SIZE)).toMatchObject({
+      maximum_size: DEFAULT_DATASET_SIZE + SIZE,
+    });
+  });
+
+  it('refuses a growth where the node to hold it reports a backend without resize (409), nothing changed', async () => {
+    const control = await startTestControl();
+    const fixed = randomUUID();
+    await control.agent(fixed).reportNodeState({ instance_id: 'fixed', can_resize: false, datasets: [] });
+    const growing = randomUUID();
+    await control.agent(growing).reportNodeState({ instance_id: 'growing', can_resize: true, datasets: [] });
+    const { dataset_id: id } = await control.client.createDataset({ primary: fixed, maximum_size: SIZE });
+    const before = await control.client.listDatasets();
+    const error = await refusal(control.client.resizeDataset(id, 2 * SIZE));
+    expect(error).toMatchObject({ status: 409, code: 'RESIZE_UNSUPPORTED' });
+    expect(error.description).toContain(id);
+    expect(error.description).toContain(fixed);
+    expect(await control.client.listDatasets()).toEqual(before);
+    // Moved to a node that can resize in the same request, it grows there.
+    const moved = await raw(
+      control.server.url,
+      'POST',
+      `/v1/configuration/datasets/${id}`,
+      JSON.stringify({ primary: growing, maximum_size: 2 * SIZE }),
+    );
+    expect(moved).toMatchObject({ status: 200, body: { primary: growing, maximum_size: 2 * SIZE } });
+  });
+
+  it('refuses bad sizes (400 naming maximum_size), a deleted dataset (405) and an unknown one (404)', async () => {
+    const control = await startTestControl();
+    const node = await reportNode(control);
+    const { dataset_id: id } = await control.client.createDataset({ primary: node, maximum_size: SIZE });
+    for (const size of [SIZE + 1, SIZE - 1024, null, '134217728']) {
+      const response = await raw(
+        control.server.url,
+        'POST',
+        `/v1/configuration/datasets/${id}`,
+        JSON.stringify({ maximum_size: size }),
+      );
+      expect(response, String(size)).toMatchObject({
+        status: 400,
+        body: { errors: [expect.stringMatching(/^maximum_size: /)] },
+      });
+    }
+    expect(await refusal(control.client.resizeDataset(randomUUID(), 2 * SIZE))).toMatchObject({
+      status: 404,
+    });
+    await control.client.deleteDataset(id);
+    expect(await refusal(control.client.resizeDataset(id, 2 * SIZE))).toMatchObject({
+      status: 405,
+      code: 'DATASET_DELETED',
+    });
   });
 });
 

@@ -123,7 +123,7 @@ export class DatasetAgent {
         now: this.#clock.now(),
       });
       await this.#link
-        .report({ nodeId: this.#link.nodeId, instanceId, datasets: calculated.report })
+        .report({ nodeId: this.#link.nodeId, instanceId, canResize, datasets: calculated.report })
         .catch((error: unknown) => this.#logger.message('dataset-agent:report-failed', { error }, 'warn'));
       for (const problem of calculated.problems)
         this.#logger.message('dataset-agent:left-alone', { ...problem }, 'warn');

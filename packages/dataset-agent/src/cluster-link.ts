@@ -89,6 +89,8 @@ export interface NodeStateReport {
   readonly instanceId: string;
   /** The datasets whose volumes are attached here, or that this node should hold. */
   readonly datasets: readonly DatasetReport[];
+  /** Whether this node's backend grows volumes (`capabilities.resize`). */
+  readonly canResize?: boolean;
 }
 
 /**

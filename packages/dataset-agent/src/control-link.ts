@@ -105,6 +105,7 @@ export class ControlLink implements ClusterLink {
     await this.#client.reportNodeState({
       instance_id: state.instanceId,
       ...(era === undefined ? {} : { era }),
+      ...(state.canResize === undefined ? {} : { can_resize: state.canResize }),
       datasets: state.datasets.flatMap(reportedDataset),
     });
   }

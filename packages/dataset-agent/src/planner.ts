@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { DEFAULT_DATASET_SIZE } from '@flockerjs/control-service';
 import type { Signature } from '@flockerjs/linux-block';
 import type { ClusterConfiguration, DatasetReport, DatasetState, DesiredDataset } from './cluster-link.js';
 
 /** The size of a dataset whose `maximumSize` is null: 75 GiB, as the original agent (FLOC-2679). */
-export const DEFAULT_DATASET_SIZE = 75 * 1024 * 1024 * 1024;
+export { DEFAULT_DATASET_SIZE };
 /** The metadata key that selects a storage profile at creation, as the original. */
 export const PROFILE_METADATA_KEY = 'clusterhq:flocker:profile';
 

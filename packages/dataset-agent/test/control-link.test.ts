@@ -155,6 +155,31 @@ describe('ControlLink', { timeout: 60_000 }, () => {
     ]);
   });
 
+  it('reports whether its backend resizes: the control service refuses to grow a dataset where it cannot', async () => {
+    const { user, link: makeLink } = await cluster();
+    const fixed = await makeLink();
+    const growing = await makeLink();
+    await fixed.report({ nodeId: fixed.nodeId, instanceId: 'i-a', canResize: false, datasets: [] });
+    await growing.report({ nodeId: growing.nodeId, instanceId: 'i-b', canResize: true, datasets: [] });
+    const size = 64 * 1024 * 1024;
+    const onFixed = await user.createDataset({ primary: fixed.nodeId, maximum_size: size });
+    const onGrowing = await user.createDataset({ primary: growing.nodeId, maximum_size: size });
+    await expect(user.resizeDataset(onFixed.dataset_id, 2 * size)).rejects.toMatchObject({
+      status: 409,
+      code: 'RESIZE_UNSUPPORTED',
+    });
+    expect(await user.resizeDataset(onGrowing.dataset_id, 2 * size)).toMatchObject({
+      maximum_size: 2 * size,
+    });
+    const grown = (await fixed.configuration()).datasets.map((d) => [d.datasetId, d.maximumSize] as const);
+    expect(new Map(grown)).toEqual(
+      new Map([
+        [onFixed.dataset_id, size],
+        [onGrowing.dataset_id, 2 * size],
+      ]),
+    );
+  });
+
   it('changed() resolves when the configuration changes, and on close', async () => {
     const { user, link: makeLink } = await cluster();
     const link = await makeLink();

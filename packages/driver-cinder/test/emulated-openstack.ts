@@ -45,13 +45,22 @@ export async function startEmulator(options: OpenStackEmulatorOptions = {}): Pro
   });
 }
 
-/** The agent.yml keys of a node that is `server`, as its operator would write them. */
+/** The agent.yml keys of a node that is `server`, parsed. */
 export function configFor(
   emulator: OpenStackEmulator,
   server: EmulatedServer,
   overrides: Partial<Record<string, unknown>> = {},
 ): CinderConfig {
-  return configSchema.parse({
+  return configSchema.parse(agentYmlFor(emulator, server, overrides));
+}
+
+/** The agent.yml keys of a node that is `server`, as its operator would write them. */
+export function agentYmlFor(
+  emulator: OpenStackEmulator,
+  server: EmulatedServer,
+  overrides: Partial<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return {
     region: emulator.region,
     auth_url: emulator.authUrl,
     username: 'demo',
@@ -69,7 +78,7 @@ export function configFor(
       device_ms: 10_000,
     },
     ...overrides,
-  });
+  };
 }
 
 /** A driver on `server`, in a new cluster unless the context names one; `config` overrides agent.yml keys. */
