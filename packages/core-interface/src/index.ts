@@ -62,6 +62,18 @@ export {
   silentLogger,
 } from './log.js';
 export {
+  attributeToMethod,
+  type BackendApiCall,
+  CALL_OUTCOMES,
+  type CallOutcome,
+  type DriverCall,
+  errorCodeLabel,
+  type Metrics,
+  meterApi,
+  noMetrics,
+  UNCODED,
+} from './metrics.js';
+export {
   type AgentBackend,
   type BackendContext,
   type BackendDescription,
