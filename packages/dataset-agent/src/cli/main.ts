@@ -92,7 +92,9 @@ async function main(argv: readonly string[]): Promise<number> {
     metricsAddress === undefined
       ? undefined
       : await startMetricsEndpoint(metricsAddress).catch((error: Error) => {
-          throw new UsageError(`--metrics: cannot listen on ${values.metrics}: ${error.message}`);
+          throw new Error(`--metrics: cannot listen on ${values.metrics}: ${error.message}`, {
+            cause: error,
+          });
         });
   if (endpoint !== undefined) process.stdout.write(`metrics: ${endpoint.url}\n`);
   let link: ClusterLink | undefined;
