@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CloudEmulator, startCloudEmulator } from '@flockerjs/cloud-emulator';
 import { type BackendApiCall, type DriverCall, instantiateBackend } from '@flockerjs/core-interface';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { configSchema, FLOCKER_BACKEND } from '../src/index.js';
 import { emulatorConfig, instanceOf } from './emulated-cloud.js';
 
@@ -11,6 +11,7 @@ beforeAll(async () => {
   emulator = await startCloudEmulator({ devices: false, instances: [{}] });
 });
 afterAll(() => emulator?.stop());
+afterEach(() => emulator.faults.set({}));
 
 it('counts each EC2 action with its tries and throttled tries, labelled with the contract member', async () => {
   // Every second DescribeVolumes is answered RequestLimitExceeded; the SDK retries it.
@@ -45,26 +46,33 @@ it('counts each EC2 action with its tries and throttled tries, labelled with the
   expect(driverCalls.filter((call) => call.method === 'listVolumes')).toHaveLength(3);
 });
 
-it('counts a call that failed, with its EC2 tries', async () => {
-  emulator.faults.set({});
+it('counts a call that failed, with every try the SDK made', async () => {
+  // Every DescribeVolumes is answered InternalError: the SDK tries max_attempts times, then the call fails.
+  emulator.faults.set({ serverErrors: { rate: 1, operations: ['DescribeVolumes'], when: 'before' } });
   const backendCalls: BackendApiCall[] = [];
   const api = await instantiateBackend(
     FLOCKER_BACKEND,
-    configSchema.parse(emulatorConfig(emulator, instanceOf(emulator))),
+    configSchema.parse(emulatorConfig(emulator, instanceOf(emulator), { max_attempts: 2 })),
     {
       configDir: '.',
       clusterId: randomUUID(),
       metrics: { driverCall: () => {}, backendApiCall: (call) => backendCalls.push(call) },
     },
   );
-  await expect(api.destroyVolume('vol-0123456789abcdef0')).rejects.toMatchObject({ code: 'UNKNOWN_VOLUME' });
-  expect(backendCalls).toContainEqual(
-    expect.objectContaining({
+  const before = emulator.ec2.count('DescribeVolumes');
+  await expect(api.listVolumes()).rejects.toMatchObject({ code: 'BACKEND' });
+  const describes = backendCalls.filter((call) => call.operation === 'DescribeVolumes');
+  expect(describes.length).toBeGreaterThan(0);
+  for (const call of describes) {
+    expect(call).toMatchObject({
       api: 'ec2',
-      method: 'destroyVolume',
+      method: 'listVolumes',
       outcome: 'error',
-      attempts: 1,
+      attempts: 2,
       throttles: 0,
-    }),
+    });
+  }
+  expect(describes.reduce((total, call) => total + call.attempts, 0)).toBe(
+    emulator.ec2.count('DescribeVolumes') - before,
   );
 });
