@@ -70,7 +70,10 @@ async function setUp(options: ResolvedOptions, context: TestContext): Promise<Ha
     const raw = await options.factory({ testName: context.task.name, onCleanup });
     const created = new Set<string>();
     onCleanup(() => destroyCreated(raw, created, options));
-    return trackCreated(raw, created);
+    const tracked = trackCreated(raw, created);
+    const reason = options.withoutDevices;
+    if (reason === undefined) return tracked;
+    return skipAttachHere(tracked, await raw.computeInstanceId(), created, () => context.skip(reason));
   };
 
   const api = await makeApi();
@@ -119,6 +122,38 @@ export function trackCreated(api: IBlockDeviceAPI, created: Set<string>): IBlock
           createVolumeWithProfile: (datasetId, size, profile) =>
             track((api as IProfiledBlockDeviceAPI).createVolumeWithProfile(datasetId, size, profile)),
         }),
+  });
+}
+
+/**
+ * The API with an attach that would succeed on this node turned into `skip()`: the volumes the test created
+ * are followed through attach, detach and destroy, so a call the contract refuses still reaches the driver.
+ */
+function skipAttachHere(
+  api: IBlockDeviceAPI,
+  here: string,
+  created: ReadonlySet<string>,
+  skip: () => void,
+): IBlockDeviceAPI {
+  const attached = new Set<string>();
+  const destroyed = new Set<string>();
+  return withMethods(api, {
+    async attachVolume(blockDeviceId, attachTo) {
+      const free =
+        created.has(blockDeviceId) && !attached.has(blockDeviceId) && !destroyed.has(blockDeviceId);
+      if (attachTo === here && free) skip();
+      const volume = await api.attachVolume(blockDeviceId, attachTo);
+      attached.add(blockDeviceId);
+      return volume;
+    },
+    async detachVolume(blockDeviceId) {
+      await api.detachVolume(blockDeviceId);
+      attached.delete(blockDeviceId);
+    },
+    async destroyVolume(blockDeviceId) {
+      await api.destroyVolume(blockDeviceId);
+      destroyed.add(blockDeviceId);
+    },
   });
 }
 

@@ -61,6 +61,12 @@ export interface ConformanceOptions extends SuiteHints {
   readonly stopNode?: (nodeId: string) => Promise<() => Promise<void>>;
   /** When set, every test is reported as skipped with this reason (say, "loop devices need root"). */
   readonly skip?: string | undefined;
+  /**
+   * When set, this host cannot present volumes as block devices (say, an emulator's loop devices without root):
+   * a case is reported skipped with this reason at the moment it would attach one of its volumes to this node,
+   * and every case that never does still runs. Refusals (unknown, attached or destroyed volumes) still run.
+   */
+  readonly withoutDevices?: string | undefined;
   /** Per-test time limit in milliseconds. @default 120000 */
   readonly timeoutMs?: number;
   /** Where each test is logged as an action, with the API calls it makes nested inside. */

@@ -141,7 +141,11 @@ export function describeEmulatedConformance(
     return emulator;
   };
   beforeAll(async () => {
-    emulator = await startEmulator({ pageLimit: CONFORMANCE_PAGE_LIMIT, ...options });
+    emulator = await startEmulator({
+      pageLimit: CONFORMANCE_PAGE_LIMIT,
+      devices: skipUnlessRoot === undefined,
+      ...options,
+    });
   });
   afterAll(() => stopAndCheck(emulator));
   describeBlockDeviceAPI({
@@ -162,7 +166,7 @@ export function describeEmulatedConformance(
     },
     // A started server is SHUTOFF until its boot ends: a listing may show it a moment later.
     consistency: { attempts: 20, intervalMs: 100 },
-    skip: skipUnlessRoot,
+    withoutDevices: skipUnlessRoot,
   });
   return running;
 }
