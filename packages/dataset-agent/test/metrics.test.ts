@@ -11,6 +11,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await world.cleanup();
 });
+/** Two agent runs and a few rounds, sized for a loaded machine (each wait inside is bounded too). */
+const TIMEOUT_MS = 180_000;
 
 /** The value of one series in a scrape; 0 when it is absent. */
 function value(text: string, series: string): number {
@@ -31,7 +33,9 @@ function outputMatch(child: ChildProcess, pattern: RegExp): Promise<string> {
   });
 }
 
-it('serves /metrics on the address given; the listVolumes histogram moves with each round', async () => {
+it('serves /metrics on the address given; the listVolumes histogram moves with each round', {
+  timeout: TIMEOUT_MS,
+}, async () => {
   // A first run writes node-a's agent.yml and converges the empty desired state.
   expect(await world.run('node-a')).toMatchObject({ code: 0 });
   const agent = world.start('node-a', { args: ['--metrics', '127.0.0.1:0'] });
@@ -66,7 +70,9 @@ it('serves /metrics on the address given; the listVolumes histogram moves with e
   expect(await exit).toMatchObject({ code: 0, signal: null });
 });
 
-it('refuses a malformed --metrics address as bad usage (exit 2), naming the option', async () => {
+it('refuses a malformed --metrics address as bad usage (exit 2), naming the option', {
+  timeout: TIMEOUT_MS,
+}, async () => {
   const result = await world.run('node-a', { args: ['--once', '--metrics', '9100'] });
   expect(result.code).toBe(2);
   expect(result.stderr).toContain('--metrics: expected HOST:PORT');
