@@ -62,12 +62,9 @@ export {
   silentLogger,
 } from './log.js';
 export {
-  attributeToMethod,
   type BackendApiCall,
-  CALL_OUTCOMES,
   type CallOutcome,
   type DriverCall,
-  errorCodeLabel,
   type Metrics,
   meterApi,
   noMetrics,

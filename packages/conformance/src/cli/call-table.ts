@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { UNCODED } from '@flockerjs/core-interface';
 import { z } from 'zod';
 import type { LoggedCall } from '../certification/call-log.js';
 
@@ -47,7 +48,7 @@ export function methodTable(calls: readonly LoggedCall[]): MethodRow[] {
       rows.set(call.method, row);
       row.durations.push(call.durationMs);
       if (call.outcome === 'error') {
-        const code = call.code ?? 'UNCODED';
+        const code = call.code ?? UNCODED;
         row.errorCodes[code] = (row.errorCodes[code] ?? 0) + 1;
       }
     } else {
