@@ -15,7 +15,7 @@ import { makeExt4, mount, unmount } from '@flockerjs/linux-block';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { detachDestroyVolumes } from './cleanup.js';
 import { expectCode } from './expect-code.js';
-import { cleanupStack, trackCreated } from './harness.js';
+import { cleanupStack, testAction, trackCreated } from './harness.js';
 import type { FactoryContext } from './options.js';
 import { readDevice, writeDevice } from './os.js';
 
@@ -79,8 +79,9 @@ export function describeAcceptance(options: AcceptanceOptions): void {
   const test = (title: string, body: (run: Run) => Promise<void>): void => {
     it(title, { timeout }, async (context) => {
       if (options.skip !== undefined) context.skip(options.skip);
-      const run = async (): Promise<void> => body(await setUp(options, context));
-      await (options.logger ?? silentLogger).action('acceptance:test', { title }, run);
+      await testAction(context, options.logger ?? silentLogger, 'acceptance:test', { title }, async () =>
+        body(await setUp(options, context)),
+      );
     });
   };
 

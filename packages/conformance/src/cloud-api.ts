@@ -1,6 +1,6 @@
 import { type ICloudAPI, isCloudApi } from '@flockerjs/core-interface';
 import { describe, expect, type TestContext } from 'vitest';
-import { conformanceTest, type Harness } from './harness.js';
+import { cleanupStack, conformanceTest, type Harness } from './harness.js';
 import type { ResolvedOptions } from './options.js';
 import { otherNode } from './other-node.js';
 
@@ -50,7 +50,8 @@ export function cloudApiTests(options: ResolvedOptions): void {
     if (!isCloudApi(api)) return context.skip('the driver does not declare capabilities.cloudApi');
     if (options.stopNode === undefined) return context.skip('no stopNode back door to stop a node with');
     const node = await otherNode(options, h.thisNode, context);
-    context.onTestFinished(await options.stopNode(node));
+    // On the test's cleanup stack, so the node is started again before its volumes are cleaned up.
+    cleanupStack(context)(await options.stopNode(node));
     return { api, node };
   }
 }

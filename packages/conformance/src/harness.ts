@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BlockDeviceVolume, IBlockDeviceAPI, IProfiledBlockDeviceAPI } from '@flockerjs/core-interface';
+import type {
+  BlockDeviceVolume,
+  IBlockDeviceAPI,
+  IProfiledBlockDeviceAPI,
+  LogFields,
+  Logger,
+} from '@flockerjs/core-interface';
 import { expect, it, type TestContext } from 'vitest';
 import { detachDestroyVolumes } from './cleanup.js';
 import type { ResolvedOptions } from './options.js';
@@ -35,33 +41,72 @@ type Body = (harness: Harness, context: TestContext) => Promise<void>;
 export function conformanceTest(title: string, options: ResolvedOptions, body: Body): void {
   it(title, { timeout: options.timeoutMs }, async (context) => {
     if (options.skip !== undefined) context.skip(options.skip);
-    const run = async (): Promise<void> => body(await setUp(options, context), context);
-    await (options.logger?.action('conformance:test', { title }, run) ?? run());
+    await testAction(context, options.logger, 'conformance:test', { title }, async () =>
+      body(await setUp(options, context), context),
+    );
   });
 }
 
+/** A test's cleanups, last registered first, and the errors they threw. */
+interface CleanupStack {
+  readonly cleanups: (() => Promise<void> | void)[];
+  readonly failures: unknown[];
+}
+
+const stacks = new WeakMap<TestContext, CleanupStack>();
+
 /**
- * Cleanup that runs when the test ends, failed or not, last registered first. Every step runs even when an
- * earlier one throws; the test then fails with all their errors.
+ * Cleanup that runs when the test ends, failed or not, last registered first: by {@link runCleanups} inside the
+ * test (so the calls are logged under it), else when vitest finishes the test. Every step runs even when an
+ * earlier one throws; the test then fails with all their errors. Each call for one test adds to the same stack.
  */
 export function cleanupStack(context: TestContext): (cleanup: () => Promise<void> | void) => void {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  context.onTestFinished(async () => {
-    const failures: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        failures.push(error);
+  let stack = stacks.get(context);
+  if (stack === undefined) {
+    const created: CleanupStack = { cleanups: [], failures: [] };
+    stacks.set(context, created);
+    context.onTestFinished(async () => {
+      await runCleanups(context);
+      if (created.failures.length > 0) {
+        throw new AggregateError(created.failures, `cleanup after "${context.task.name}" failed`);
       }
-    }
-    if (failures.length > 0) {
-      throw new AggregateError(failures, `cleanup after "${context.task.name}" failed`);
-    }
-  });
+    });
+    stack = created;
+  }
+  const { cleanups } = stack;
   return (cleanup) => {
     cleanups.push(cleanup);
   };
+}
+
+/** Runs the test's cleanups registered so far, now; their errors fail the test when it finishes. */
+export async function runCleanups(context: TestContext): Promise<void> {
+  const stack = stacks.get(context);
+  for (let cleanup = stack?.cleanups.pop(); cleanup !== undefined; cleanup = stack?.cleanups.pop()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      stack?.failures.push(error);
+    }
+  }
+}
+
+/** Runs a test's body and then its cleanups, as one action of `logger` when there is one. */
+export async function testAction(
+  context: TestContext,
+  logger: Logger | undefined,
+  action: string,
+  fields: LogFields,
+  body: () => Promise<void>,
+): Promise<void> {
+  const run = async (): Promise<void> => {
+    try {
+      await body();
+    } finally {
+      await runCleanups(context);
+    }
+  };
+  await (logger?.action(action, fields, run) ?? run());
 }
 
 async function setUp(options: ResolvedOptions, context: TestContext): Promise<Harness> {

@@ -1,3 +1,4 @@
+export { capabilityProblems } from './capabilities.js';
 export {
   type AgentConfig,
   type AgentConfigInput,
@@ -45,7 +46,7 @@ export {
   UnknownVolumeError,
 } from './errors.js';
 export { COMMAND_TIMEOUT_MS, type Exec, type ExecResult, execCommand } from './exec.js';
-export { formatIssues, issueMessages } from './issues.js';
+export { closeMatches, didYouMean, formatIssues, issueMessages } from './issues.js';
 export { type LoadResult, loadAgentConfig, parseAgentConfig } from './load-config.js';
 export {
   createLogger,

@@ -8,6 +8,11 @@ export type LoadResult<T> =
   | { readonly config: T; readonly errors?: undefined }
   | { readonly config?: undefined; readonly errors: readonly string[] };
 
+/** What an empty agent.yml (or one of only comments) is told: zod would say "expected object, received null". */
+const EMPTY_FILE =
+  '(file): the file is empty; agent.yml must hold at least `version: 1`, `control-service:` with its ' +
+  "`hostname`, and `dataset:` with its `backend` (and the backend's own keys)";
+
 /** Validates agent.yml text. */
 export function parseAgentConfig(text: string): LoadResult<AgentConfig> {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -21,8 +26,9 @@ export function parseAgentConfig(text: string): LoadResult<AgentConfig> {
     // An alias bomb (or any document that cannot become plain data) is a configuration error, not a crash.
     return { errors: [`(yaml): ${(error as Error).message}`] };
   }
+  if (data === null || data === undefined) return { errors: [EMPTY_FILE] };
   const parsed = agentConfigSchema.safeParse(data, { error: issueMessages });
-  if (!parsed.success) return { errors: formatIssues(parsed.error.issues) };
+  if (!parsed.success) return { errors: formatIssues(parsed.error.issues, [], agentConfigSchema) };
   return { config: parsed.data };
 }
 

@@ -1,12 +1,13 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { moduleResolve } from 'import-meta-resolve';
 import { z } from 'zod';
+import { capabilityProblems } from './capabilities.js';
 import type { AgentConfig, DatasetConfig } from './config.js';
 import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI, withProfileAliases } from './driver.js';
 import { InvalidConfigError, PluginLoadError } from './errors.js';
-import { formatIssues, issueMessages } from './issues.js';
+import { didYouMean, formatIssues, issueMessages } from './issues.js';
 import { loadAgentConfig } from './load-config.js';
 import {
   createLogger,
@@ -128,7 +129,9 @@ export interface LoadBackendOptions {
 
 /**
  * The URL of the module a backend name stands for, resolved as {@link loadBackend} does.
- * @throws `PLUGIN_LOAD` when it is neither built in nor importable.
+ * @throws `PLUGIN_LOAD` saying which case it is: a package that is not installed (with close names of built-in
+ *   backends and installed flocker packages), one whose entry file is missing (not built), or a missing file;
+ *   naming the places searched.
  */
 export function resolveBackend(name: string, options: LoadBackendOptions): string {
   const builtin = Object.hasOwn(BUILTIN_BACKENDS, name)
@@ -146,24 +149,87 @@ export function resolveBackend(name: string, options: LoadBackendOptions): strin
     bases.push(new URL(import.meta.url));
   }
 
-  let url: string | undefined;
-  let lastError: unknown;
+  const errors: unknown[] = [];
   for (const base of bases) {
     try {
-      url = moduleResolve(request, base).href;
-      break;
+      return moduleResolve(request, base).href;
     } catch (error) {
-      lastError = error;
+      errors.push(error);
     }
   }
-  if (url === undefined) {
-    const detail =
-      builtin === undefined
-        ? `is neither a built-in backend (${Object.keys(BUILTIN_BACKENDS).join(', ')}) nor an importable module`
-        : `is built in, but its package ${builtin} is not installed (npm install ${builtin})`;
-    throw new PluginLoadError(name, detail, { cause: lastError });
+  // A package that is found but whose entry file is not there is the likelier mistake: an unbuilt package.
+  const missingEntry = errors
+    .map((error) => /^Cannot find module '([^']+)'/.exec((error as Error).message)?.[1])
+    .find((file) => file !== undefined);
+  const cause = errors.at(-1);
+  if (isPath) {
+    const file = missingEntry ?? fileURLToPath(new URL(request, bases[0]));
+    throw new PluginLoadError(name, `the module file ${file} does not exist`, { cause });
   }
-  return url;
+  if (missingEntry !== undefined) {
+    throw new PluginLoadError(
+      name,
+      `package ${specifier} is installed, but its entry file ${missingEntry} is missing: build the package ` +
+        '(npm run build) before using it, or check the "exports" of its package.json',
+      { cause },
+    );
+  }
+  const searched = `searched node_modules from ${[...new Set(bases.map(searchedFrom))].join(', ')}`;
+  if (builtin !== undefined) {
+    throw new PluginLoadError(
+      name,
+      `is built in, but its package ${builtin} is not installed (npm install ${builtin}); ${searched}`,
+      { cause },
+    );
+  }
+  const candidates = [...Object.keys(BUILTIN_BACKENDS), ...bases.flatMap(flockerPackagesFrom)];
+  throw new PluginLoadError(
+    name,
+    `is neither a built-in backend (${Object.keys(BUILTIN_BACKENDS).join(', ')}) nor an installed package` +
+      `${didYouMean(name, candidates)}; ${searched}`,
+    { cause },
+  );
+}
+
+/** The directory a resolution base stands for, as a message names it. */
+function searchedFrom(base: URL): string {
+  return base.href.endsWith('/') ? fileURLToPath(base) : dirname(fileURLToPath(base));
+}
+
+/**
+ * What names a user might have meant: the packages with `flocker` in their name installed in the node_modules
+ * above `base`, and the package `base` lies in (a driver's own agent.yml names the driver itself).
+ */
+function flockerPackagesFrom(base: URL): string[] {
+  const names: string[] = [];
+  for (let dir = searchedFrom(base); ; dir = dirname(dir)) {
+    const own = readJson(join(dir, 'package.json'))?.name;
+    if (typeof own === 'string') names.push(own);
+    const modules = join(dir, 'node_modules');
+    for (const entry of listDir(modules)) {
+      const scoped = entry.startsWith('@')
+        ? listDir(join(modules, entry)).map((n) => `${entry}/${n}`)
+        : [entry];
+      names.push(...scoped.filter((n) => n.includes('flocker')));
+    }
+    if (dirname(dir) === dir) return names;
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function loadBackend(name: string, options: LoadBackendOptions): Promise<BackendDescription> {
@@ -180,14 +246,17 @@ export async function importBackend(url: string, name: string): Promise<BackendD
   try {
     module = (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new PluginLoadError(name, `failed to import ${url}: ${(error as Error).message}`, { cause: error });
+    const first = String((error as Error)?.message ?? error).split('\n')[0];
+    throw new PluginLoadError(name, `importing ${url} failed: ${first}`, { cause: error });
   }
 
   const candidate = findDescription(module);
   if (candidate === undefined) {
+    const exported = Object.keys(module);
     throw new PluginLoadError(
       name,
-      'the module does not export FLOCKER_BACKEND (nor a default export of it)',
+      `${url} does not export FLOCKER_BACKEND (nor a default export of it); it exports ` +
+        `${exported.length === 0 ? 'nothing' : exported.join(', ')}${didYouMean('FLOCKER_BACKEND', exported)}`,
     );
   }
   const parsed = backendShape.safeParse(candidate, { error: issueMessages });
@@ -219,7 +288,9 @@ export function parseBackendConfig<Config>(
 ): Config {
   const { backend: _name, ...keys } = dataset;
   const parsed = backend.configSchema.safeParse(keys, { error: issueMessages });
-  if (!parsed.success) throw new InvalidConfigError(formatIssues(parsed.error.issues, ['dataset']));
+  if (!parsed.success) {
+    throw new InvalidConfigError(formatIssues(parsed.error.issues, ['dataset'], backend.configSchema));
+  }
   return parsed.data;
 }
 
@@ -257,7 +328,9 @@ export async function instantiateBackend<Config>(
 ): Promise<IBlockDeviceAPI> {
   if (backend.needsClusterId && !isUuid(options.clusterId)) {
     throw new InvalidConfigError([
-      `cluster id: backend ${backend.name} needs the cluster's id (a UUID), got ${JSON.stringify(options.clusterId)}`,
+      `cluster id: backend ${backend.name} needs the cluster's id (a UUID), got ${JSON.stringify(options.clusterId)}. ` +
+        'The dataset agent takes it from its node certificate, issued for the cluster; used directly, pass ' +
+        "the cluster's id: openBackend(path, { clusterId }) or instantiateBackend(backend, config, { clusterId })",
     ]);
   }
   const logger = options.logger ?? silentLogger;
@@ -272,6 +345,13 @@ export async function instantiateBackend<Config>(
   if (typeof api?.capabilities !== 'object' || api.capabilities === null) missing.push('capabilities');
   if (missing.length > 0) {
     throw new PluginLoadError(backend.name, `apiFactory returned an API without ${missing.join(', ')}`);
+  }
+  const problems = capabilityProblems(api);
+  if (problems.length > 0) {
+    throw new PluginLoadError(
+      backend.name,
+      `apiFactory returned an API whose capabilities are wrong: ${problems.join('; ')}`,
+    );
   }
   return instrumentApi(meterApi(withProfileAliases(api), metrics, backend.name), logger, backend.name);
 }

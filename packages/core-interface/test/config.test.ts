@@ -53,8 +53,25 @@ describe('parseAgentConfig', () => {
     ]);
   });
 
-  it('rejects an empty file at the top level', () => {
-    expect(errorsOf(parseAgentConfig(''))).toEqual([expect.stringMatching(/^\(top level\): /)]);
+  it.each([
+    ['empty', ''],
+    ['only comments', '# agent.yml\n\n'],
+    ['a null document', '~\n'],
+  ])('says a file that is %s is empty, and what it must hold', (_title, text) => {
+    expect(errorsOf(parseAgentConfig(text))).toEqual([
+      expect.stringMatching(
+        /^\(file\): the file is empty; agent.yml must hold at least `version: 1`, `control-service:` with its `hostname`, and `dataset:` with its `backend`/,
+      ),
+    ]);
+  });
+
+  it('names the key a misspelled top-level or nested key was meant to be', () => {
+    const { 'control-service': control, ...rest } = validConfig();
+    expect(errorsOf(parse({ ...rest, 'control-servce': control, logging: { levle: 'info' } }))).toEqual([
+      'control-service: required key is missing',
+      'logging.levle: unknown key; did you mean level?',
+      'control-servce: unknown key; did you mean control-service?',
+    ]);
   });
 
   it('rejects the invalid host name "-1"', () => {

@@ -113,7 +113,12 @@ beforeAll(async () => {
     'common-default.cjs',
     `${descriptionSource('commonjs-default')}module.exports = description;\n`,
   );
-  await write('no-export.mjs', 'export const somethingElse = 1;\n');
+  await write('no-export.mjs', 'export const somethingElse = 1;\nexport const FLOCKER_BACKND = {};\n');
+  // A plugin package installed without its build output, as `npm install ../acme-flocker` of a fresh clone is.
+  await write(
+    'node_modules/acme-flocker-unbuilt/package.json',
+    JSON.stringify({ name: 'acme-flocker-unbuilt', type: 'module', exports: { '.': './dist/index.js' } }),
+  );
   await write(
     'wrong-shape.mjs',
     "export const FLOCKER_BACKEND = { name: 'wrong', needsClusterId: 'yes', deployerType: 'p2p', configSchema: {} };\n",
@@ -180,14 +185,19 @@ describe('loadBackend', () => {
     });
   });
 
-  it('loadBackend(unknown name) rejects with PLUGIN_LOAD naming the specifier and the built-in names', async () => {
+  it('loadBackend(unknown name) rejects with PLUGIN_LOAD naming the specifier, the built-in names and the places searched', async () => {
     const load = loadBackend('flockerjs-no-such-backend', { configDir: dir });
     await expect(load).rejects.toMatchObject({
       code: 'PLUGIN_LOAD',
       specifier: 'flockerjs-no-such-backend',
-      message:
-        'backend "flockerjs-no-such-backend": is neither a built-in backend (loopback, aws, openstack) nor an importable module',
+      message: expect.stringMatching(
+        /^backend "flockerjs-no-such-backend": is neither a built-in backend \(loopback, aws, openstack\) nor an installed package; searched node_modules from /,
+      ),
     });
+    const message = await load.catch((error: Error) => error.message);
+    expect(message).toContain(`${dir}/`);
+    expect(message).toContain(`${process.cwd()}/`);
+    expect(message).not.toContain('did you mean');
     await expect(load).rejects.toHaveProperty(
       'cause',
       expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND' }),
@@ -201,7 +211,11 @@ describe('loadBackend', () => {
     await expect(loadBackend(name, { configDir: dir })).rejects.toMatchObject({
       code: 'PLUGIN_LOAD',
       specifier: name,
-      message: `backend "${name}": is built in, but its package ${pkg} is not installed (npm install ${pkg})`,
+      message: expect.stringMatching(
+        new RegExp(
+          `^backend "${name}": is built in, but its package ${pkg} is not installed \\(npm install ${pkg}\\); searched node_modules from `,
+        ),
+      ),
     });
   });
 
@@ -215,7 +229,9 @@ describe('loadBackend', () => {
       await expect(load).rejects.toMatchObject({
         code: 'PLUGIN_LOAD',
         specifier: name,
-        message: `backend "${name}": is neither a built-in backend (loopback, aws, openstack) nor an importable module`,
+        message: expect.stringMatching(
+          new RegExp(`^backend "${name}": the module file .*missing\\.mjs does not exist$`),
+        ),
       });
       await expect(load).rejects.toHaveProperty(
         'cause',
@@ -238,10 +254,8 @@ describe('loadBackend', () => {
       await expect(load).rejects.toMatchObject({
         code: 'PLUGIN_LOAD',
         specifier: './x.mjs',
-        message: expect.stringContaining('is neither a built-in backend'),
+        message: `backend "./x.mjs": the module file ${configDir}/x.mjs does not exist`,
       });
-      const message = await load.catch((error: Error) => error.message);
-      expect(message).not.toContain('failed to import');
     } finally {
       process.chdir(cwd);
       await rm(cwdDir, { recursive: true, force: true });
@@ -249,10 +263,36 @@ describe('loadBackend', () => {
     }
   });
 
-  it('a module without FLOCKER_BACKEND rejects with PLUGIN_LOAD', async () => {
+  it('a module without FLOCKER_BACKEND rejects with PLUGIN_LOAD listing what it does export', async () => {
     await expect(loadBackend('./no-export.mjs', { configDir: dir })).rejects.toMatchObject({
       code: 'PLUGIN_LOAD',
-      message: expect.stringContaining('does not export FLOCKER_BACKEND'),
+      message: `backend "./no-export.mjs": ${pathToFileURL(join(dir, 'no-export.mjs')).href} does not export FLOCKER_BACKEND (nor a default export of it); it exports somethingElse, FLOCKER_BACKND; did you mean FLOCKER_BACKND?`,
+    });
+  });
+
+  it('an installed package without its entry file rejects with PLUGIN_LOAD naming the file and saying to build it', async () => {
+    await expect(loadBackend('acme-flocker-unbuilt', { configDir: dir })).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      message: `backend "acme-flocker-unbuilt": package acme-flocker-unbuilt is installed, but its entry file ${dir}/node_modules/acme-flocker-unbuilt/dist/index.js is missing: build the package (npm run build) before using it, or check the "exports" of its package.json`,
+    });
+  });
+
+  it.each([
+    ['a built-in name', 'lopback', 'loopback'],
+    ['an installed flocker package', 'acme-flocker-unbuil', 'acme-flocker-unbuilt'],
+    ['a transposition', 'acme-flcoker-unbuilt', 'acme-flocker-unbuilt'],
+  ])('a typo of %s suggests it', async (_title, typo, meant) => {
+    await expect(loadBackend(typo, { configDir: dir })).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      message: expect.stringContaining(`nor an installed package; did you mean ${meant}?; searched`),
+    });
+  });
+
+  it('a typo of the package the agent.yml lies in (a driver certifying itself) suggests it', async () => {
+    const own = await mkdtemp(join(dir, 'own-'));
+    await writeFile(join(own, 'package.json'), JSON.stringify({ name: '@acme/flocker-san' }));
+    await expect(loadBackend('@acme/flocker-sna', { configDir: own })).rejects.toMatchObject({
+      message: expect.stringContaining('did you mean @acme/flocker-san?'),
     });
   });
 
@@ -272,7 +312,7 @@ describe('loadBackend', () => {
     const load = loadBackend('./throws.mjs', { configDir: dir });
     await expect(load).rejects.toMatchObject({
       code: 'PLUGIN_LOAD',
-      message: expect.stringMatching(/failed to import file:.*throws\.mjs: backend exploded at import/),
+      message: expect.stringMatching(/importing file:.*throws\.mjs failed: backend exploded at import$/),
     });
     await expect(load).rejects.toHaveProperty('cause.message', 'backend exploded at import');
   });
@@ -332,6 +372,18 @@ describe('parseBackendConfig', () => {
       expect.objectContaining({ problems: ['dataset.bogus: unknown key'] }),
     );
   });
+
+  it('a misspelled key is unknown, naming the key meant, which is also reported missing', () => {
+    expect(() => parseBackendConfig(backend, { backend: 'typed', rootpath: '/x', szie: 1 })).toThrow(
+      expect.objectContaining({
+        problems: [
+          'dataset.root_path: required key is missing',
+          'dataset.rootpath: unknown key; did you mean root_path?',
+          'dataset.szie: unknown key; did you mean size?',
+        ],
+      }),
+    );
+  });
 });
 
 function privateBackend(needsClusterId: boolean, contexts: BackendContext[] = []) {
@@ -363,7 +415,11 @@ describe('createBlockDeviceAPI', () => {
       });
       await expect(create).rejects.toMatchObject({
         code: 'INVALID_CONFIG',
-        problems: [expect.stringMatching(/^cluster id: backend private needs the cluster's id \(a UUID\)/)],
+        problems: [
+          expect.stringMatching(
+            /^cluster id: backend private needs the cluster's id \(a UUID\), got .*The dataset agent takes it from its node certificate.*openBackend\(path, \{ clusterId \}\)/,
+          ),
+        ],
       });
       expect(contexts).toEqual([]);
     },
@@ -438,6 +494,25 @@ describe('createBlockDeviceAPI', () => {
       message:
         'backend "private": apiFactory returned an API without computeInstanceId, createVolume, destroyVolume, ' +
         'attachVolume, detachVolume, getDevicePath, capabilities',
+    });
+  });
+
+  it('rejects an API whose capabilities miss a key or have an unknown one, naming both', async () => {
+    const backend = {
+      ...privateBackend(false),
+      apiFactory: async (): Promise<IBlockDeviceAPI> => {
+        const api = new PrivateStateDriver([]);
+        const { resize: _resize, ...older } = api.capabilities;
+        return Object.assign(Object.create(api) as IBlockDeviceAPI, {
+          capabilities: { ...older, resizeVolume: false },
+        });
+      },
+    } satisfies BackendDescription<{ root_path: string }>;
+    await expect(createBlockDeviceAPI(backend, dataset, { configDir: dir })).rejects.toMatchObject({
+      code: 'PLUGIN_LOAD',
+      message:
+        'backend "private": apiFactory returned an API whose capabilities are wrong: ' +
+        'capabilities.resize: required key is missing; capabilities.resizeVolume: unknown key; did you mean resize?',
     });
   });
 

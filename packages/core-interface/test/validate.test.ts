@@ -3,6 +3,7 @@ import {
   allocatedSize,
   assertDatasetId,
   assertVolumeSize,
+  capabilityProblems,
   checkAllocatableSize,
   isUuid,
 } from '../src/index.js';
@@ -156,5 +157,44 @@ describe('isUuid and assertDatasetId', () => {
         message: `invalid dataset id "${upper}": expected a lowercase UUID`,
       }),
     );
+  });
+});
+
+describe('capabilityProblems', () => {
+  const declared = { profiles: false, cloudApi: false, startNode: false, resize: false };
+
+  it('finds nothing wrong with the four declarations, with or without the two optional ones', () => {
+    expect(capabilityProblems({ capabilities: declared })).toEqual([]);
+    expect(
+      capabilityProblems({ capabilities: { ...declared, idempotentCreate: true, destroysAttached: false } }),
+    ).toEqual([]);
+  });
+
+  it('names a missing key and an unknown one, with the key it is close to', () => {
+    // A plain-JS driver written to an older table: no resize, and resizeVolume's capability misnamed.
+    const { resize: _resize, ...older } = declared;
+    expect(
+      capabilityProblems({ capabilities: { ...older, resizable: true, cloudAPI: false } } as never),
+    ).toEqual([
+      'capabilities.resize: required key is missing',
+      'capabilities.resizable: unknown key; did you mean resize?',
+      'capabilities.cloudAPI: unknown key; did you mean cloudApi?',
+    ]);
+  });
+
+  it('names a value that is not a boolean, and missing capabilities as a whole', () => {
+    expect(capabilityProblems({ capabilities: { ...declared, profiles: 'yes' } } as never)).toEqual([
+      'capabilities.profiles: Invalid input: expected boolean, received string',
+    ]);
+    expect(capabilityProblems({} as never)).toEqual(['capabilities: required key is missing']);
+  });
+
+  it('names a declaration without the member it promises', () => {
+    expect(
+      capabilityProblems({
+        capabilities: { ...declared, resize: true, profiles: true },
+        createVolumeWithProfile() {},
+      } as never),
+    ).toEqual(['capabilities.resize: declared, but the API has no resizeVolume()']);
   });
 });

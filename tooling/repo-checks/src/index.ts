@@ -27,6 +27,7 @@ export {
   updateReadme,
 } from './drivers-table.js';
 export { findCycles, importGraph } from './import-cycles.js';
+export { expandGlobs, type OwnRepoGuide, parseOwnRepoGuide } from './own-repo-guide.js';
 export { workspaceRoot } from './paths.js';
 export {
   DRIVER_DIR_PREFIX,

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderContractTable, replaceBetween, updateContractTable, workspaceRoot } from '../src/index.js';
 
@@ -6,6 +8,12 @@ const root = workspaceRoot(import.meta.dirname);
 describe('the contract table of core-interface README', () => {
   it('is what src/driver.ts documents (pnpm exec tsx tooling/repo-checks/src/cli/docs.ts regenerates it)', async () => {
     expect(await updateContractTable(root, { check: true })).toBe(false);
+  });
+
+  it('names resize among the capabilities and has a resizeVolume row (a plain-JS driver follows this table)', async () => {
+    const readme = await readFile(join(root, 'packages/core-interface/README.md'), 'utf8');
+    expect(readme).toMatch(/^\| `capabilities` +\| `\{ profiles, cloudApi, startNode, resize[,} ]/m);
+    expect(readme).toMatch(/^\| `resizeVolume\(blockDeviceId, size\)` +\|/m);
   });
 
   it('has a row per member of the contract and of each optional ability, capabilities listing every flag', () => {

@@ -4,13 +4,19 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { basename, dirname, join } from 'node:path';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { startCloudEmulator } from '@flockerjs/cloud-emulator';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Manifest, readPublishedPackages, workspaceRoot } from '../src/index.js';
+import {
+  expandGlobs,
+  type Manifest,
+  parseOwnRepoGuide,
+  readPublishedPackages,
+  workspaceRoot,
+} from '../src/index.js';
 
 const run = promisify(execFile);
 const root = workspaceRoot(import.meta.dirname);
@@ -113,6 +119,15 @@ describe.concurrent.each(published.map((pkg) => [pkg.manifest.name, pkg] as cons
         ]),
       );
       expect(listing.filter((entry) => /^package\/(src|test)\//.test(entry))).toEqual([]);
+      // src is not shipped, so each source map carries its sources: stack traces and debuggers show TypeScript.
+      const map = JSON.parse((await run('tar', ['-xOzf', file, 'package/dist/index.js.map'])).stdout) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      expect(map.sources).toEqual(['../src/index.ts']);
+      expect(map.sourcesContent?.[0], 'sourcesContent of dist/index.js.map').toEqual(
+        await readFile(join(root, pkg.dir, 'src/index.ts'), 'utf8'),
+      );
       const manifest = JSON.parse(
         (await run('tar', ['-xOzf', file, 'package/package.json'])).stdout,
       ) as Manifest;
@@ -265,6 +280,230 @@ console.log(JSON.stringify({ name: backend.name, url: import.meta.resolve(${JSON
       } finally {
         await emulator.stop();
       }
+    },
+  );
+});
+
+// Issue 13: a vendor's first day. CONTRIBUTING's "Write a driver in your own repository" is followed to the
+// letter (its files and commands are read from the guide), against the tarballs packed above, in a folder
+// outside the workspace; then each mistake the vendor made is replayed, and each message must name its cause.
+describe('a driver in its own repository, from the guide in CONTRIBUTING.md', () => {
+  let vendor = '';
+  /** Runs flocker-certify as the vendor does; resolves its exit code and output. */
+  const certify = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    run('npx', ['flocker-certify', '--report-dir', join(vendor, 'replay-reports'), ...args], {
+      cwd: vendor,
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+  /** Runs `fn` with the built driver edited as `edit` says, then puts the build back. */
+  const withEditedBuild = async (
+    edit: (source: string) => string,
+    fn: () => Promise<void>,
+  ): Promise<void> => {
+    const file = join(vendor, 'dist/index.js');
+    const built = await readFile(file, 'utf8');
+    const edited = edit(built);
+    expect(edited, 'the edit changed the build').not.toBe(built);
+    await writeFile(file, edited);
+    try {
+      await fn();
+    } finally {
+      await writeFile(file, built);
+    }
+  };
+
+  it('writes the files, installs the packed packages with npm and builds, as the guide says', async ({
+    expect,
+  }) => {
+    const markdown = await readFile(join(root, 'CONTRIBUTING.md'), 'utf8');
+    const guide = parseOwnRepoGuide(markdown);
+    // The guide packs exactly what @flockerjs/conformance needs from this workspace, besides itself.
+    const packed = /^for p in ([a-z -]+); do$/m.exec(markdown)?.[1]?.split(' ') ?? [];
+    const needed = withInternalDependencies('@flockerjs/conformance').map((name) =>
+      name.replace('@flockerjs/', ''),
+    );
+    expect([...packed].sort()).toEqual([...needed].sort());
+
+    const home = join(work, 'vendor');
+    vendor = join(home, 'acme-san');
+    await mkdir(join(home, 'flockerjs-packs'), { recursive: true });
+    for (const name of needed) {
+      const tarball = await tarballs.get(`@flockerjs/${name}`)?.promise;
+      if (tarball === undefined) throw new Error(`@flockerjs/${name} was not packed`);
+      await copyFile(tarball, join(home, 'flockerjs-packs', basename(tarball)));
+    }
+    for (const [path, text] of guide.files) {
+      await mkdir(dirname(join(vendor, path)), { recursive: true });
+      await writeFile(join(vendor, path), text);
+    }
+    expect([...guide.files.keys()].sort()).toEqual([
+      'agent.yml',
+      'package.json',
+      'src/index.ts',
+      'test/conformance.test.ts',
+      'tsconfig.json',
+    ]);
+    const env = {
+      ...process.env,
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_prefer_offline: 'true',
+    };
+    for (const argv of guide.commands.filter(([command]) => command === 'npm')) {
+      const [command = '', ...args] = await expandGlobs(argv, vendor);
+      await run(command, args, { cwd: vendor, env });
+    }
+    const built = await readFile(join(vendor, 'dist/index.js.map'), 'utf8');
+    expect(JSON.parse(built).sourcesContent?.[0]).toContain('export class AcmeSanDriver');
+    // The guide's remaining commands are the two test runs below.
+    expect(guide.commands.filter(([command]) => command !== 'npm').map((argv) => argv.join(' '))).toEqual([
+      'npx vitest run',
+      'npx flocker-certify --config agent.yml',
+    ]);
+  });
+
+  it('passes its own conformance test (without root, the cases that attach here are skipped)', async ({
+    expect,
+  }) => {
+    // A failed test would reject with vitest's exit code; a run that proved nothing passes no test.
+    const vitest = stripVTControlCharacters((await run('npx', ['vitest', 'run'], { cwd: vendor })).stdout);
+    expect(vitest).toMatch(/Tests\s+[1-9]\d* passed/);
+  });
+
+  it.skipIf(!isRoot)('is certified by flocker-certify (root: loop devices)', async ({ expect }) => {
+    const run1 = await certify('--config', 'agent.yml');
+    expect(run1.code, `${run1.stdout}\n${run1.stderr}`).toBe(0);
+    expect(run1.stdout).toContain('backend:      acme-san (flocker-driver-acme-san 0.1.0)');
+    expect(run1.stdout).toContain('verdict:      CERTIFIED');
+    // The run log: every backend call, cleanup included, is inside a test's action, none a task of its own.
+    const log = join(vendor, 'replay-reports/run.log.jsonl');
+    const { stdout: tree } = await run('npx', ['flocker-certify', 'logs', log], { cwd: vendor });
+    const roots = tree.split('\n').filter((line) => /^[a-z]/.test(line));
+    expect(roots.length).toBeGreaterThan(0);
+    expect(roots.filter((line) => !line.startsWith('conformance:test'))).toEqual([]);
+    expect(tree).toMatch(/^[│ ]*[├└]── acme-san:destroyVolume/m);
+  });
+
+  it('an unbuilt package: the loader names the missing entry file and says to build', async ({ expect }) => {
+    await rename(join(vendor, 'dist'), join(vendor, 'dist-built'));
+    try {
+      const { code, stderr } = await certify('--config', 'agent.yml');
+      expect(code).toBe(2);
+      expect(stderr).toContain(
+        `package flocker-driver-acme-san is installed, but its entry file ${vendor}/dist/index.js is missing: build the package (npm run build)`,
+      );
+    } finally {
+      await rename(join(vendor, 'dist-built'), join(vendor, 'dist'));
+    }
+  });
+
+  it('a typo in the backend name: the loader suggests the package meant and names the places searched', async ({
+    expect,
+  }) => {
+    const agent = (await readFile(join(vendor, 'agent.yml'), 'utf8')).replace(
+      'backend: flocker-driver-acme-san',
+      'backend: flocker-driver-acme-sna',
+    );
+    await writeFile(join(vendor, 'typo.yml'), agent);
+    const { code, stderr } = await certify('--config', 'typo.yml');
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'backend "flocker-driver-acme-sna": is neither a built-in backend (loopback, aws, openstack) nor an installed package; did you mean flocker-driver-acme-san?; searched node_modules from ',
+    );
+    expect(stderr).toContain(`${vendor}/`);
+  });
+
+  it('a missing and a misspelled key: each is named, the misspelling with the key meant', async ({
+    expect,
+  }) => {
+    const agent = (await readFile(join(vendor, 'agent.yml'), 'utf8')).replace('root_path:', 'rootpath:');
+    await writeFile(join(vendor, 'keys.yml'), agent);
+    const { code, stderr } = await certify('--config', 'keys.yml');
+    expect(code).toBe(2);
+    expect(stderr).toContain('dataset.root_path: required key is missing');
+    expect(stderr).toContain('dataset.rootpath: unknown key; did you mean root_path?');
+  });
+
+  it('an empty agent.yml: says the file is empty and what it must hold', async ({ expect }) => {
+    await writeFile(join(vendor, 'empty.yml'), '');
+    const { code, stderr } = await certify('--config', 'empty.yml');
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      '(file): the file is empty; agent.yml must hold at least `version: 1`, `control-service:` with its `hostname`, and `dataset:` with its `backend`',
+    );
+  });
+
+  it('openBackend of a backend that needs a cluster id: says where the id comes from and how to pass it', async ({
+    expect,
+  }) => {
+    const script =
+      "import { openBackend } from '@flockerjs/core-interface';\n" +
+      "await openBackend('agent.yml').then(() => console.log('opened'), (error) => console.log(error.message));";
+    const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: vendor });
+    expect(stdout).toContain("cluster id: backend acme-san needs the cluster's id (a UUID), got undefined.");
+    expect(stdout).toContain('openBackend(path, { clusterId })');
+  });
+
+  it('flocker-certify without --config: says it needs root and the loopback package, which is not installed', async ({
+    expect,
+  }) => {
+    const { code, stderr } = await run('npx', ['flocker-certify'], { cwd: vendor }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      isRoot
+        ? 'backend "loopback": is built in, but its package @flockerjs/driver-loopback is not installed (npm install @flockerjs/driver-loopback)'
+        : 'the default certification runs the loopback backend, which needs root for its loop devices (losetup) and the @flockerjs/driver-loopback package',
+    );
+  });
+
+  it('wrong capability keys: the loader names the missing key and the unknown one', async ({ expect }) => {
+    await withEditedBuild(
+      (source) => source.replace('resize: false', 'resizable: false'),
+      async () => {
+        const { code, stderr } = await certify('--config', 'agent.yml');
+        expect(code).toBe(2);
+        expect(stderr).toContain(
+          'capabilities.resize: required key is missing; capabilities.resizable: unknown key; did you mean resize?',
+        );
+      },
+    );
+  });
+
+  it.skipIf(!isRoot)(
+    'a driver that returns wrong sizes: the diff is under the failed test, in the terminal and report.md',
+    async ({ expect }) => {
+      await withEditedBuild(
+        (source) =>
+          source.replace(
+            'return blockDeviceVolume({ blockDeviceId, size, attachedTo: null, datasetId });',
+            'return blockDeviceVolume({ blockDeviceId, size: (size / 1048576) * 1000000, attachedTo: null, datasetId });',
+          ),
+        async () => {
+          const { code, stdout } = await certify(
+            '--config',
+            'agent.yml',
+            '--only',
+            'conformance',
+            '--grep',
+            'createVolume',
+          );
+          expect(code).toBe(1);
+          const diff = /- {3}"size": 67108864,\n\s*\+ {3}"size": 64000000,/;
+          expect(stdout).toContain(
+            '✗ conformance › createVolume() returns an unattached volume with the dataset id and size',
+          );
+          expect(stdout).toMatch(diff);
+          expect(await readFile(join(vendor, 'replay-reports/report.md'), 'utf8')).toMatch(diff);
+          const junit = await readFile(join(vendor, 'replay-reports/junit.xml'), 'utf8');
+          expect(junit).toContain('<testsuite name="conformance"');
+          expect(junit).toContain('classname="acme-san: IBlockDeviceAPI conformance &gt; createVolume"');
+        },
+      );
     },
   );
 });

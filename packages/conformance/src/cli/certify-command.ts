@@ -72,7 +72,7 @@ export async function certify(options: CertifyOptions): Promise<number> {
     out.write(`flocker-certify: certifying backend ${backend.name} from ${options.config ?? EMBEDDED}\n`);
     const startedAt = new Date();
     const progress = new ProgressReporter(out);
-    const cancelled = await runSuites(settings, options, progress, join(reportDir, 'junit.xml'), work);
+    const cancelled = await runSuites(settings, options, progress, work);
     const manifest = await readManifest(settings.manifestFile);
     const sweep = await sweepManifest(target, manifest);
     const tests = progress.results;
@@ -132,7 +132,6 @@ async function runSuites(
   settings: CertifySettings,
   options: CertifyOptions,
   progress: ProgressReporter,
-  junitFile: string,
   work: string,
 ): Promise<boolean> {
   let cancelled = false;
@@ -157,7 +156,8 @@ async function runSuites(
         // Threads, not forks: a terminal's Ctrl-C reaches this process only, so cleanup can finish.
         pool: 'threads',
         fileParallelism: false,
-        reporters: [progress, ['junit', { outputFile: junitFile, suiteName: 'flocker-certify' }]],
+        // junit.xml is written with the other reports, from the same results (renderJunit).
+        reporters: [progress],
         provide: { 'flockerjs:certify': settings },
         ...(options.grep === undefined ? {} : { testNamePattern: options.grep }),
         ...(options.timeoutSeconds === undefined ? {} : { testTimeout: options.timeoutSeconds * 1000 }),
@@ -214,8 +214,8 @@ async function readManifest(file: string): Promise<ManifestEntry[]> {
 async function embeddedConfig(work: string): Promise<string> {
   if (process.getuid?.() !== 0) {
     throw configError(
-      'the default certification runs the loopback backend, which needs root for its loop devices (losetup); ' +
-        'run as root, or pass --config with your backend',
+      'the default certification runs the loopback backend, which needs root for its loop devices (losetup) ' +
+        'and the @flockerjs/driver-loopback package; run as root, or pass --config with your backend',
     );
   }
   const path = join(work, 'agent.yml');

@@ -12,7 +12,7 @@ const USAGE = `Usage:
 
 Certifies the backend an agent.yml names: the conformance suite, then acceptance (data moved between two
 nodes; node B is --peer-config's agent.yml where the backend cannot describe it). Without --config, the
-loopback backend in a fresh temporary root (needs root).
+loopback backend in a fresh temporary root (needs root and the @flockerjs/driver-loopback package).
 Exit codes: 0 certified, 1 a test failed, 2 bad usage or configuration, 130 interrupted.
 `;
 

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { CAPABILITIES_META, suiteOf } from '../certification/settings.js';
-import type { TestResult } from './report.js';
+import { type TestResult, trimDiff } from './report.js';
 
 const MARK = { passed: '✓', failed: '✗', skipped: '↓' } as const;
 
@@ -48,13 +48,16 @@ export class ProgressReporter implements Reporter {
     const suite = suiteOf(test.fullName);
     const error = outcome.errors?.[0];
     const note = outcome.state === 'skipped' ? outcome.note : undefined;
+    const group = test.fullName.slice(0, -test.name.length).replace(/ > $/, '');
     const result: TestResult = {
       suite,
       name: test.name,
       fullName: test.fullName,
+      ...(group === '' ? {} : { group }),
       state,
       durationMs,
       ...(error === undefined ? {} : { error: `${error.name ?? 'Error'}: ${error.message ?? ''}` }),
+      ...(error?.diff === undefined ? {} : { diff: trimDiff(error.diff) }),
       ...(note === undefined ? {} : { note }),
     };
     // A cancelled run reports the tests it had not finished again, as skipped; a finished outcome stands.
@@ -66,6 +69,8 @@ export class ProgressReporter implements Reporter {
     this.#out.write(`  ${MARK[state]} ${suite} › ${test.name}${suffix}\n`);
     if (result.error !== undefined)
       this.#out.write(`      ${result.error.split('\n').slice(0, 6).join('\n      ')}\n`);
+    if (result.diff !== undefined)
+      this.#out.write(`\n        ${result.diff.split('\n').join('\n        ')}\n\n`);
     this.#counter();
   }
 

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { z } from 'zod';
 import { SUITES } from '../certification/settings.js';
 import { methodTableMarkdown, methodTableSchema } from './call-table.js';
@@ -11,9 +12,16 @@ const testResult = z.object({
   suite: z.enum(SUITES),
   name: z.string().describe('The test title, which reads like the contract it checks.'),
   fullName: z.string(),
+  group: z.string().optional().describe('The groups the test is in, as `backend > createVolume`.'),
   state: z.enum(['passed', 'failed', 'skipped']),
   durationMs: z.number(),
   error: z.string().optional().describe('First error of a failed test.'),
+  diff: z
+    .string()
+    .optional()
+    .describe(
+      'For a failed comparison: expected (-) against received (+), trimmed to the lines that differ.',
+    ),
   note: z.string().optional().describe('Why a test was skipped.'),
 });
 
@@ -123,7 +131,11 @@ export function renderMarkdown(report: Report): string {
   const failed = report.tests.filter((test) => test.state === 'failed');
   if (failed.length > 0) {
     lines.push('', '## Failed', '');
-    for (const test of failed) lines.push(`- **${test.fullName}**: ${firstLine(test.error ?? '')}`);
+    for (const test of failed) {
+      lines.push(`- **${test.fullName}**: ${firstLine(test.error ?? '')}`);
+      if (test.diff !== undefined)
+        lines.push('', '  ```diff', ...indent(test.diff, '  ').split('\n'), '  ```', '');
+    }
   }
   const skipped = report.tests.filter((test) => test.state === 'skipped');
   if (skipped.length > 0) {
@@ -140,6 +152,94 @@ export function renderMarkdown(report: Report): string {
 export async function writeReports(dir: string, report: Report): Promise<void> {
   await writeFile(join(dir, 'report.json'), `${JSON.stringify(reportSchema.parse(report), null, 2)}\n`);
   await writeFile(join(dir, 'report.md'), renderMarkdown(report));
+  await writeFile(join(dir, 'junit.xml'), renderJunit(report));
+}
+
+/**
+ * junit.xml: a `testsuite` per suite (conformance, acceptance, cluster) and, as each test's `classname`, the
+ * groups it is in; a failure carries the whole error and the diff.
+ */
+export function renderJunit(report: Report): string {
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="flocker-certify: ${xml(report.backend.name)}" tests="${report.tests.length}" failures="${count(report.tests, 'failed')}" time="${seconds(report.durationMs)}">`,
+  ];
+  for (const suite of report.suites) {
+    const tests = report.tests.filter((test) => test.suite === suite.suite);
+    lines.push(
+      `  <testsuite name="${suite.suite}" tests="${tests.length}" failures="${suite.failed}" skipped="${suite.skipped}" time="${seconds(suite.durationMs)}">`,
+    );
+    for (const test of tests) {
+      const open = `    <testcase classname="${xml(test.group ?? suite.suite)}" name="${xml(test.name)}" time="${seconds(test.durationMs)}"`;
+      if (test.state === 'passed') {
+        lines.push(`${open}/>`);
+      } else if (test.state === 'skipped') {
+        lines.push(`${open}>`, `      <skipped message="${xml(test.note ?? '')}"/>`, '    </testcase>');
+      } else {
+        const body = [test.error ?? '', test.diff ?? ''].filter(Boolean).join('\n\n');
+        lines.push(
+          `${open}>`,
+          `      <failure message="${xml(firstLine(test.error ?? ''))}">${xml(body)}</failure>`,
+          '    </testcase>',
+        );
+      }
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>', '');
+  return lines.join('\n');
+}
+
+/**
+ * A comparison's diff without colour, cut to the lines that differ with one line of context around each run
+ * of them, at most `maxLines` lines: what a reader needs to see under a failed test.
+ */
+export function trimDiff(diff: string, maxLines = 24): string {
+  const lines = stripVTControlCharacters(diff).replace(/\s+$/, '').split('\n');
+  const changed = (line: string | undefined): boolean =>
+    /^[-+] /.test(line ?? '') || /^[-+]$/.test(line ?? '');
+  // A line diff starts with its legend (`- Expected` / `+ Received`); another comparison (`- Expected:` and the
+  // whole value, then `+ Received:` and the other) is kept whole, up to the limit.
+  const legend = lines.slice(0, 2);
+  if (legend[0] !== '- Expected' || legend[1] !== '+ Received') return cut(lines, maxLines);
+  const body = lines.slice(legend.length).filter((line, index) => index > 0 || line.trim() !== '');
+  const keep = body.map(
+    (line, index) => changed(line) || changed(body[index - 1]) || changed(body[index + 1]),
+  );
+  const kept: string[] = [...legend];
+  body.forEach((line, index) => {
+    if (keep[index]) kept.push(line);
+    else if (kept.at(-1) !== '  …') kept.push('  …');
+  });
+  return cut(kept, maxLines);
+}
+
+function cut(lines: readonly string[], maxLines: number): string {
+  if (lines.length <= maxLines) return lines.join('\n');
+  return [...lines.slice(0, maxLines - 1), `  … ${lines.length - maxLines + 1} more lines`].join('\n');
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}
+
+function count(tests: readonly TestResult[], state: TestResult['state']): number {
+  return tests.filter((test) => test.state === state).length;
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function xml(text: string): string {
+  return stripVTControlCharacters(text)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
 }
 
 export function firstLine(text: string): string {

@@ -133,6 +133,8 @@ describe('flocker-certify usage and configuration errors: exit 2, naming what is
   it('the default run, not as root, says loop devices need root', { timeout: SPAWN_TIMEOUT_MS }, async () => {
     const run = await certifyAsNonRoot(['--report-dir', join(dir, 'never-written')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('needs root for its loop devices');
+    expect(run.stderr).toContain(
+      'needs root for its loop devices (losetup) and the @flockerjs/driver-loopback package',
+    );
   });
 });
