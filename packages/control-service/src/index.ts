@@ -18,6 +18,15 @@ export {
   type NodeReport,
 } from './control-service.js';
 export { CONTROL_ERROR_CODES, ControlApiError, type ControlErrorCode } from './errors.js';
+export {
+  LATENCY_BUCKETS_SECONDS,
+  type ListenAddress,
+  type MetricsEndpoint,
+  parseListenAddress,
+  type RequestSample,
+  startMetricsEndpoint,
+} from './metrics-endpoint.js';
+export { DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './ports.js';
 export { openApiDocument, type PeerIdentity, ROUTES, type Route, type RouteAudience } from './routes.js';
 export {
   type AcquireLeaseRequest,
@@ -34,13 +43,7 @@ export {
   type ReportedDataset,
   type UpdateDatasetRequest,
 } from './schemas.js';
-export {
-  type ControlServerOptions,
-  DEFAULT_AGENT_PORT,
-  DEFAULT_API_PORT,
-  type RunningControlServer,
-  startControlServer,
-} from './server.js';
+export { type ControlServerOptions, type RunningControlServer, startControlServer } from './server.js';
 export {
   CONFIGURATION_FILE,
   ConfigurationFileError,

@@ -14,12 +14,10 @@ import { hasCode } from '@flockerjs/core-interface';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ControlService } from './control-service.js';
 import { ControlApiError, UNDECODABLE_BODY } from './errors.js';
+import type { RequestSample } from './metrics-endpoint.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from './ports.js';
 import { ifMatches, type PeerIdentity, parseWith, ROUTES, type RouteAudience } from './routes.js';
 
-/** The REST API's port when none is given, as the original. */
-export const DEFAULT_API_PORT = 4523;
-/** The agents' port when none is given: the original's AMP port, which agent.yml defaults to. */
-export const DEFAULT_AGENT_PORT = 4524;
 /** Largest request body accepted, in bytes. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -36,6 +34,8 @@ export interface ControlServerOptions {
   readonly host?: string;
   /** Where failures worth an operator's attention go. @default standard error */
   readonly log?: (line: string) => void;
+  /** Told of every request answered, as `flocker-control --metrics` counts them. */
+  readonly observeRequest?: (sample: RequestSample) => void;
 }
 
 export interface RunningControlServer {
@@ -81,6 +81,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
     }
   });
 
+  const observe = options.observeRequest;
+  if (observe !== undefined) {
+    app.addHook('onResponse', async (request, reply) => {
+      observe({
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        durationMs: reply.elapsedTime,
+      });
+    });
+  }
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply, log));
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ description: 'Not found.', code: 'NOT_FOUND' });

@@ -208,3 +208,12 @@ export const BLOCK_DEVICE_API_METHODS = [
   'listVolumes',
   'getDevicePath',
 ] as const satisfies readonly (keyof IBlockDeviceAPI)[];
+
+/** Every contract member the loader's wrappers log and meter: the eight, then the optional ones. */
+export const CONTRACT_METHODS: ReadonlySet<PropertyKey> = new Set([
+  ...BLOCK_DEVICE_API_METHODS,
+  'createVolumeWithProfile',
+  'listLiveNodes',
+  'startNode',
+  'resizeVolume',
+]);

@@ -63,6 +63,15 @@ export {
   silentLogger,
 } from './log.js';
 export {
+  type BackendApiCall,
+  type CallOutcome,
+  type DriverCall,
+  type Metrics,
+  meterApi,
+  noMetrics,
+  UNCODED,
+} from './metrics.js';
+export {
   type AgentBackend,
   type BackendContext,
   type BackendDescription,

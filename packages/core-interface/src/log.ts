@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { LOG_LEVELS, type LogLevel } from './config.js';
-import { BLOCK_DEVICE_API_METHODS, type IBlockDeviceAPI } from './driver.js';
+import { CONTRACT_METHODS, type IBlockDeviceAPI } from './driver.js';
 
 /**
  * One structured log entry, in the shape eliot gave the original: entries of one task share `task_uuid`, and
@@ -149,15 +149,6 @@ export const silentLogger: Logger = {
   message: () => {},
 };
 
-/** Every contract member that {@link instrumentApi} logs, optional ones included. */
-const LOGGED_METHODS: ReadonlySet<PropertyKey> = new Set([
-  ...BLOCK_DEVICE_API_METHODS,
-  'createVolumeWithProfile',
-  'listLiveNodes',
-  'startNode',
-  'resizeVolume',
-]);
-
 /**
  * Wraps a driver so that each contract call is logged as an action `<name>:<method>` with its arguments and
  * outcome, and a result entry (a count for listings). Drivers log their own backend calls, which nest inside.
@@ -168,7 +159,7 @@ export function instrumentApi<T extends IBlockDeviceAPI>(api: T, logger: Logger,
     get(_blank, property) {
       const value: unknown = Reflect.get(api, property, api);
       if (typeof value !== 'function') return value;
-      if (!LOGGED_METHODS.has(property)) return value.bind(api);
+      if (!CONTRACT_METHODS.has(property)) return value.bind(api);
       const method = String(property);
       return (...args: unknown[]) =>
         logger.action(`${name}:${method}`, args.length > 0 ? { args } : {}, async () => {

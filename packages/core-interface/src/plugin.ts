@@ -17,6 +17,7 @@ import {
   secretValues,
   silentLogger,
 } from './log.js';
+import { attributeToMethod, type Metrics, meterApi, noMetrics } from './metrics.js';
 import { isUuid } from './validate.js';
 
 /** Built-in backend names and the package each one lives in. */
@@ -37,6 +38,11 @@ export interface BackendContext {
   readonly configDir: string;
   /** Where the driver logs its backend calls. */
   readonly logger: Logger;
+  /**
+   * Where the driver counts its backend API calls (tries, throttles); the loader meters the contract calls
+   * themselves and labels each backend call with the member it was made in.
+   */
+  readonly metrics: Metrics;
 }
 
 /**
@@ -293,10 +299,12 @@ export interface CreateApiOptions {
   readonly clusterId?: string;
   readonly configDir: string;
   readonly logger?: Logger;
+  /** Where every contract call and backend API call is counted. @default nowhere */
+  readonly metrics?: Metrics;
 }
 
 /**
- * Validates the backend's configuration and makes its API, wrapped so that every call is logged.
+ * Validates the backend's configuration and makes its API, wrapped so that every call is logged and metered.
  * @throws `INVALID_CONFIG` for bad keys or a missing cluster id; whatever the factory throws.
  */
 export async function createBlockDeviceAPI<Config>(
@@ -309,7 +317,7 @@ export async function createBlockDeviceAPI<Config>(
 
 /**
  * Makes the API from an already validated configuration (see {@link parseBackendConfig}), wrapped so that
- * every call is logged.
+ * every call is logged and metered.
  * @throws `INVALID_CONFIG` for a missing cluster id; `PLUGIN_LOAD` for an API lacking members; whatever the
  *   factory throws.
  */
@@ -326,10 +334,12 @@ export async function instantiateBackend<Config>(
     ]);
   }
   const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? noMetrics;
   const api = await backend.apiFactory(config, {
     clusterId: backend.needsClusterId ? options.clusterId : undefined,
     configDir: options.configDir,
     logger,
+    metrics: attributeToMethod(metrics),
   });
   const missing: string[] = BLOCK_DEVICE_API_METHODS.filter((method) => typeof api?.[method] !== 'function');
   if (typeof api?.capabilities !== 'object' || api.capabilities === null) missing.push('capabilities');
@@ -343,7 +353,7 @@ export async function instantiateBackend<Config>(
       `apiFactory returned an API whose capabilities are wrong: ${problems.join('; ')}`,
     );
   }
-  return instrumentApi(withProfileAliases(api), logger, backend.name);
+  return instrumentApi(meterApi(withProfileAliases(api), metrics, backend.name), logger, backend.name);
 }
 
 /**

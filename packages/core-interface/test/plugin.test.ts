@@ -425,7 +425,7 @@ describe('createBlockDeviceAPI', () => {
     },
   );
 
-  it('gives the factory the cluster id, the config directory and the logger', async () => {
+  it('gives the factory the cluster id, the config directory, the logger and the metrics', async () => {
     const contexts: BackendContext[] = [];
     const logger = createLogger({ sink: () => {} });
     await createBlockDeviceAPI(privateBackend(true, contexts), dataset, {
@@ -433,7 +433,7 @@ describe('createBlockDeviceAPI', () => {
       clusterId: CLUSTER,
       logger,
     });
-    expect(contexts).toEqual([{ clusterId: CLUSTER, configDir: dir, logger }]);
+    expect(contexts).toEqual([{ clusterId: CLUSTER, configDir: dir, logger, metrics: expect.any(Object) }]);
   });
 
   it('withholds the cluster id from a backend that does not need it', async () => {

@@ -123,7 +123,9 @@ export class CinderDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
     }
     const tls: TlsOptions = { ca, verify: config.verify_peer };
     const needsSession = context.cinder === undefined || context.nova === undefined;
-    const session = needsSession ? new OpenStackSession(config, tls, { send, clock, logger }) : undefined;
+    const session = needsSession
+      ? new OpenStackSession(config, tls, { send, clock, logger, metrics: context.metrics })
+      : undefined;
     return new CinderDriver(config, clusterId, {
       cinder: context.cinder ?? new PkgcloudCinderClient(session as OpenStackSession),
       nova: context.nova ?? new PkgcloudNovaClient(session as OpenStackSession),

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Clock, Logger } from '@flockerjs/core-interface';
+import type { Clock, Logger, Metrics } from '@flockerjs/core-interface';
 import pkgcloud, {
   type BlockStorageClient,
   type ComputeClient,
@@ -42,7 +42,25 @@ export interface SessionDeps {
   readonly send: HttpSend;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where each call's tries and throttled (429) tries are counted. @default nowhere */
+  readonly metrics?: Metrics | undefined;
   readonly random?: () => number;
+}
+
+/** The requests pkgcloud makes for our pkgcloud calls, as metric labels (our own requests show their path). */
+const PKGCLOUD_REQUESTS: Readonly<Record<string, string>> = {
+  'cinder:get-volume': 'GET /volumes/{id}',
+  'cinder:delete-volume': 'DELETE /volumes/{id}',
+  'nova:attach-volume': 'POST /servers/{id}/os-volume_attachments',
+  'nova:detach-volume': 'DELETE /servers/{id}/os-volume_attachments/{id}',
+};
+
+/** A request path as a metric label: every id-like segment (a UUID, hex or a number) becomes `{id}`. */
+export function pathTemplate(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (/^([0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{16,}|\d+)$/i.test(segment) ? '{id}' : segment))
+    .join('/');
 }
 
 /**
@@ -91,32 +109,40 @@ export class OpenStackSession {
     request: ApiRequest,
     idempotent: boolean,
   ): Promise<HttpResponse> {
-    return this.#call(operation, { method: request.method, path: request.path }, idempotent, async () => {
-      const token = await this.#auth.token();
-      const types = service === 'volume' ? VOLUME_SERVICE_TYPES : ['compute'];
-      const base = endpointUrl(token.catalog, types, this.#config.region, this.#config.interface);
-      const query = new URLSearchParams(
-        Object.entries(request.query ?? {}).flatMap(([key, value]) =>
-          value === undefined ? [] : [[key, value] as [string, string]],
-        ),
-      ).toString();
-      let response: HttpResponse;
-      try {
-        response = await this.#deps.send({
-          method: request.method,
-          url: `${base}${request.path}${query === '' ? '' : `?${query}`}`,
-          headers: { ...request.headers, 'x-auth-token': token.id },
-          body: request.body,
-          timeoutMs: this.#config.timeouts.request_ms,
-          tls: this.#tls,
-        });
-      } catch (error) {
-        throw transportFailure(operation, error);
-      }
-      if (response.status === 401) this.#reauthenticate(token.id);
-      if (response.status < 200 || response.status >= 300) throw OpenStackCallError.from(operation, response);
-      return response;
-    });
+    const label = `${request.method} ${pathTemplate(request.path)}`;
+    return this.#call(
+      operation,
+      label,
+      { method: request.method, path: request.path },
+      idempotent,
+      async () => {
+        const token = await this.#auth.token();
+        const types = service === 'volume' ? VOLUME_SERVICE_TYPES : ['compute'];
+        const base = endpointUrl(token.catalog, types, this.#config.region, this.#config.interface);
+        const query = new URLSearchParams(
+          Object.entries(request.query ?? {}).flatMap(([key, value]) =>
+            value === undefined ? [] : [[key, value] as [string, string]],
+          ),
+        ).toString();
+        let response: HttpResponse;
+        try {
+          response = await this.#deps.send({
+            method: request.method,
+            url: `${base}${request.path}${query === '' ? '' : `?${query}`}`,
+            headers: { ...request.headers, 'x-auth-token': token.id },
+            body: request.body,
+            timeoutMs: this.#config.timeouts.request_ms,
+            tls: this.#tls,
+          });
+        } catch (error) {
+          throw transportFailure(operation, error);
+        }
+        if (response.status === 401) this.#reauthenticate(token.id);
+        if (response.status < 200 || response.status >= 300)
+          throw OpenStackCallError.from(operation, response);
+        return response;
+      },
+    );
   }
 
   /** A pkgcloud call, with the same timeout, retries and re-authentication as our own requests. */
@@ -126,7 +152,8 @@ export class OpenStackSession {
     idempotent: boolean,
     call: (callback: (error: PkgcloudError | null, result?: T) => void) => unknown,
   ): Promise<T> {
-    return this.#call(operation, { via: 'pkgcloud' }, idempotent, async () => {
+    const label = PKGCLOUD_REQUESTS[operation] ?? operation;
+    return this.#call(operation, label, { via: 'pkgcloud' }, idempotent, async () => {
       const tokenId = client._identity.token?.id;
       try {
         return await new Promise<T>((resolve, reject) => {
@@ -149,8 +176,10 @@ export class OpenStackSession {
     this.compute._serviceUrl = null;
   }
 
+  /** One call with its retries, logged as an action and counted under `label` (`GET /volumes/{id}`). */
   async #call<T>(
     operation: string,
+    label: string,
     fields: Readonly<Record<string, unknown>>,
     idempotent: boolean,
     attempt: () => Promise<T>,
@@ -158,11 +187,24 @@ export class OpenStackSession {
     return this.#deps.logger.action(`openstack:${operation}`, fields, async () => {
       let reauthenticated = false;
       let earlierApplied = false;
+      let throttles = 0;
       const started = this.#deps.clock.now();
+      const count = (tries: number, outcome: 'success' | 'error'): void =>
+        this.#deps.metrics?.backendApiCall({
+          api: operation.split(':')[0] ?? 'openstack',
+          operation: label,
+          attempts: tries,
+          throttles,
+          outcome,
+          durationMs: this.#deps.clock.now() - started,
+        });
       for (let tries = 1; ; tries += 1) {
         try {
-          return await attempt();
+          const result = await attempt();
+          count(tries, 'success');
+          return result;
         } catch (error) {
+          if (error instanceof OpenStackCallError && error.status === 429) throttles += 1;
           // One new token per call: a 401 after a fresh token is a real refusal (wrong role, wrong project).
           const unauthorized =
             error instanceof OpenStackCallError && error.status === 401 && !reauthenticated;
@@ -173,6 +215,7 @@ export class OpenStackSession {
             this.#deps.clock.now() - started < THROTTLED_RETRY_MS;
           const spent = tries >= MAX_ATTEMPTS && !throttled;
           if (!unauthorized && (spent || !isRetryable(error, idempotent))) {
+            count(tries, 'error');
             // A 404 to a retried DELETE may only say that the first try went through.
             throw earlierApplied && error instanceof OpenStackCallError ? error.afterAppliedTry() : error;
           }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cinderAsDemo, type OpenStackEmulator } from '@flockerjs/cloud-emulator';
-import { silentLogger, systemClock } from '@flockerjs/core-interface';
+import { noMetrics, silentLogger, systemClock } from '@flockerjs/core-interface';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CinderDriver,
@@ -219,6 +219,7 @@ it('FLOCKER_BACKEND.apiFactory opens the driver from the loader context', async 
     clusterId: randomUUID(),
     configDir: '/',
     logger: silentLogger,
+    metrics: noMetrics,
   });
   expect(api).toBeInstanceOf(CinderDriver);
   expect(await api.listVolumes()).toEqual([]);

@@ -18,6 +18,7 @@ import {
   isUuid,
   type Logger,
   MANDATORY_PROFILES,
+  noMetrics,
   SharedPoller,
   silentLogger,
   systemClock,
@@ -168,6 +169,7 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
       clusterId: context.clusterId,
       configDir: context.configDir ?? '.',
       logger,
+      metrics: context.metrics ?? noMetrics,
       ec2:
         context.ec2 ??
         createSdkEc2Api({
@@ -176,6 +178,7 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
           credentials,
           maxAttempts: config.max_attempts,
           logger,
+          metrics: context.metrics,
           driverName: DRIVER_NAME,
         }),
       metadata:

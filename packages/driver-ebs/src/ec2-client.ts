@@ -10,7 +10,8 @@ import {
   StartInstancesCommand,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import { BackendError, type Logger, UnknownVolumeError } from '@flockerjs/core-interface';
+import { BackendError, type Logger, type Metrics, UnknownVolumeError } from '@flockerjs/core-interface';
+import { meterEc2Client } from './ec2-metrics.js';
 
 /** A volume as the driver needs it from DescribeVolumes. */
 export interface Ec2Volume {
@@ -164,6 +165,8 @@ export interface SdkEc2Options {
     | undefined;
   readonly maxAttempts: number;
   readonly logger: Logger;
+  /** Where each action's tries and throttles are counted. @default nowhere */
+  readonly metrics?: Metrics | undefined;
   /** Logged-as name of the driver. */
   readonly driverName: string;
 }
@@ -178,6 +181,7 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
     // Adaptive retry adds client-side rate limiting on top of backoff, which is what EC2's token buckets want.
     retryMode: 'adaptive',
   });
+  if (options.metrics !== undefined) meterEc2Client(client, options.metrics);
   // Messages from EC2 never carry the secret key, but a signature error may quote the access key id.
   const secrets: readonly string[] = [
     options.credentials?.accessKeyId,

@@ -1,14 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hasCode } from '@flockerjs/core-interface';
-import {
-  type CertificateAndKey,
-  createAuthority,
-  issueApiCertificate,
-  issueControlCertificate,
-  issueNodeCertificate,
-} from '../authority.js';
-import { AUTHORITY_FILES, readCertificateFile, writeCertificateFiles } from '../files.js';
+import type { CertificateAndKey } from '../authority.js';
+
+// The certificate code is imported when a command runs, so that `--help` and bad usage load none of it.
 
 /** Exit statuses: made, refused (a file exists, no CA, bad name), bad usage. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
@@ -53,8 +47,8 @@ export async function flockerCa(argv: readonly string[], io: CommandIo): Promise
     io.out(`${await execute(parsed, io.cwd)}\n`);
     return EXIT.ok;
   } catch (error) {
-    if (!hasCode(error, 'CERTIFICATE')) throw error;
-    io.err(`flocker-ca: error: ${error.message}\n`);
+    if ((error as { code?: unknown }).code !== 'CERTIFICATE') throw error;
+    io.err(`flocker-ca: error: ${(error as Error).message}\n`);
     return EXIT.refused;
   }
 }
@@ -114,6 +108,10 @@ function parse(argv: readonly string[]): Command | 'help' {
 }
 
 async function execute(parsed: Command, cwd: string): Promise<string> {
+  const [
+    { createAuthority, issueApiCertificate, issueControlCertificate, issueNodeCertificate },
+    { AUTHORITY_FILES, readCertificateFile, writeCertificateFiles },
+  ] = await Promise.all([import('../authority.js'), import('../files.js')]);
   if (parsed.command === 'initialize') {
     const authority = await createAuthority(parsed.name);
     await writeCertificateFiles(cwd, 'cluster', authority);

@@ -27,6 +27,8 @@ export interface CertifySettings {
   readonly manifestFile: string;
   /** JSON lines: the structured log of every backend call and acceptance step. */
   readonly logFile: string;
+  /** JSON lines: every driver call and backend API call of the suites, for report's per-method table. */
+  readonly callsFile: string;
   readonly only: SuiteName | undefined;
 }
 

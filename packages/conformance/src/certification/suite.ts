@@ -7,6 +7,7 @@ import { describeCluster } from '../cluster.js';
 import { clusterSuiteUnavailable } from '../local-cluster.js';
 import { describeBlockDeviceAPI } from '../describe-block-device-api.js';
 import { DEFAULT_MINIMUM_ALLOCATABLE_SIZE } from '../options.js';
+import { callLog } from './call-log.js';
 import { CAPABILITIES_META } from './settings.js';
 import { isolatedEntry, type ManifestEntry, recordInManifest, targetFromData } from './target.js';
 
@@ -17,12 +18,13 @@ const logger = createLogger({
   sink: jsonLinesSink(createWriteStream(settings.logFile, { flags: 'a' })),
   secrets: secretValues(config.dataset),
 });
+const metrics = callLog(settings.callsFile);
 let capabilities: Readonly<Record<string, boolean>> | undefined;
 
 /** Opens an API for the run, recorded first so the sweep after the run finds it whatever happens. */
 async function openRecorded(entry: ManifestEntry): Promise<IBlockDeviceAPI> {
   await recordInManifest(settings.manifestFile, entry);
-  const api = await target.open(entry, logger);
+  const api = await target.open(entry, logger, metrics);
   capabilities ??= { ...api.capabilities };
   return api;
 }

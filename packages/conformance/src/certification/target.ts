@@ -10,6 +10,7 @@ import {
   instantiateBackend,
   type Logger,
   loadAgentBackend,
+  type Metrics,
   loadAgentConfig,
   parseBackendConfig,
   silentLogger,
@@ -49,8 +50,11 @@ export interface Target {
   readonly hasTwoNodes: boolean;
   /** The same target as plain data (see {@link targetFromData}). */
   readonly data: TargetData;
-  /** Opens an API: with `scratchDir`, an isolated one (backends without cluster ids); as `node` for acceptance. */
-  open(options: ManifestEntry, logger?: Logger): Promise<IBlockDeviceAPI>;
+  /**
+   * Opens an API: with `scratchDir`, an isolated one (backends without cluster ids); as `node` for acceptance.
+   * Its calls are logged to `logger` and counted in `metrics`.
+   */
+  open(options: ManifestEntry, logger?: Logger, metrics?: Metrics): Promise<IBlockDeviceAPI>;
   /**
    * The `dataset` sections of node A's and node B's agent.yml for the cluster suite's agents: the same backend
    * module, isolated in `scratchDir` where the backend has no cluster ids, one node each.
@@ -95,10 +99,11 @@ function makeTarget(agent: AgentBackend, peerConfig: unknown): Target {
     hints,
     hasTwoNodes: hints.node !== undefined || peerConfig !== undefined,
     data: { agent: plain, ...(peerConfig === undefined ? {} : { peerConfig }) },
-    async open({ clusterId, scratchDir, node }, logger = silentLogger) {
+    async open({ clusterId, scratchDir, node }, logger = silentLogger, metrics) {
       return instantiateBackend(backend, configOf({ scratchDir, node }), {
         configDir,
         logger,
+        ...(metrics === undefined ? {} : { metrics }),
         ...(clusterId === undefined ? {} : { clusterId }),
       });
     },

@@ -15,6 +15,7 @@ import {
   testClusterId,
 } from '../certification/target.js';
 import { detachDestroyVolumes } from '../cleanup.js';
+import { methodTable, readCallLog } from './call-table.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { capabilityList, firstLine, type Report, summarize, summaryTable, writeReports } from './report.js';
 import { configError, UsageError } from './usage-error.js';
@@ -61,6 +62,7 @@ export async function certify(options: CertifyOptions): Promise<number> {
       scratchDir: join(work, 'scratch'),
       manifestFile: join(work, 'manifest.jsonl'),
       logFile: join(reportDir, 'run.log.jsonl'),
+      callsFile: join(work, 'calls.jsonl'),
       only: options.only,
     };
     await writeFile(settings.logFile, '');
@@ -93,6 +95,7 @@ export async function certify(options: CertifyOptions): Promise<number> {
       clusterId: settings.clusterId,
       suites,
       tests,
+      methods: methodTable(await readCallLog(settings.callsFile)),
       sweep,
       files: {
         json: join(reportDir, 'report.json'),

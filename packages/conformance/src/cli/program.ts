@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isSuite, SUITES } from '../certification/settings.js';
-import { certify } from './certify-command.js';
-import { logs } from './logs-command.js';
-import { sweep } from './sweep-command.js';
 import { UsageError } from './usage-error.js';
+
+// The commands are imported once the arguments are read: `--help` and bad usage load neither vitest nor a driver.
 
 const USAGE = `Usage:
   flocker-certify [--config PATH] [--peer-config PATH] [--report-dir DIR] [--only conformance|acceptance|cluster]
@@ -30,6 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
       },
     });
     if (values.config === undefined) throw new UsageError('sweep: --config PATH is required');
+    const { sweep } = await import('./sweep-command.js');
     return sweep({
       config: values.config,
       clusterId: values['cluster-id'],
@@ -40,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === 'logs') {
     const { positionals } = parseArgs({ args: argv.slice(1), allowPositionals: true });
     if (positionals.length > 1) throw new UsageError('logs: give at most one FILE');
+    const { logs } = await import('./logs-command.js');
     return logs(positionals[0] ?? 'certification/run.log.jsonl');
   }
   const { values } = parseArgs({
@@ -73,6 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
       `--timeout: expected a positive number of seconds, got ${JSON.stringify(values.timeout)}`,
     );
   }
+  const { certify } = await import('./certify-command.js');
   return certify({
     config: values.config,
     peerConfig: values['peer-config'],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { z } from 'zod';
 import { SUITES } from '../certification/settings.js';
+import { methodTableMarkdown, methodTableSchema } from './call-table.js';
 
 /** Bumped on every change of report.json's shape that a reader could notice. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -50,6 +51,7 @@ export const reportSchema = z.object({
   clusterId: z.string(),
   suites: z.array(suiteSummary),
   tests: z.array(testResult),
+  methods: methodTableSchema,
   sweep: z
     .object({ apis: z.int(), volumesRemoved: z.int(), errors: z.array(z.string()) })
     .describe('What the safety sweep after the run found and removed; volumes here were leaked by the run.'),
@@ -140,6 +142,7 @@ export function renderMarkdown(report: Report): string {
     lines.push('', '## Skipped', '');
     for (const test of skipped) lines.push(`- ${test.fullName}${test.note ? `: ${test.note}` : ''}`);
   }
+  lines.push(...methodTableMarkdown(report.methods));
   if (report.sweep.volumesRemoved > 0) {
     lines.push('', `The sweep after the run removed ${report.sweep.volumesRemoved} leaked volume(s).`);
   }

@@ -127,6 +127,18 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     const ran = (await readReport(dir)).tests.filter((t) => t.state !== 'skipped').map((t) => t.name);
     expect(ran.length).toBeGreaterThan(3);
     for (const name of ran) expect(name).toContain('getDevicePath');
+    // The calls the tests made, per contract member, in report.json and report.md.
+    const report = await readReport(dir);
+    const row = report.methods.find((r) => r.method === 'getDevicePath');
+    expect(row?.calls).toBeGreaterThan(0);
+    expect(row?.p50Ms).toBeLessThanOrEqual(row?.p95Ms ?? 0);
+    expect(row?.p95Ms).toBeLessThanOrEqual(row?.maxMs ?? 0);
+    expect(report.methods.map((r) => r.method)).toEqual(
+      expect.arrayContaining(['attachVolume', 'createVolume']),
+    );
+    const markdown = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(markdown).toContain('| method | calls | p50 | p95 | max | errors | backend API calls |');
+    expect(markdown).toMatch(new RegExp(`^\\| getDevicePath \\| ${row?.calls} \\| `, 'm'));
   });
 
   it('on Ctrl-C finishes the running test and its cleanup, sweeps, reports "cancelled" and exits 130', {

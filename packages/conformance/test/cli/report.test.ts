@@ -56,6 +56,7 @@ function report(tests: TestResult[]): Report {
     clusterId: 'c',
     suites: summarize(tests),
     tests,
+    methods: [],
     sweep: { apis: 1, volumesRemoved: 0, errors: [] },
     files: { json: 'r.json', markdown: 'r.md', junit: 'j.xml', log: 'l' },
   };

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { loadCredentials } from '@flockerjs/cluster-ca';
-import { ControlService } from '../control-service.js';
-import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT, startControlServer } from '../server.js';
-import { FileConfigurationStore } from '../store.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_API_PORT } from '../ports.js';
+
+// Only argument parsing is imported up front: `--help` and bad usage answer without loading fastify, TLS or
+// prom-client, which main() imports once the arguments are read.
 
 const USAGE = `Usage:
   flocker-control [--data-path DIR] [--port N] [--agent-port N] [--certificates-directory DIR]
-                  [--host ADDRESS] [--node-expiry-seconds S] [--insecure-development-mode]
+                  [--host ADDRESS] [--node-expiry-seconds S] [--metrics HOST:PORT]
+                  [--insecure-development-mode]
 
 Serves Flocker's REST API v1 and the agents' protocol, over mutual TLS under the cluster CA: clients need a
 certificate signed by it (user-<name> for the API, node-<uuid> for agents). The same API is served on --port
@@ -16,6 +17,8 @@ certificate signed by it (user-<name> for the API, node-<uuid> for agents). The 
   --data-path DIR               the configuration file's directory (default /var/lib/flocker)
   --certificates-directory DIR  cluster.crt, control-service.crt, control-service.key (default /etc/flocker)
   --node-expiry-seconds S       a silent agent's node state expires after S seconds (default 120)
+  --metrics HOST:PORT           serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP; port 0 picks
+                                a free port, printed at start)
   --insecure-development-mode   plain HTTP, no authentication: for development on one machine only
 Exit codes: 0 stopped by SIGTERM or SIGINT, 1 failed, 2 bad usage.
 `;
@@ -40,6 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
       host: { type: 'string', default: '0.0.0.0' },
       'certificates-directory': { type: 'string', default: '/etc/flocker' },
       'node-expiry-seconds': { type: 'string' },
+      metrics: { type: 'string' },
       'insecure-development-mode': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +60,20 @@ async function main(argv: readonly string[]): Promise<number> {
     port(values.port, DEFAULT_API_PORT, '--port'),
     port(values['agent-port'], DEFAULT_AGENT_PORT, '--agent-port'),
   ];
+  const [{ loadCredentials }, { ControlService }, server, { FileConfigurationStore }, endpoints] =
+    await Promise.all([
+      import('@flockerjs/cluster-ca'),
+      import('../control-service.js'),
+      import('../server.js'),
+      import('../store.js'),
+      import('../metrics-endpoint.js'),
+    ]);
+  let metricsAddress: ReturnType<typeof endpoints.parseListenAddress> | undefined;
+  try {
+    metricsAddress = values.metrics === undefined ? undefined : endpoints.parseListenAddress(values.metrics);
+  } catch (error) {
+    throw new UsageError(`--metrics: ${(error as Error).message}`);
+  }
   const insecure = values['insecure-development-mode'];
   if (insecure) {
     process.stderr.write(
@@ -78,15 +96,30 @@ async function main(argv: readonly string[]): Promise<number> {
     nodeExpiryMs: expirySeconds * 1000,
     ...(credentials === undefined ? {} : { clusterId: credentials.identity.clusterId }),
   });
-  const server = await startControlServer({ service, credentials, ports, host: values.host }).catch(
-    async (error: unknown) => {
+  const metrics =
+    metricsAddress === undefined
+      ? undefined
+      : await endpoints.startMetricsEndpoint(metricsAddress).catch(async (error: unknown) => {
+          await service.close();
+          throw new Error(`--metrics: cannot listen on ${values.metrics}: ${(error as Error).message}`);
+        });
+  const running = await server
+    .startControlServer({
+      service,
+      credentials,
+      ports,
+      host: values.host,
+      ...(metrics === undefined ? {} : { observeRequest: metrics.observeRequest }),
+    })
+    .catch(async (error: unknown) => {
+      await metrics?.close();
       await service.close();
       throw error;
-    },
-  );
+    });
+  if (metrics !== undefined) process.stdout.write(`flocker-control: metrics at ${metrics.url}\n`);
   const scheme = insecure ? 'http' : 'https';
   process.stdout.write(
-    `flocker-control: cluster ${service.clusterId}, listening on ${server.ports
+    `flocker-control: cluster ${service.clusterId}, listening on ${running.ports
       .map((p) => `${scheme}://${values.host.includes(':') ? `[${values.host}]` : values.host}:${p}`)
       .join(' and ')}\n`,
   );
@@ -94,7 +127,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  await server.close();
+  await running.close();
+  await metrics?.close();
   process.stdout.write('flocker-control: stopped\n');
   return 0;
 }
