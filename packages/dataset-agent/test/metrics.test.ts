@@ -1,8 +1,8 @@
 // flocker-dataset-agent --metrics, through the built CLI and a real scrape. No dataset is held, so the loopback
-// driver only lists its empty root: no loop devices, any user.
+// driver only lists its empty root; it still opens only as root (it refuses to start where losetup cannot run).
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { collect, eventually, makeWorld, type World } from './world.js';
+import { collect, eventually, makeWorld, skipUnlessRoot, type World } from './world.js';
 
 let world: World;
 beforeEach(async () => {
@@ -35,7 +35,8 @@ function outputMatch(child: ChildProcess, pattern: RegExp): Promise<string> {
 
 it('serves /metrics on the address given; the listVolumes histogram moves with each round', {
   timeout: TIMEOUT_MS,
-}, async () => {
+}, async (context) => {
+  if (skipUnlessRoot) context.skip(skipUnlessRoot);
   // A first run writes node-a's agent.yml and converges the empty desired state.
   expect(await world.run('node-a')).toMatchObject({ code: 0 });
   const agent = world.start('node-a', { args: ['--metrics', '127.0.0.1:0'] });

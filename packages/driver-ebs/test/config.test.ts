@@ -39,7 +39,7 @@ describe('backend: aws configuration', () => {
       'dataset.region: must be an AWS region such as us-east-1',
     ]);
     expect(problemsOf({ region: 'us-east-1', endpiont: 'http://x' })).toEqual([
-      'dataset.endpiont: unknown key',
+      'dataset.endpiont: unknown key; did you mean endpoint?',
     ]);
     expect(problemsOf({ region: 'us-east-1', device_root: 'dev' })).toEqual([
       'dataset.device_root: must be an absolute path',

@@ -261,7 +261,7 @@ describe('loopback configuration and privileges', () => {
       'dataset.root_path: must be an absolute path',
       expect.stringMatching(/^dataset\.compute_instance_id: must be 1-128 letters/),
       expect.stringMatching(/^dataset\.allocation_unit: /),
-      'dataset.rootpath: unknown key',
+      'dataset.rootpath: unknown key; did you mean root_path?',
     ]);
   });
 
