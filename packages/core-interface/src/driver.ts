@@ -217,3 +217,22 @@ export const CONTRACT_METHODS: ReadonlySet<PropertyKey> = new Set([
   'startNode',
   'resizeVolume',
 ]);
+
+/**
+ * `api` with each contract call made through `around(method, args, call)`, where `call()` runs the driver's own
+ * member; every other member is read from `api` and bound to it. The loader's log and metrics wrappers.
+ */
+export function aroundContractCalls<T extends IBlockDeviceAPI>(
+  api: T,
+  around: (method: string, args: readonly unknown[], call: () => Promise<unknown>) => Promise<unknown>,
+): T {
+  // The proxy's own target is a blank object, so a frozen driver's read-only members can still be wrapped.
+  return new Proxy(Object.create(null) as T, {
+    get(_blank, property) {
+      const value: unknown = Reflect.get(api, property, api);
+      if (typeof value !== 'function') return value;
+      if (!CONTRACT_METHODS.has(property)) return value.bind(api);
+      return (...args: unknown[]) => around(String(property), args, async () => value.apply(api, args));
+    },
+  });
+}

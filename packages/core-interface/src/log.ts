@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { LOG_LEVELS, type LogLevel } from './config.js';
-import { CONTRACT_METHODS, type IBlockDeviceAPI } from './driver.js';
+import { aroundContractCalls, type IBlockDeviceAPI } from './driver.js';
 
 /**
  * One structured log entry, in the shape eliot gave the original: entries of one task share `task_uuid`, and
@@ -154,23 +154,15 @@ export const silentLogger: Logger = {
  * outcome, and a result entry (a count for listings). Drivers log their own backend calls, which nest inside.
  */
 export function instrumentApi<T extends IBlockDeviceAPI>(api: T, logger: Logger, name: string): T {
-  // The proxy's own target is a blank object, so a frozen driver's read-only members can still be wrapped.
-  return new Proxy(Object.create(null) as T, {
-    get(_blank, property) {
-      const value: unknown = Reflect.get(api, property, api);
-      if (typeof value !== 'function') return value;
-      if (!CONTRACT_METHODS.has(property)) return value.bind(api);
-      const method = String(property);
-      return (...args: unknown[]) =>
-        logger.action(`${name}:${method}`, args.length > 0 ? { args } : {}, async () => {
-          const result: unknown = await value.apply(api, args);
-          if (Array.isArray(result))
-            logger.message(`${name}:${method}:result`, { count: result.length }, 'debug');
-          else if (result !== undefined) logger.message(`${name}:${method}:result`, { result }, 'debug');
-          return result;
-        });
-    },
-  });
+  return aroundContractCalls(api, (method, args, call) =>
+    logger.action(`${name}:${method}`, args.length > 0 ? { args } : {}, async () => {
+      const result = await call();
+      if (Array.isArray(result))
+        logger.message(`${name}:${method}:result`, { count: result.length }, 'debug');
+      else if (result !== undefined) logger.message(`${name}:${method}:result`, { result }, 'debug');
+      return result;
+    }),
+  );
 }
 
 function describeError(error: unknown): Record<string, unknown> {

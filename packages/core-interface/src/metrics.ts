@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CONTRACT_METHODS, type IBlockDeviceAPI } from './driver.js';
+import { aroundContractCalls, type IBlockDeviceAPI } from './driver.js';
 import { ERROR_CODES } from './errors.js';
 
 /** How a call ended. */
@@ -80,26 +80,18 @@ export function meterApi<T extends IBlockDeviceAPI>(
   backend: string,
   now: () => number = performance.now.bind(performance),
 ): T {
-  // The proxy's own target is a blank object, so a frozen driver's read-only members can still be wrapped.
-  return new Proxy(Object.create(null) as T, {
-    get(_blank, property) {
-      const value: unknown = Reflect.get(api, property, api);
-      if (typeof value !== 'function') return value;
-      if (!CONTRACT_METHODS.has(property)) return value.bind(api);
-      const method = String(property);
-      return (...args: unknown[]) =>
-        currentMethod.run(method, async () => {
-          const started = now();
-          try {
-            const result: unknown = await value.apply(api, args);
-            metrics.driverCall({ backend, method, durationMs: now() - started, outcome: 'success' });
-            return result;
-          } catch (error) {
-            const code = errorCodeLabel(error);
-            metrics.driverCall({ backend, method, durationMs: now() - started, outcome: 'error', code });
-            throw error;
-          }
-        });
-    },
-  });
+  return aroundContractCalls(api, (method, _args, call) =>
+    currentMethod.run(method, async () => {
+      const started = now();
+      try {
+        const result = await call();
+        metrics.driverCall({ backend, method, durationMs: now() - started, outcome: 'success' });
+        return result;
+      } catch (error) {
+        const code = errorCodeLabel(error);
+        metrics.driverCall({ backend, method, durationMs: now() - started, outcome: 'error', code });
+        throw error;
+      }
+    }),
+  );
 }
