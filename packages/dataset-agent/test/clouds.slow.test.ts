@@ -3,8 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   type CloudEmulator,
+  ec2DatasetKeys,
   type Fabric,
   type OpenStackEmulator,
+  openstackDatasetKeys,
   startCloudEmulator,
   startOpenStackEmulator,
 } from '@flockerjs/cloud-emulator';
@@ -39,16 +41,7 @@ async function ebs(): Promise<Cloud> {
     fabric: emulator.fabric,
     dataset: (node) => {
       const instance = node === a.id ? a : b;
-      return {
-        backend: 'aws',
-        region: emulator.region,
-        endpoint: emulator.url,
-        imds_endpoint: instance.imdsUrl,
-        device_root: instance.deviceRoot,
-        access_key_id: 'AKIAEMULATOR00000000',
-        secret_access_key: 'emulator-secret-key',
-        timeouts: TIMEOUTS,
-      };
+      return { backend: 'aws', ...ec2DatasetKeys(emulator, instance), timeouts: TIMEOUTS };
     },
     stop: () => emulator.stop(),
   };
@@ -67,18 +60,7 @@ async function cinder(): Promise<Cloud> {
     fabric: emulator.fabric,
     dataset: (node) => {
       const server = node === a.id ? a : b;
-      return {
-        backend: 'openstack',
-        region: emulator.region,
-        auth_url: emulator.authUrl,
-        username: 'demo',
-        password: 'secret',
-        project_name: 'demo',
-        metadata_url: server.metadataUrl,
-        device_root: server.deviceRoot,
-        instance_id_sources: ['metadata-service'],
-        timeouts: TIMEOUTS,
-      };
+      return { backend: 'openstack', ...openstackDatasetKeys(emulator, server), timeouts: TIMEOUTS };
     },
     stop: () => emulator.stop(),
   };

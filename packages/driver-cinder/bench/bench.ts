@@ -2,7 +2,7 @@
 // Runs against the emulator (real loop devices: needs root); not part of npm test.
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { cinderAsDemo, startOpenStackEmulator } from '@flockerjs/cloud-emulator';
+import { cinderAsDemo, openstackDatasetKeys, startOpenStackEmulator } from '@flockerjs/cloud-emulator';
 import { CinderDriver, CLUSTER_ID_LABEL, configSchema, DATASET_ID_LABEL, GIB } from '../src/index.js';
 
 const TRANSITION_MS = 200;
@@ -17,19 +17,9 @@ try {
   const server = emulator.servers[0];
   if (server === undefined) throw new Error('the emulator started no server');
   const clusterId = randomUUID();
-  const api = await CinderDriver.open(
-    configSchema.parse({
-      region: emulator.region,
-      auth_url: emulator.authUrl,
-      username: 'demo',
-      password: 'secret',
-      project_name: 'demo',
-      metadata_url: server.metadataUrl,
-      device_root: server.deviceRoot,
-      instance_id_sources: ['metadata-service'],
-    }),
-    { clusterId },
-  );
+  const api = await CinderDriver.open(configSchema.parse(openstackDatasetKeys(emulator, server)), {
+    clusterId,
+  });
   const node = await api.computeInstanceId();
   const create: number[] = [];
   const attach: number[] = [];

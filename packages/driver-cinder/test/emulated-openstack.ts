@@ -3,6 +3,7 @@ import {
   type EmulatedServer,
   type OpenStackEmulator,
   type OpenStackEmulatorOptions,
+  openstackDatasetKeys,
   startOpenStackEmulator,
 } from '@flockerjs/cloud-emulator';
 import { describeBlockDeviceAPI, type InspectedVolume } from '@flockerjs/conformance';
@@ -61,15 +62,8 @@ export function agentYmlFor(
   overrides: Partial<Record<string, unknown>> = {},
 ): Record<string, unknown> {
   return {
-    region: emulator.region,
-    auth_url: emulator.authUrl,
-    username: 'demo',
-    password: 'secret',
-    project_name: 'demo',
+    ...openstackDatasetKeys(emulator, server),
     volume_types: PROFILE_TYPES,
-    metadata_url: server.metadataUrl,
-    device_root: server.deviceRoot,
-    instance_id_sources: ['metadata-service'],
     timeouts: {
       create_ms: 20_000,
       attach_ms: 20_000,

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import {
   type CloudEmulator,
   type EmulatedInstance,
+  ec2DatasetKeys,
   loopDevicesUnder,
   startCloudEmulator,
 } from '@flockerjs/cloud-emulator';
@@ -24,11 +25,7 @@ import {
 
 /** Transition times of the conformance runs: short, but long enough that every wait really waits. */
 export const TEST_TIMINGS = { createMs: 60, attachMs: 50, detachMs: 40, deleteMs: 30 } as const;
-/** Credentials the emulator accepts (it does not verify signatures); never real ones. */
-export const EMULATOR_CREDENTIALS = {
-  access_key_id: 'AKIAEMULATOR00000000',
-  secret_access_key: 'emulator-secret-key',
-} as const;
+export { EC2_EMULATOR_CREDENTIALS as EMULATOR_CREDENTIALS } from '@flockerjs/cloud-emulator';
 
 /** The emulated instance at `index`; a missing one is a broken test setup. */
 export function instanceOf(emulator: CloudEmulator, index = 0): EmulatedInstance {
@@ -44,11 +41,7 @@ export function emulatorConfig(
   overrides: Partial<EbsConfigInput> = {},
 ): EbsConfigInput {
   return {
-    region: emulator.region,
-    endpoint: emulator.url,
-    imds_endpoint: instance.imdsUrl,
-    device_root: instance.deviceRoot,
-    ...EMULATOR_CREDENTIALS,
+    ...ec2DatasetKeys(emulator, instance),
     // Bounds sized for a loaded machine, far below the defaults: no test waits out a default timeout.
     timeouts: {
       create_ms: 20_000,

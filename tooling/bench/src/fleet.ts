@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   EC2_RATE_LIMITS,
+  ec2DatasetKeys,
   OPENSTACK_RATE_LIMITS,
+  openstackDatasetKeys,
   type RateLimits,
   startCloudEmulator,
   startOpenStackEmulator,
@@ -52,15 +54,9 @@ export async function ec2Fleet(options: FleetOptions = {}): Promise<Sample> {
     emulator.instances.map((instance) =>
       AwsEbsDriver.open(
         ebsConfig.parse({
-          region: emulator.region,
-          endpoint: emulator.url,
-          imds_endpoint: instance.imdsUrl,
-          device_root: instance.deviceRoot,
+          ...ec2DatasetKeys(emulator, instance),
           // As an operator may set it: no metadata lookup that a loaded machine could time out.
           compute_instance_id: instance.id,
-          // The emulator takes any credentials; these are not real ones.
-          access_key_id: 'AKIAEMULATOR00000000',
-          secret_access_key: 'emulator-secret-key',
         }),
         { clusterId: randomUUID() },
       ),
@@ -94,19 +90,9 @@ export async function openstackFleet(options: FleetOptions = {}): Promise<Sample
   });
   const drivers = await Promise.all(
     emulator.servers.map((server) =>
-      CinderDriver.open(
-        cinderConfig.parse({
-          region: emulator.region,
-          auth_url: emulator.authUrl,
-          username: 'demo',
-          password: 'secret',
-          project_name: 'demo',
-          metadata_url: server.metadataUrl,
-          device_root: server.deviceRoot,
-          instance_id_sources: ['metadata-service'],
-        }),
-        { clusterId: randomUUID() },
-      ),
+      CinderDriver.open(cinderConfig.parse(openstackDatasetKeys(emulator, server)), {
+        clusterId: randomUUID(),
+      }),
     ),
   );
   const mandatory = ['cinder:CreateVolume', 'nova:AttachVolume', 'nova:DetachVolume', 'cinder:DeleteVolume'];

@@ -8,6 +8,7 @@ export {
 } from './cloud-emulator.js';
 export { EBS_DEVICE_NAME, nvmeByIdName, xenDeviceName } from './devices/device-directory.js';
 export { loopDevicesUnder } from './devices/loop-devices.js';
+export { EC2_EMULATOR_CREDENTIALS, ec2DatasetKeys, openstackDatasetKeys } from './driver-config.js';
 export { DESCRIBE_INSTANCES_PAGE, DESCRIBE_VOLUMES_PAGE } from './ec2/actions.js';
 export { CLIENT_TOKEN_MAX_LENGTH, CLIENT_TOKEN_TTL_MS } from './ec2/client-tokens.js';
 export { EC2_XMLNS, Ec2FrontEnd } from './ec2/ec2-server.js';

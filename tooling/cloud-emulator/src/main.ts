@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCloudEmulator } from './cloud-emulator.js';
+import { ec2DatasetKeys, openstackDatasetKeys } from './driver-config.js';
 import { EC2_RATE_LIMITS, OPENSTACK_RATE_LIMITS } from './fabric/rate-limits.js';
 import { DEVICE_MODES, type DeviceMode } from './fabric/types.js';
 import { startOpenStackEmulator } from './openstack/openstack-emulator.js';
@@ -47,18 +48,7 @@ if (values.cloud === 'aws') {
     console.log(
       `instance ${instance.id} (${instance.zone}, ${instance.deviceMode}): imds ${instance.imdsUrl}, devices ${instance.deviceRoot}`,
     );
-    agentYmls.push(
-      agentYml('aws', {
-        region: emulator.region,
-        zone: instance.zone,
-        endpoint: emulator.url,
-        imds_endpoint: instance.imdsUrl,
-        device_root: instance.deviceRoot,
-        // The emulator takes any credentials; these are not real ones.
-        access_key_id: 'AKIAEMULATOR00000000',
-        secret_access_key: 'emulator-secret-key',
-      }),
-    );
+    agentYmls.push(agentYml('aws', { ...ec2DatasetKeys(emulator, instance), zone: instance.zone }));
   }
 } else if (values.cloud === 'openstack') {
   const emulator = await startOpenStackEmulator({
@@ -77,18 +67,7 @@ if (values.cloud === 'aws') {
     console.log(
       `server ${server.id} (${server.name}): metadata ${server.metadataUrl}, devices ${server.deviceRoot}`,
     );
-    agentYmls.push(
-      agentYml('openstack', {
-        region: emulator.region,
-        auth_url: emulator.authUrl,
-        username: 'demo',
-        password: 'secret',
-        project_name: 'demo',
-        metadata_url: server.metadataUrl,
-        device_root: server.deviceRoot,
-        instance_id_sources: '[metadata-service]',
-      }),
-    );
+    agentYmls.push(agentYml('openstack', openstackDatasetKeys(emulator, server)));
   }
 } else {
   throw new Error(`--cloud must be aws or openstack, got ${JSON.stringify(values.cloud)}`);
@@ -110,8 +89,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-function agentYml(backend: string, keys: Readonly<Record<string, string>>): string {
-  const dataset = Object.entries(keys).map(([key, value]) => `  ${key}: ${value}`);
+function agentYml(backend: string, keys: Readonly<Record<string, string | string[]>>): string {
+  const dataset = Object.entries(keys).map(
+    ([key, value]) => `  ${key}: ${Array.isArray(value) ? `[${value.join(', ')}]` : value}`,
+  );
   return [
     'version: 1',
     'control-service:',
