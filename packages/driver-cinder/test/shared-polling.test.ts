@@ -61,12 +61,24 @@ it('concurrent creates share one listing per polling round, not a GET per volume
 it('a 429 with Retry-After is waited out and every wait still completes', async () => {
   const api = await openDriver(emulator, serverAt(emulator, 0));
   const volumes = await createMany(api);
+  // The attaches are held until released, so the waits poll for as long as the throttled replies take to come:
+  // how many rounds a loaded machine fits into a transition does not matter.
   emulator.faults.set({
     throttleEvery: { every: 3, operations: ['cinder:ListVolumes', 'cinder:GetVolume'] },
+    lifecycle: { 'stuck-attaching': { every: 1 } },
   });
   const before = calls();
-  await Promise.all(volumes.map((volume) => api.attachVolume(volume.blockDeviceId, peer())));
-  expect(emulator.faults.throttled.get('cinder:ListVolumes') ?? 0).toBeGreaterThan(0);
+  const attaches = Promise.all(volumes.map((volume) => api.attachVolume(volume.blockDeviceId, peer())));
+  await waitFor({
+    what: 'a throttled listing round',
+    timeoutMs: 30_000,
+    poll: async () => {
+      const throttled = emulator.faults.throttled.get('cinder:ListVolumes') ?? 0;
+      return throttled > 0 ? { done: true, value: throttled } : { done: false, state: throttled };
+    },
+  });
+  emulator.fabric.release();
+  await attaches;
   expect(calls()).toBeGreaterThan(before);
   emulator.faults.set({});
   await cleanUp(

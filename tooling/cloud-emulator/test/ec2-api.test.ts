@@ -172,6 +172,8 @@ describe('errors, with the codes and statuses of the EC2 API reference', () => {
   });
 
   it('attach and detach refusals', async () => {
+    // Held creating until released: a loaded machine could otherwise finish the transition before the attach.
+    emulator.faults.set({ lifecycle: { 'stuck-creating': { every: 1 } } });
     const { VolumeId = '' } = await createVolume();
     expect(
       await ec2Failure(
@@ -181,6 +183,9 @@ describe('errors, with the codes and statuses of the EC2 API reference', () => {
       code: 'IncorrectState',
       status: 400,
     });
+    emulator.faults.set({});
+    await expect.poll(() => emulator.fabric.held()).toContain(VolumeId);
+    emulator.fabric.release(VolumeId);
     await until(VolumeId, 'available');
     const attach = (Device: string, InstanceId = instanceId) =>
       ec2.send(new AttachVolumeCommand({ VolumeId, InstanceId, Device }));

@@ -176,6 +176,8 @@ describe('OpenStack front end: answers as the real services give them', () => {
       const server = firstServer();
       const id = (await api('volume', 'POST', '/volumes', { volume: { size: 1 } })).body.volume.id as string;
       await until(async () => (await status(id)) === 'available');
+      // Held attaching until released: a loaded machine could otherwise finish before the status is read.
+      os.faults.set({ lifecycle: { 'stuck-attaching': { every: 1 } } });
       const attach = await api('compute', 'POST', `/servers/${server.id}/os-volume_attachments`, {
         volumeAttachment: { volumeId: id },
       });
@@ -184,6 +186,10 @@ describe('OpenStack front end: answers as the real services give them', () => {
         body: { volumeAttachment: { volumeId: id, serverId: server.id, device: '/dev/vdb' } },
       });
       expect(await status(id)).toBe('reserved');
+      os.faults.set({});
+      // The fabric names volumes its own way: this attach is the only one held.
+      await expect.poll(() => os.fabric.held().length).toBe(1);
+      os.fabric.release();
       await until(async () => (await status(id)) === 'in-use');
       const link = join(server.deviceRoot, 'disk', 'by-id', virtioByIdName(id));
       expect(await readlink(link)).toBe('../../vdb');
