@@ -155,8 +155,13 @@ describe('openstack driver: failures of the cloud', () => {
       code: 'TIMEOUT',
       timeoutMs: 500,
     });
+    // Released only once the next detach has looked: it must find the volume still detaching and wait it out.
+    const looks = () => emulator.count('cinder:GetVolume') + emulator.count('cinder:ListVolumes');
+    const before = looks();
+    const finishing = api.detachVolume(volume.blockDeviceId);
+    await until(() => looks() > before, 'the next detach to look at the volume');
     emulator.fabric.release();
-    await api.detachVolume(volume.blockDeviceId);
+    await finishing;
     await api.destroyVolume(volume.blockDeviceId);
   });
 
