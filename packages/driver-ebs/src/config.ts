@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { credentialsTogether, provisionedIopsSet } from './config-rules.js';
+import { DEFAULT_THROTTLE_WAIT_MS } from './throttle-gate.js';
 
 /** Where the kernel puts device nodes; the emulator's per-instance directory stands in for it in tests. */
 export const DEFAULT_DEVICE_ROOT = '/dev';
@@ -87,7 +88,9 @@ export const configSchema = z
       .min(1)
       .max(50)
       .default(10)
-      .describe("Attempts per EC2 call, with the SDK's adaptive retry for throttling and 5xx. Default 10."),
+      .describe(
+        'Tries per EC2 call for server errors and network failures; throttled tries are bounded by timeouts.throttle_ms. Default 10.',
+      ),
     page_size: z
       .int()
       .min(DESCRIBE_PAGE_SIZE.min)
@@ -106,6 +109,10 @@ export const configSchema = z
         detach_ms: ms('Longest wait for a volume to detach', 300_000),
         destroy_ms: ms('Longest wait for a volume to be deleted', 300_000),
         device_ms: ms("Longest wait for an attached volume's device to appear (or go) on this node", 60_000),
+        throttle_ms: ms(
+          'Longest time one EC2 call keeps being throttled (RequestLimitExceeded) before it fails',
+          DEFAULT_THROTTLE_WAIT_MS,
+        ),
       })
       .prefault({})
       .describe('Bounds on every wait.'),

@@ -177,6 +177,8 @@ export class AwsEbsDriver implements IProfiledBlockDeviceAPI, ICloudAPI {
           endpoint: config.endpoint,
           credentials,
           maxAttempts: config.max_attempts,
+          throttleWaitMs: config.timeouts.throttle_ms,
+          clock: context.clock,
           logger,
           metrics: context.metrics,
           driverName: DRIVER_NAME,

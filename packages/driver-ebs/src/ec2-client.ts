@@ -10,8 +10,15 @@ import {
   StartInstancesCommand,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import { BackendError, type Logger, type Metrics, UnknownVolumeError } from '@flockerjs/core-interface';
+import {
+  BackendError,
+  type Clock,
+  type Logger,
+  type Metrics,
+  UnknownVolumeError,
+} from '@flockerjs/core-interface';
 import { meterEc2Client } from './ec2-metrics.js';
+import { DEFAULT_THROTTLE_WAIT_MS, GateRetryStrategy, ThrottleGate } from './throttle-gate.js';
 
 /** A volume as the driver needs it from DescribeVolumes. */
 export interface Ec2Volume {
@@ -163,7 +170,11 @@ export interface SdkEc2Options {
         readonly sessionToken?: string | undefined;
       }
     | undefined;
+  /** Tries per call for server errors and network failures; throttled tries are bounded by `throttleWaitMs`. */
   readonly maxAttempts: number;
+  /** How long one call may keep being throttled before it fails (`transient`). @default 60000 */
+  readonly throttleWaitMs?: number | undefined;
+  readonly clock?: Clock | undefined;
   readonly logger: Logger;
   /** Where each action's tries and throttles are counted. @default nowhere */
   readonly metrics?: Metrics | undefined;
@@ -171,17 +182,34 @@ export interface SdkEc2Options {
   readonly driverName: string;
 }
 
-/** The default {@link Ec2Api}: the AWS SDK v3 with adaptive retry, each call logged as an action. */
+/**
+ * The default {@link Ec2Api}: the AWS SDK v3, each call logged as an action. Each EC2 action has its own client
+ * and {@link ThrottleGate}, as EC2 has a token bucket per action: a throttled call waits for its action's gate
+ * and is retried when it opens (the SDK's adaptive mode paces a whole client by any action's throttles, and
+ * its backoff grows to 20 s, both of which left refilled tokens unused while calls slept).
+ */
 export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
-  const client = new EC2Client({
-    region: options.region,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
-    maxAttempts: options.maxAttempts,
-    // Adaptive retry adds client-side rate limiting on top of backoff, which is what EC2's token buckets want.
-    retryMode: 'adaptive',
-  });
-  if (options.metrics !== undefined) meterEc2Client(client, options.metrics);
+  const clients = new Map<string, EC2Client>();
+  const clientOf = (operation: string): EC2Client => {
+    let client = clients.get(operation);
+    if (client === undefined) {
+      client = new EC2Client({
+        region: options.region,
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
+        maxAttempts: options.maxAttempts,
+        retryStrategy: new GateRetryStrategy({
+          gate: new ThrottleGate({ clock: options.clock }),
+          maxAttempts: options.maxAttempts,
+          throttleWaitMs: options.throttleWaitMs ?? DEFAULT_THROTTLE_WAIT_MS,
+          clock: options.clock,
+        }),
+      });
+      if (options.metrics !== undefined) meterEc2Client(client, options.metrics);
+      clients.set(operation, client);
+    }
+    return client;
+  };
   // Messages from EC2 never carry the secret key, but a signature error may quote the access key id.
   const secrets: readonly string[] = [
     options.credentials?.accessKeyId,
@@ -192,11 +220,11 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
     operation: string,
     input: object,
     ids: readonly string[],
-    send: () => Promise<T>,
+    send: (client: EC2Client) => Promise<T>,
   ): Promise<T> =>
     options.logger.action(`${options.driverName}:ec2:${operation}`, { input }, async () => {
       try {
-        return await send();
+        return await send(clientOf(operation));
       } catch (error) {
         throw translate(operation, error, ids, secrets);
       }
@@ -217,18 +245,18 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
           },
         ],
       };
-      const output = await call('CreateVolume', request, [], () =>
+      const output = await call('CreateVolume', request, [], (client) =>
         client.send(new CreateVolumeCommand(request)),
       );
       return toVolume(output);
     },
     async deleteVolume(volumeId) {
-      await call('DeleteVolume', { VolumeId: volumeId }, [volumeId], () =>
+      await call('DeleteVolume', { VolumeId: volumeId }, [volumeId], (client) =>
         client.send(new DeleteVolumeCommand({ VolumeId: volumeId })),
       );
     },
     async describeVolume(volumeId) {
-      const output = await call('DescribeVolumes', { VolumeIds: [volumeId] }, [volumeId], () =>
+      const output = await call('DescribeVolumes', { VolumeIds: [volumeId] }, [volumeId], (client) =>
         client.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })),
       );
       const volume = output.Volumes?.find((candidate) => candidate.VolumeId === volumeId);
@@ -241,23 +269,25 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
         MaxResults: maxResults,
         ...(nextToken === undefined ? {} : { NextToken: nextToken }),
       };
-      const output = await call('DescribeVolumes', request, [], () =>
+      const output = await call('DescribeVolumes', request, [], (client) =>
         client.send(new DescribeVolumesCommand(request)),
       );
       return { items: (output.Volumes ?? []).map(toVolume), nextToken: output.NextToken || undefined };
     },
     async attachVolume(volumeId, instanceId, device) {
       const request = { VolumeId: volumeId, InstanceId: instanceId, Device: device };
-      await call('AttachVolume', request, [volumeId, instanceId, device], () =>
+      await call('AttachVolume', request, [volumeId, instanceId, device], (client) =>
         client.send(new AttachVolumeCommand(request)),
       );
     },
     async detachVolume(volumeId, detachOptions = {}) {
       const request = { VolumeId: volumeId, ...(detachOptions.force ? { Force: true } : {}) };
-      await call('DetachVolume', request, [volumeId], () => client.send(new DetachVolumeCommand(request)));
+      await call('DetachVolume', request, [volumeId], (client) =>
+        client.send(new DetachVolumeCommand(request)),
+      );
     },
     async describeInstance(instanceId) {
-      const output = await call('DescribeInstances', { InstanceIds: [instanceId] }, [instanceId], () =>
+      const output = await call('DescribeInstances', { InstanceIds: [instanceId] }, [instanceId], (client) =>
         client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
       );
       const instance = output.Reservations?.flatMap((reservation) => reservation.Instances ?? []).find(
@@ -280,7 +310,7 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
         MaxResults: maxResults,
         ...(nextToken === undefined ? {} : { NextToken: nextToken }),
       };
-      const output = await call('DescribeInstances', request, [], () =>
+      const output = await call('DescribeInstances', request, [], (client) =>
         client.send(new DescribeInstancesCommand(request)),
       );
       const instances = (output.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
@@ -288,7 +318,7 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
     },
     async startInstance(instanceId) {
       const request = { InstanceIds: [instanceId] };
-      await call('StartInstances', request, [instanceId], () =>
+      await call('StartInstances', request, [instanceId], (client) =>
         client.send(new StartInstancesCommand(request)),
       );
     },

@@ -70,4 +70,12 @@ export {
 } from './ec2-client.js';
 export { IMDS_TIMEOUT_MS, type ImdsOptions, type InstanceMetadata, imdsMetadata } from './metadata.js';
 export { FALLBACK_VOLUME_TYPE, type VolumeParameters, volumeParameters } from './profiles.js';
+export {
+  DEFAULT_THROTTLE_WAIT_MS,
+  GateRetryStrategy,
+  GateRetryToken,
+  THROTTLE_FIRST_PAUSE_MS,
+  THROTTLE_MAX_PAUSE_MS,
+  ThrottleGate,
+} from './throttle-gate.js';
 export { VolumeFailedError } from './volume-waits.js';

@@ -19,6 +19,7 @@ beforeAll(async () => {
     endpoint: emulator.url,
     credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET, sessionToken: 'session-token-value' },
     maxAttempts: 1,
+    throttleWaitMs: 0,
     logger: createLogger({ sink: (entry) => log.push(entry) }),
     driverName: 'aws',
   });
