@@ -40,3 +40,9 @@ export {
   withWorkspaceDependencies,
 } from './workspace.js';
 export { type CopyOptions, copyWorkspace, ROOT_FILES } from './workspace-copy.js';
+export {
+  declaredReferences,
+  expectedReferences,
+  type ProjectReferences,
+  testProject,
+} from './typescript-references.js';

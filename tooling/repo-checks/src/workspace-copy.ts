@@ -9,6 +9,7 @@ export const ROOT_FILES = [
   'pnpm-lock.yaml',
   'README.md',
   'biome.json',
+  'tsconfig.json',
   '.changeset',
 ];
 
