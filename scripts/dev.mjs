@@ -87,8 +87,10 @@ ensureInstalled();
 
 switch (task) {
   case 'build':
-  case 'typecheck':
     run('pnpm', ['turbo', 'run', task, ...extra]);
+    break;
+  case 'typecheck':
+    run('pnpm', ['exec', 'tsc', '-b', ...extra]);
     break;
   case 'bench': {
     // One table of every figure (tooling/bench runs the fleet, I/O and start-up benchmarks and each driver's own);
@@ -104,11 +106,13 @@ switch (task) {
   case 'test': {
     clearTestResults();
     const lint = run('pnpm', ['exec', 'biome', 'check', '--error-on-warnings', '.'], { allowFailure: true });
-    const tests = run('pnpm', ['turbo', 'run', 'typecheck', 'test', '--continue', ...extra], {
-      allowFailure: true,
-    });
+    // The root tsconfig.json is the solution of every package: one tsc process builds them all and checks every
+    // package's tests, sharing the parsed libraries (a third of the CPU of a tsc per package). Turbo's builds
+    // before the tests then find everything up to date.
+    const types = run('pnpm', ['exec', 'tsc', '-b'], { allowFailure: true });
+    const tests = run('pnpm', ['turbo', 'run', 'test', '--continue', ...extra], { allowFailure: true });
     const { failed } = printSummary(ROOT);
-    process.exit(lint !== 0 || tests !== 0 || failed > 0 ? 1 : 0);
+    process.exit(lint !== 0 || types !== 0 || tests !== 0 || failed > 0 ? 1 : 0);
     break;
   }
   case 'certify':

@@ -30,10 +30,31 @@ export function collectResults(root, report = ROOT_REPORT) {
             (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
           ).length,
         skipped: results.numPendingTests + results.numTodoTests,
+        failures: failures(results),
       });
     }
   }
   return rows;
+}
+
+/**
+ * What failed, one line each: the test's full name and the first line of its error, or a file that did not load.
+ * CI may show only the tail of a long log, so the names must reach the summary, not just vitest's own output.
+ */
+function failures(results) {
+  const lines = [];
+  for (const file of results.testResults) {
+    const failed = file.assertionResults.filter((t) => t.status === 'failed');
+    if (file.status === 'failed' && failed.length === 0) {
+      lines.push(`${file.name}: ${firstLine(file.message)}`);
+    }
+    for (const test of failed) lines.push(`${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+  }
+  return lines;
+}
+
+function firstLine(text) {
+  return (text ?? '').split('\n').find((line) => line.trim() !== '') ?? '(no message)';
 }
 
 export function totals(rows) {
@@ -59,6 +80,12 @@ export function printSummary(root) {
       );
     }
   }
+  const failed = runs.flatMap(([title, rows]) =>
+    rows.flatMap((row) =>
+      row.failures.map((line) => `  ${row.name}${title.startsWith('As nobody') ? ' (nobody)' : ''}: ${line}`),
+    ),
+  );
+  if (failed.length > 0) console.log(`\nFailed:\n${failed.join('\n')}`);
   const total = totals(runs.flatMap(([, rows]) => rows));
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   return total;

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type ClusterCredentials, peerIdentity, serverTlsOptions } from '@flockerjs/cluster-ca';
 import { hasCode } from '@flockerjs/core-interface';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ControlService } from './control-service.js';
 import { ControlApiError, UNDECODABLE_BODY } from './errors.js';
 import type { RequestSample } from './metrics-endpoint.js';
@@ -58,6 +58,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const makeServer = (h: (req: IncomingMessage, res: ServerResponse) => void): Server =>
     credentials === undefined ? createHttpServer(h) : createHttpsServer(serverTlsOptions(credentials), h);
+  // Imported here, not at the top: every agent imports this package for its client and schemas, and loading
+  // fastify took a third of an agent's start-up.
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,

@@ -4,6 +4,8 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collect,
@@ -90,6 +92,8 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
       expect(volumes).toEqual([]);
       expect(await world.loopDevices()).toEqual([]);
       expect(await world.mounts()).toEqual([]);
+      // Nor a file a killed create staged.
+      expect(await readdir(join(world.root, 'unattached'))).toEqual([]);
       return;
     }
     expect(volumes.map((v) => [v.datasetId, v.attachedTo])).toEqual([[datasetId, node]]);

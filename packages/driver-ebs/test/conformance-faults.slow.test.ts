@@ -4,15 +4,14 @@ import { describeEmulatedConformance, skipUnlessRoot, TEST_TIMINGS } from './emu
 
 /**
  * The suite again, with the faults EC2 users meet, every one dealt per call so that each run meets them all:
- * throttling of every 8th call of each operation, server errors (half of them
+ * throttling of every 40th call of each operation, server errors on every 25th (half of them
  * after the call took effect, so only idempotency saves the retry), new volumes missing from their first
  * looks, and volumes held creating, attaching, busy or detaching for a few calls. Faults that end in a
  * terminal state (create or attach to `error`) fail the operation by design; ebs-driver.test.ts holds them.
  */
 const FAULTS: FaultOptions = {
-  seed: 4,
   throttleEvery: { every: 40 },
-  serverErrors: { rate: 0.04 },
+  serverErrors: { every: 25 },
   newVolumeInvisibleLooks: 2,
   latencyMs: { '*': 3 },
   lifecycle: {

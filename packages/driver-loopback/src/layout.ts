@@ -19,6 +19,14 @@ export function datasetIdOf(blockDeviceId: string): string | undefined {
   return BLOCK_DEVICE_ID.exec(blockDeviceId)?.[1];
 }
 
+/** Prefix of the files a create sizes before linking them into place (no volume name starts with a dot). */
+export const STAGING_PREFIX = '.creating-';
+
+/** Whether `name` is a staging file of a create of `blockDeviceId` (of any size, by any node). */
+export function isStagingFileOf(name: string, blockDeviceId: string): boolean {
+  return name.startsWith(`${STAGING_PREFIX}${blockDeviceId}_`);
+}
+
 export function volumeFileName(blockDeviceId: string, size: number): string {
   return `${blockDeviceId}_${size}`;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  link,
   mkdir,
-  open,
   readdir,
   readFile,
   realpath,
@@ -42,9 +42,11 @@ import {
   ATTACHED_DIR,
   blockDeviceIdFor,
   datasetIdOf,
+  isStagingFileOf,
   NODE_ID_FILE,
   PROFILES_DIR,
   parseVolumeFileName,
+  STAGING_PREFIX,
   UNATTACHED_DIR,
   volumeDir,
   volumeFileName,
@@ -135,21 +137,31 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI, IResizableBlockD
     const blockDeviceId = blockDeviceIdFor(datasetId);
     if ((await this.#find(blockDeviceId)) !== undefined)
       throw new DatasetExistsError(datasetId, blockDeviceId);
-    const path = join(this.#root, UNATTACHED_DIR, volumeFileName(blockDeviceId, size));
-    const file = await open(path, 'wx').catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'EEXIST' ? new DatasetExistsError(datasetId, blockDeviceId) : error;
-    });
+    const dir = join(this.#root, UNATTACHED_DIR);
+    const path = join(dir, volumeFileName(blockDeviceId, size));
+    // Sized under a name no listing reads, then linked into place: a crash half-way never leaves a volume of the
+    // wrong size (mkfs would refuse it in every later round), only a staging file that the create which succeeds
+    // next, or the destroy, sweeps. Each create stages its own file, so no other create can empty it before the
+    // link, and the sweep runs only once the volume exists, when any other staging file is a loser's.
+    const staging = `${STAGING_PREFIX}${volumeFileName(blockDeviceId, size)}.${randomUUID()}`;
     try {
       // Sparse: the file takes no space until written.
-      await file.truncate(size);
+      await writeFile(join(dir, staging), '', { flag: 'wx' });
+      await truncate(join(dir, staging), size);
+      await link(join(dir, staging), path);
     } catch (error) {
-      await rm(path, { force: true });
-      throw new BackendError('createVolume', `cannot size ${path}: ${(error as Error).message}`, {
+      const code = (error as NodeJS.ErrnoException).code;
+      // EEXIST: another create of this dataset linked first; ENOENT: it swept our staging file and finished.
+      if ((code === 'EEXIST' || code === 'ENOENT') && (await this.#find(blockDeviceId)) !== undefined) {
+        throw new DatasetExistsError(datasetId, blockDeviceId);
+      }
+      throw new BackendError('createVolume', `cannot create ${path}: ${(error as Error).message}`, {
         cause: error,
       });
     } finally {
-      await file.close();
+      await rm(join(dir, staging), { force: true });
     }
+    await sweepStaging(dir, blockDeviceId);
     return blockDeviceVolume({ blockDeviceId, size, attachedTo: null, datasetId });
   }
 
@@ -181,6 +193,7 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI, IResizableBlockD
       throw new AlreadyAttachedError(blockDeviceId, now.volume.attachedTo);
     });
     await rm(join(this.#root, PROFILES_DIR, blockDeviceId), { force: true });
+    await sweepStaging(join(this.#root, UNATTACHED_DIR), blockDeviceId);
   }
 
   async attachVolume(blockDeviceId: string, attachTo: string): Promise<BlockDeviceVolume> {
@@ -308,6 +321,13 @@ export class LoopbackDriver implements IProfiledBlockDeviceAPI, IResizableBlockD
       .filter((device) => device.backingId === id)
       .map((device) => device.device)
       .sort();
+  }
+}
+
+/** Removes what creates of `blockDeviceId` that were killed half-way left in `dir`. */
+async function sweepStaging(dir: string, blockDeviceId: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (isStagingFileOf(name, blockDeviceId)) await rm(join(dir, name), { force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readDevice, writeDevice } from '@flockerjs/conformance';
@@ -190,6 +190,42 @@ describe('loopback driver, as any user', () => {
     });
     expect(await a.listVolumes()).toEqual([volume]);
     await a.destroyVolume(volume.blockDeviceId);
+  });
+  it('a create killed half-way leaves no volume, and the next create of the dataset sweeps what it left', async ({
+    onTestFinished,
+  }) => {
+    const { a, root } = await twoNodes(onTestFinished, noLoopDevices);
+    const datasetId = randomUUID();
+    // What a SIGKILL between creating the backing file and sizing it leaves: an empty staging file.
+    const leftover = join(root, 'unattached', `.creating-block-${datasetId}_${SIZE}.${randomUUID()}`);
+    await writeFile(leftover, '');
+    expect(await a.listVolumes()).toEqual([]);
+    const volume = await a.createVolume(datasetId, SIZE);
+    expect(await readdir(join(root, 'unattached'))).toEqual([`${volume.blockDeviceId}_${SIZE}`]);
+    expect((await stat(join(root, 'unattached', `${volume.blockDeviceId}_${SIZE}`))).size).toBe(SIZE);
+    await writeFile(leftover, '');
+    await a.destroyVolume(volume.blockDeviceId);
+    expect(await readdir(join(root, 'unattached'))).toEqual([]);
+  });
+  it('two nodes creating one dataset at once: one volume of the full size, the other DATASET_EXISTS', async ({
+    onTestFinished,
+  }) => {
+    const { a, b, root } = await twoNodes(onTestFinished, noLoopDevices);
+    for (let round = 0; round < 20; round += 1) {
+      const datasetId = randomUUID();
+      const results = await Promise.allSettled([
+        a.createVolume(datasetId, SIZE),
+        b.createVolume(datasetId, SIZE),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+        reason: { code: 'DATASET_EXISTS' },
+      });
+      const [volume] = await a.listVolumes();
+      expect((await stat(join(root, 'unattached', `${volume?.blockDeviceId}_${SIZE}`))).size).toBe(SIZE);
+      await a.destroyVolume(volume?.blockDeviceId ?? '');
+      expect(await readdir(join(root, 'unattached'))).toEqual([]);
+    }
   });
   it('turns ids from outside into paths never: traversal attempts are refused with a code', async ({
     onTestFinished,

@@ -11,6 +11,8 @@ export const TEMPLATE_DIR = 'packages/driver-template';
 export const PACKAGES_DIR = 'packages';
 /** The package whose devDependencies list every published package, so turbo builds them before its checks. */
 export const REPO_CHECKS_MANIFEST = 'tooling/repo-checks/package.json';
+/** The root TypeScript solution: one build of every package and one check of every package's tests. */
+export const SOLUTION_CONFIG = 'tsconfig.json';
 /** Build output and local state that is never copied from the template. */
 const SKIPPED = new Set(['node_modules', 'dist', 'test-results', '.turbo', 'CHANGELOG.md']);
 
@@ -30,7 +32,8 @@ export class CreateDriverError extends Error {
 
 /**
  * Copies the template to `packages/driver-<name>` with both placeholders replaced in file contents and file
- * names, makes it a publishable package, and registers it: README drivers table, repo-checks, a changeset.
+ * names, makes it a publishable package, and registers it: README drivers table, repo-checks, the root
+ * TypeScript solution, a changeset.
  * The CI and nightly matrices need nothing: they are generated from `packages/driver-*`.
  * @throws {CreateDriverError} for an invalid name or an existing folder, before writing anything.
  */
@@ -72,6 +75,7 @@ export async function createDriver(root: string, name: string): Promise<CreatedD
   );
   files.push(changeset);
   if (await registerInRepoChecks(root, packageName)) files.push(REPO_CHECKS_MANIFEST);
+  if (await registerInSolution(root, dir)) files.push(SOLUTION_CONFIG);
   if (await updateReadme(root)) files.push('README.md');
   return { name, packageName, dir, files };
 }
@@ -80,7 +84,7 @@ export async function createDriver(root: string, name: string): Promise<CreatedD
 export function nextSteps(created: CreatedDriver): string {
   return [
     `Created ${created.dir} (${created.packageName}) from ${TEMPLATE_DIR}.`,
-    'Registered it in: README.md (drivers table), tooling/repo-checks (package checks),',
+    'Registered it in: README.md (drivers table), tooling/repo-checks (package checks), tsconfig.json,',
     `.changeset/new-driver-${created.name}.md (first release). The CI and nightly matrices find it by its folder.`,
     '',
     'Next steps:',
@@ -121,6 +125,20 @@ async function writeManifest(path: string, name: string, dir: string): Promise<v
   const repository = { ...(rest.repository as Record<string, unknown>), directory: dir };
   const result = { ...rest, name: `@flockerjs/driver-${name}`, version: '0.0.0', repository };
   await writeFile(path, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/**
+ * Adds the package's test project to the root `tsconfig.json`, whose one `tsc -b` builds every package and checks
+ * every package's tests (`npm test`); false when there is no such file.
+ */
+async function registerInSolution(root: string, dir: string): Promise<boolean> {
+  const path = join(root, SOLUTION_CONFIG);
+  if (!existsSync(path)) return false;
+  const solution = JSON.parse(await readFile(path, 'utf8')) as { references?: { path: string }[] };
+  const references = [...(solution.references ?? []), { path: `./${dir}/tsconfig.test.json` }];
+  solution.references = references.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await writeFile(path, `${JSON.stringify(solution, null, 2)}\n`);
+  return true;
 }
 
 /** Adds the package to repo-checks' devDependencies (sorted); false when that package is absent. */

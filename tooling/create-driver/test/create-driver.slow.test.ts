@@ -95,11 +95,13 @@ describe('createDriver into a copy of the workspace', () => {
     expect(manifest).not.toHaveProperty('private');
   });
 
-  it('registers it: README table, repo-checks, a changeset; and keeps the driver conventions', async () => {
+  it('registers it: README table, repo-checks, the TypeScript solution, a changeset; and keeps the driver conventions', async () => {
     const readme = await readFile(join(copy, 'README.md'), 'utf8');
     expect(readme).toContain('| [`@flockerjs/driver-acme-san`](packages/driver-acme-san) | published |');
     const checks = JSON.parse(await readFile(join(copy, 'tooling/repo-checks/package.json'), 'utf8'));
     expect(checks.devDependencies).toEqual({ '@flockerjs/driver-acme-san': 'workspace:*' });
+    const solution = JSON.parse(await readFile(join(copy, 'tsconfig.json'), 'utf8'));
+    expect(solution.references).toContainEqual({ path: './packages/driver-acme-san/tsconfig.test.json' });
     expect(await readFile(join(copy, '.changeset/new-driver-acme-san.md'), 'utf8')).toMatch(
       /^---\n'@flockerjs\/driver-acme-san': minor\n---\n/,
     );
@@ -134,7 +136,7 @@ describe('createDriver into a copy of the workspace', () => {
       { cwd: copy, env },
     );
     const pkg = join(copy, 'packages/driver-acme-san');
-    // The tests are type-checked against the built declarations, as `turbo run typecheck` does after build.
+    // The tests are type-checked against the built declarations, as the root `tsc -b` does after the build.
     await run('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, env });
     expect(existsSync(join(pkg, 'dist', 'index.d.ts'))).toBe(true);
     await run('pnpm', ['exec', 'tsc', '-p', 'tsconfig.test.json'], { cwd: pkg, env });

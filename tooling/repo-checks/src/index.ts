@@ -30,6 +30,12 @@ export { findCycles, importGraph } from './import-cycles.js';
 export { expandGlobs, type OwnRepoGuide, parseOwnRepoGuide } from './own-repo-guide.js';
 export { workspaceRoot } from './paths.js';
 export {
+  declaredReferences,
+  expectedReferences,
+  type ProjectReferences,
+  testProject,
+} from './typescript-references.js';
+export {
   DRIVER_DIR_PREFIX,
   driverId,
   type Manifest,

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
@@ -11,6 +11,8 @@ export const ROOT_FILES = [
   'biome.json',
   '.changeset',
 ];
+/** The TypeScript solution: copied with only the copied packages' projects (tools load it, references and all). */
+const SOLUTION = 'tsconfig.json';
 
 export interface CopyOptions {
   /** Package folders to copy, relative to the root: `packages/core-interface`. */
@@ -40,5 +42,12 @@ export async function copyWorkspace(root: string, options: CopyOptions): Promise
     await mkdir(join(dest, dir), { recursive: true });
     await writeFile(join(dest, dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
+  const solution = JSON.parse(await readFile(join(root, SOLUTION), 'utf8')) as {
+    references?: { path: string }[];
+  };
+  solution.references = (solution.references ?? []).filter((ref) =>
+    options.packages.some((dir) => ref.path.startsWith(`./${dir}/`)),
+  );
+  await writeFile(join(dest, SOLUTION), `${JSON.stringify(solution, null, 2)}\n`);
   return dest;
 }

@@ -65,11 +65,15 @@ export interface FaultOptions {
   /** Every k-th call of each operation (counted per operation) is throttled: the bucket's effect, per call. */
   readonly throttleEvery?: { readonly every: number; readonly operations?: readonly string[] };
   /**
-   * A share (0-1) of calls answered with a server error, before the operation is applied or after it (the
-   * reply is lost: what makes idempotency tokens matter). @default when 'either', half and half
+   * Calls answered with a server error, before the operation is applied or after it (the reply is lost: what
+   * makes idempotency tokens matter): a share (`rate`, 0-1, drawn from the seeded generator in call order, so
+   * concurrent callers change who meets them) or every k-th call of each operation (`every`, counted per
+   * operation: a retry of a failed call is never failed again, whatever else runs). @default when 'either', half
+   * and half (with `every`, alternately per operation, the first before)
    */
   readonly serverErrors?: {
-    readonly rate: number;
+    readonly rate?: number;
+    readonly every?: number;
     readonly operations?: readonly string[];
     readonly when?: 'before' | 'after' | 'either';
   };
@@ -170,10 +174,16 @@ export class Faults {
       if (this.#next(`throttle:${operation}`) % every.every === 0) return this.#throttle(operation);
     }
     const errors = this.#options.serverErrors;
-    if (errors !== undefined && applies(errors.operations, operation) && this.#random() < errors.rate) {
-      const when = errors.when ?? 'either';
-      const after = when === 'either' ? this.#random() < 0.5 : when === 'after';
-      return this.#count(after ? 'fail-after' : 'fail-before');
+    if (errors !== undefined && applies(errors.operations, operation)) {
+      const perCall = errors.every !== undefined;
+      const hit = perCall
+        ? this.#next(`error:${operation}`) % (errors.every ?? 1) === 0
+        : this.#random() < (errors.rate ?? 0);
+      if (hit) {
+        const when = errors.when ?? 'either';
+        const half = () => (perCall ? this.#next(`errors:${operation}`) % 2 === 0 : this.#random() < 0.5);
+        return this.#count((when === 'either' ? half() : when === 'after') ? 'fail-after' : 'fail-before');
+      }
     }
     return 'proceed';
   }
