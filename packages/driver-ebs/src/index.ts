@@ -74,6 +74,7 @@ export {
   DEFAULT_THROTTLE_WAIT_MS,
   GateRetryStrategy,
   GateRetryToken,
+  PROBE_REPORT_MS,
   THROTTLE_FIRST_PAUSE_MS,
   THROTTLE_MAX_PAUSE_MS,
   ThrottleGate,

@@ -8,6 +8,8 @@ export const THROTTLE_FIRST_PAUSE_MS = 100;
  * refilled tokens).
  */
 export const THROTTLE_MAX_PAUSE_MS = 1_000;
+/** How long a call let through while throttled may take to report before the next one goes anyway. */
+export const PROBE_REPORT_MS = 30_000;
 /** How long one EC2 call may keep being throttled before it fails, unless configured. */
 export const DEFAULT_THROTTLE_WAIT_MS = 60_000;
 /** First delay before retrying a server error or a network failure, doubled per retry, up to 20 s (the SDK's). */
@@ -37,7 +39,9 @@ export class ThrottleGate {
   #streak = 0;
   /** A call let through while throttled has not reported yet. */
   #probing = false;
+  #probeStarted = 0;
   #pumping = false;
+  #wake: AbortController | undefined;
 
   constructor(options: ThrottleGateOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -98,6 +102,7 @@ export class ThrottleGate {
 
   #next(): void {
     this.#probing = false;
+    this.#wake?.abort();
     void this.#pump();
   }
 
@@ -105,16 +110,25 @@ export class ThrottleGate {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0 && !this.#probing) {
-        const wait = this.#pausedUntil - this.#clock.now();
+      while (this.#queue.length > 0) {
+        const now = this.#clock.now();
+        const wait = this.#probing ? this.#probeStarted + PROBE_REPORT_MS - now : this.#pausedUntil - now;
         if (wait > 0) {
-          await this.#clock.sleep(wait);
+          // A report (or a throttle that moved the pause) wakes the pump early.
+          const wake = new AbortController();
+          this.#wake = wake;
+          await this.#clock.sleep(wait, wake.signal).catch(() => {});
+          this.#wake = undefined;
           continue;
         }
-        if (this.#streak === 0) {
+        if (this.#probing) {
+          // The call let through never reported (a request that hangs): the action does not hang with it.
+          this.#probing = false;
+        } else if (this.#streak === 0) {
           for (const go of this.#queue.splice(0)) go();
         } else {
           this.#probing = true;
+          this.#probeStarted = now;
           this.#queue.shift()?.();
         }
       }

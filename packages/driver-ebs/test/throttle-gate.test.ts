@@ -6,6 +6,7 @@ import {
   createSdkEc2Api,
   GateRetryStrategy,
   GateRetryToken,
+  PROBE_REPORT_MS,
   THROTTLE_FIRST_PAUSE_MS,
   THROTTLE_MAX_PAUSE_MS,
   ThrottleGate,
@@ -25,9 +26,14 @@ function manualClock(): ManualClock {
   const clock: ManualClock = {
     time: 0,
     now: () => clock.time,
-    sleep: (ms) =>
-      new Promise<void>((wake) => {
-        sleepers.push({ until: clock.time + ms, wake });
+    sleep: (ms, signal) =>
+      new Promise<void>((wake, reject) => {
+        const sleeper = { until: clock.time + ms, wake };
+        sleepers.push(sleeper);
+        signal?.addEventListener('abort', () => {
+          sleepers.splice(sleepers.indexOf(sleeper), 1);
+          reject(signal.reason);
+        });
       }),
     async advance(ms) {
       clock.time += ms;
@@ -139,6 +145,19 @@ describe('ThrottleGate', () => {
     await settle();
     expect(through()).toEqual([0, 1]);
     expect(gate.streak).toBe(1);
+  });
+
+  it('a call let through that never reports holds the others for PROBE_REPORT_MS, no longer', async () => {
+    const clock = manualClock();
+    const gate = new ThrottleGate({ clock, random: middle });
+    gate.throttled();
+    const { through } = callers(gate, 2);
+    await clock.advance(THROTTLE_FIRST_PAUSE_MS);
+    expect(through()).toEqual([0]);
+    await clock.advance(PROBE_REPORT_MS - 1);
+    expect(through()).toEqual([0]);
+    await clock.advance(1);
+    expect(through()).toEqual([0, 1]);
   });
 });
 
