@@ -6,6 +6,7 @@ import {
   DescribeVolumesCommand,
   DetachVolumeCommand,
   EC2Client,
+  type EC2ClientConfig,
   type Instance,
   StartInstancesCommand,
   type Volume,
@@ -190,13 +191,15 @@ export interface SdkEc2Options {
  */
 export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
   const clients = new Map<string, EC2Client>();
+  let credentials: EC2ClientConfig['credentials'] =
+    options.credentials === undefined ? undefined : { ...options.credentials };
   const clientOf = (operation: string): EC2Client => {
     let client = clients.get(operation);
     if (client === undefined) {
       client = new EC2Client({
         region: options.region,
         ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
+        ...(credentials === undefined ? {} : { credentials }),
         maxAttempts: options.maxAttempts,
         retryStrategy: new GateRetryStrategy({
           gate: new ThrottleGate({ clock: options.clock }),
@@ -205,6 +208,9 @@ export function createSdkEc2Api(options: SdkEc2Options): Ec2Api {
           clock: options.clock,
         }),
       });
+      // Every action's client signs with the first one's provider: the default chain (an instance role) is
+      // looked up once, not once per action.
+      credentials ??= client.config.credentials;
       if (options.metrics !== undefined) meterEc2Client(client, options.metrics);
       clients.set(operation, client);
     }
