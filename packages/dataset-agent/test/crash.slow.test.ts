@@ -141,6 +141,9 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
 
   it('killed at least 50 times in all, in each of the four ways', () => {
     expect(Object.values(kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(50);
-    expect(Object.values(kills).filter((n) => n === 0), JSON.stringify(kills)).toEqual([]);
+    expect(
+      Object.values(kills).filter((n) => n === 0),
+      JSON.stringify(kills),
+    ).toEqual([]);
   });
 });
