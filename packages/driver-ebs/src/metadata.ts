@@ -47,14 +47,15 @@ export function imdsMetadata(options: ImdsOptions): InstanceMetadata {
 
   const read = async (): Promise<string> => {
     const session = await token();
+    // Every failure names the way that was tried: without a token, the operator must allow IMDSv2's hop.
+    const how = session === undefined ? 'IMDSv1 (no IMDSv2 token could be had)' : 'IMDSv2';
     const response = await request('/latest/meta-data/instance-id', {
       headers: session === undefined ? {} : { 'x-aws-ec2-metadata-token': session },
+    }).catch((error: Error) => {
+      throw new Error(`${how}: ${error.message}`, { cause: error });
     });
     const body = (await response.text()).trim();
-    if (!response.ok) {
-      const how = session === undefined ? 'IMDSv1 (no IMDSv2 token could be had)' : 'IMDSv2';
-      throw new Error(`${how} answered ${response.status}`);
-    }
+    if (!response.ok) throw new Error(`${how} answered ${response.status}`);
     if (!INSTANCE_ID.test(body)) throw new Error(`answered ${JSON.stringify(body)}, not an instance id`);
     return body;
   };

@@ -407,12 +407,13 @@ describe('AwsEbsDriver against the EC2 emulator', () => {
     const instance = instanceOf(emulator, 0);
     instance.imds.options = { httpTokens: 'optional', tokenHopLimitExceeded: true };
     try {
-      const api = await open({ imds_timeout_ms: 300 });
+      // Long enough for a loaded machine's answer to the IMDSv1 read, which the same limit bounds.
+      const api = await open({ imds_timeout_ms: 1_000 });
       expect(await api.computeInstanceId()).toBe(instance.id);
       expect(instance.imds.unansweredTokenRequests).toBe(1);
       // IMDSv2 only (the default): the same blocked token leaves no way in, reported as such.
       instance.imds.options = { httpTokens: 'required', tokenHopLimitExceeded: true };
-      const strict = await open({ imds_timeout_ms: 300 });
+      const strict = await open({ imds_timeout_ms: 1_000 });
       await expect(strict.computeInstanceId()).rejects.toMatchObject({
         code: 'UNKNOWN_INSTANCE_ID',
         message: expect.stringContaining('IMDSv1'),

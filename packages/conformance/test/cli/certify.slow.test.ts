@@ -82,7 +82,11 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   }, async () => {
     const config = await agentYml(world.dir, 'acme.yml', { backend: 'acme-storage', root_path: '/unused' });
     const dir = join(reports, 'acme');
-    const run = await runCli(['--config', config, '--report-dir', dir, '--json'], { cwd: world.dir });
+    // The conformance suite alone: loading is what this proves; a whole certification of a driver from outside
+    // the workspace, agents included, is repo-checks' own-repository test.
+    const run = await runCli(['--config', config, '--report-dir', dir, '--json', '--only', 'conformance'], {
+      cwd: world.dir,
+    });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     // --json: the report on stdout, progress on stderr.
     expect(JSON.parse(run.stdout)).toMatchObject({ verdict: 'certified', backend: { name: 'acme' } });
