@@ -260,7 +260,8 @@ describe('GateRetryStrategy', () => {
 });
 
 describe('createSdkEc2Api', () => {
-  it('a throttled action waits at its own gate; other actions go on', async () => {
+  // Bounded waits sized for a loaded machine (two CI runs side by side), far beyond their usual milliseconds.
+  it('a throttled action waits at its own gate; other actions go on', { timeout: 240_000 }, async () => {
     const emulator = await startCloudEmulator({
       timings: { createMs: 0, attachMs: 0, detachMs: 0, deleteMs: 0 },
     });
@@ -296,7 +297,7 @@ describe('createSdkEc2Api', () => {
         attachSettled = true;
       });
       await vi.waitFor(() => expect(emulator.faults.throttled.get('AttachVolume')).toBe(1), {
-        timeout: 30_000,
+        timeout: 180_000,
       });
       // The attach waits at its gate (the clock has not moved): a describe is not held behind it.
       expect((await ec2.describeVolume(volume.id)).state).toBe('available');
