@@ -1,6 +1,5 @@
 import { packageConfig } from '@flockerjs/vitest-config';
 
-// TODO(driver-author): a real backend takes seconds to attach a volume; raise the limits to what yours needs.
-export default packageConfig('driver-__driver_name__', {
-  test: { testTimeout: 60_000, hookTimeout: 60_000 },
-});
+// TODO(driver-author): a test may take 5 minutes (a hang is caught then); raise testTimeout if a real attach of
+// your backend can take longer.
+export default packageConfig('driver-__driver_name__');

@@ -7,6 +7,12 @@ import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
  */
 export const SLOW_TESTS = 'test/**/*.slow.test.ts';
 
+/**
+ * Every test's and hook's limit: a hang is caught, a loaded machine is not (two CI runs side by side on two cores
+ * make a 2-second test take a minute). Speed is measured by benchmarks, never by these limits.
+ */
+export const TEST_TIMEOUT_MS = 300_000;
+
 /** The environment variable `npm test -- --fast` sets (turbo passes `FLOCKER_*` to the test tasks). */
 export const TIER_VARIABLE = 'FLOCKER_TEST_TIER';
 
@@ -29,6 +35,8 @@ export function packageConfig(name, overrides = {}) {
         // Most test files wait on processes, timers, loop devices and emulated clouds rather than on the CPU;
         // vitest's default on a 2-core machine is one file at a time.
         maxWorkers: 3,
+        testTimeout: TEST_TIMEOUT_MS,
+        hookTimeout: TEST_TIMEOUT_MS,
         reporters: ['default', 'json'],
         outputFile: { json: 'test-results/vitest.json' },
       },

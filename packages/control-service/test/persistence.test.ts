@@ -136,7 +136,7 @@ describe('ControlService persistence', () => {
 });
 
 // Two processes and 200 requests: the bound is sized for a machine that other test suites load heavily.
-describe('flocker-control under SIGKILL', { timeout: 240_000 }, () => {
+describe('flocker-control under SIGKILL', () => {
   it('keeps every acknowledged change of a burst of 200 concurrent creates, and the file parses', async () => {
     const dir = await scratch();
     const args = ['--data-path', dir, '--insecure-development-mode'];

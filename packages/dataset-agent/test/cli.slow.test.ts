@@ -16,7 +16,7 @@ import {
   writeData,
 } from './world.js';
 
-describe.skipIf(skipUnlessRoot)('flocker-dataset-agent on the loopback backend', { timeout: 180_000 }, () => {
+describe.skipIf(skipUnlessRoot)('flocker-dataset-agent on the loopback backend', () => {
   let world: World;
   const datasetId = randomUUID();
   const on = (primary: string) => ({

@@ -79,7 +79,7 @@ async function cluster(): Promise<{
 }
 
 // Bounds sized for a loaded machine: each test starts TLS servers and issues certificates.
-describe('ControlLink', { timeout: 60_000 }, () => {
+describe('ControlLink', () => {
   it('learns every dataset, its own leases and the ownership registry; reports what the REST API shows', async () => {
     const { user, link: makeLink, clusterId } = await cluster();
     const link = await makeLink();

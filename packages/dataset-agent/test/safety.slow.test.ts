@@ -53,7 +53,7 @@ function mbr(): Uint8Array {
   return sector;
 }
 
-describe.skipIf(skipUnlessRoot)('safety rules on real devices', { timeout: 120_000 }, () => {
+describe.skipIf(skipUnlessRoot)('safety rules on real devices', () => {
   let world: World;
   let driver: LoopbackDriver;
   let link: MemoryLink;

@@ -65,11 +65,11 @@ export function agentYmlFor(
     ...openstackDatasetKeys(emulator, server),
     volume_types: PROFILE_TYPES,
     timeouts: {
-      create_ms: 20_000,
-      attach_ms: 20_000,
-      detach_ms: 20_000,
-      destroy_ms: 20_000,
-      device_ms: 10_000,
+      create_ms: 120_000,
+      attach_ms: 120_000,
+      detach_ms: 120_000,
+      destroy_ms: 120_000,
+      device_ms: 120_000,
     },
     ...overrides,
   };

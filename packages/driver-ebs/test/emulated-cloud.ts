@@ -44,13 +44,13 @@ export function emulatorConfig(
     ...ec2DatasetKeys(emulator, instance),
     // Bounds sized for a loaded machine, far below the defaults: no test waits out a default timeout.
     timeouts: {
-      create_ms: 20_000,
-      attach_ms: 10_000,
-      detach_ms: 20_000,
-      destroy_ms: 20_000,
-      device_ms: 10_000,
+      create_ms: 120_000,
+      attach_ms: 120_000,
+      detach_ms: 120_000,
+      destroy_ms: 120_000,
+      device_ms: 120_000,
     },
-    imds_timeout_ms: 2_000,
+    imds_timeout_ms: 10_000,
     ...overrides,
   };
 }

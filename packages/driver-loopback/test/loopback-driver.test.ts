@@ -92,7 +92,7 @@ describe.skipIf(!isRoot)('loopback driver on real loop devices', () => {
       .poll(
         async () => (await listLoopDevices(execCommand)).some((device) => device.backingId === backingId),
         {
-          timeout: 20_000,
+          timeout: 120_000,
           interval: 100,
         },
       )
@@ -137,7 +137,7 @@ describe.skipIf(!isRoot)('loopback driver on real loop devices', () => {
             () => true,
             (error: unknown) => (hasCode(error, 'BACKEND') ? false : Promise.reject(error)),
           ),
-        { timeout: 30_000, interval: 500 },
+        { timeout: 120_000, interval: 500 },
       )
       .toBe(true);
     await a.destroyVolume(volume.blockDeviceId);

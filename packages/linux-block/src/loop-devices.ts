@@ -65,8 +65,12 @@ export async function detachLoopDevice(exec: Exec, device: string): Promise<void
   await exec('losetup', ['--detach', device]);
 }
 
-/** How long a detached loop device may stay busy before it counts as in use: a reader lets go in ms. */
-export const DETACH_SETTLE_MS = 2000;
+/**
+ * How long a detached loop device may stay busy before it counts as in use. A reader lets go in milliseconds on
+ * an idle host; right after an unmount, on a host loaded with other I/O, the kernel and udev's probes have held
+ * one for over 2 s. A mounted device stays busy for good, so only a refused detach waits this long.
+ */
+export const DETACH_SETTLE_MS = 10_000;
 
 /**
  * Detaches the loop devices `find` names and waits until it names none. `losetup --detach` on a busy device

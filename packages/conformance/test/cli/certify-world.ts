@@ -24,6 +24,8 @@ export function runCli(
     cwd: string;
     /** Run as `nobody`; `scratch`: a folder every user may enter, removed by the caller. */
     asNobody?: { scratch: string };
+    /** More environment for the command, e.g. its own TMPDIR. */
+    env?: Record<string, string>;
     onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
   },
 ): Promise<CliRun> {
@@ -40,7 +42,7 @@ export function runCli(
   return new Promise((resolve) => {
     const child = spawn(file, argv, {
       cwd,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
     });
     let stdout = '';
     let stderr = '';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // End to end: each test spawns the command, which runs the suites in a vitest of its own on real loop devices.
-import { agentYml, makeWorld, readReport, runCli, WORKSPACE } from './certify-world.js';
+import { agentYml, makeWorld, readReport, runCli as runCliIn, WORKSPACE } from './certify-world.js';
 
 const isRoot = process.getuid?.() === 0;
 /** A whole certify run in a process of its own, vitest included: minutes on a loaded machine. */
@@ -14,20 +14,32 @@ const E2E_TIMEOUT_MS = 600_000;
 let world: Awaited<ReturnType<typeof makeWorld>>;
 let reports: string;
 
+/** The commands' TMPDIR, where each run makes its work directory: theirs alone, whatever else runs here. */
+let scratch: string;
+
 beforeAll(async () => {
   world = await makeWorld();
   reports = await mkdtemp(join(tmpdir(), 'flockerjs-certify-reports-'));
+  scratch = await mkdtemp(join(tmpdir(), 'flockerjs-certify-tmp-'));
 });
 afterAll(async () => {
   await world.remove();
   await rm(reports, { recursive: true, force: true });
+  await rm(scratch, { recursive: true, force: true });
 });
 
-/** Loop devices whose backing file lies under a certify run's work directory: leaks, if any after a run. */
+/** Runs the command with its own TMPDIR (see {@link scratch}). */
+const runCli = (args: readonly string[], options: Parameters<typeof runCliIn>[1]) =>
+  runCliIn(args, { ...options, env: { TMPDIR: scratch } });
+
+/**
+ * Loop devices whose backing file lies under these tests' certify runs: leaks, if any after a run. Another
+ * checkout's tests may be certifying on this machine at the same time; their devices are not ours.
+ */
 async function certifyLoopDevices(): Promise<string[]> {
   const { stdout } = await promisify(execFile)('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE']);
   const list = stdout.trim() === '' ? [] : (JSON.parse(stdout).loopdevices as { 'back-file': string }[]);
-  return list.map((device) => device['back-file']).filter((file) => file.includes('flocker-certify-'));
+  return list.map((device) => device['back-file']).filter((file) => file.startsWith(`${scratch}/`));
 }
 
 describe.skipIf(!isRoot)('flocker-certify, as root', () => {

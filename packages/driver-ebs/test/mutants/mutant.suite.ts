@@ -30,6 +30,15 @@ for (const [name, mutant] of Object.entries(MUTANTS) as [string, Mutant][]) {
       const config = configSchema.parse(
         emulatorConfig(emulator(), instanceOf(emulator(), 0), {
           polling: { interval_ms: 10, factor: 1.2, max_interval_ms: 200 },
+          // A mutant that waits for the wrong state is caught when its wait runs out: soon, not after the
+          // loaded-machine bounds of the other tests.
+          timeouts: {
+            create_ms: 20_000,
+            attach_ms: 10_000,
+            detach_ms: 20_000,
+            destroy_ms: 20_000,
+            device_ms: 10_000,
+          },
         }),
       );
       const sdk = createSdkEc2Api({
