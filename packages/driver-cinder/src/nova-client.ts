@@ -86,6 +86,15 @@ export class PkgcloudNovaClient implements NovaClient {
         if (error.afterApplied) return; // our own first try went through; its answer was lost
         throw new UnattachedVolumeError(volumeId, `is not attached to server ${serverId} (${error.detail})`);
       }
+      // Our own first try went through and the volume is detaching: Nova refuses a second detach until it is done.
+      if (
+        error instanceof OpenStackCallError &&
+        error.afterApplied &&
+        error.status === 400 &&
+        /Unable to detach volume/.test(error.detail)
+      ) {
+        return;
+      }
       throw error;
     }
   }

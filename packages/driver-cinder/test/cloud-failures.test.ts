@@ -165,6 +165,27 @@ describe('openstack driver: failures of the cloud', () => {
     await api.destroyVolume(volume.blockDeviceId);
   });
 
+  it('a detach whose reply was lost is not sent twice: the retry refused while detaching waits for the first', async () => {
+    const api = await openDriver(emulator, server(0));
+    const volume = await api.createVolume(randomUUID(), GIB);
+    await api.attachVolume(volume.blockDeviceId, server(0).id);
+    // The first detach is applied and its reply lost; the volume stays detaching, so Nova refuses the retry (400).
+    emulator.faults.set({
+      serverErrors: { calls: [1], when: 'after', operations: ['nova:DetachVolume'] },
+      lifecycle: { 'stuck-detaching': { calls: [1] } },
+    });
+    const detaching = api.detachVolume(volume.blockDeviceId);
+    await until(
+      () => emulator.count('nova:DetachVolume') >= 2 && emulator.fabric.held().length > 0,
+      'the retried detach, the volume held detaching',
+    );
+    emulator.fabric.release();
+    await detaching;
+    expect(emulator.faults.injected.get('fail-after')).toBe(1);
+    expect(status(volume.blockDeviceId)).toBe('available');
+    await api.destroyVolume(volume.blockDeviceId);
+  });
+
   it("Nova's 404 on detach is UNATTACHED or UNKNOWN_VOLUME as the volume's state says, without a wait", async () => {
     const clusterId = randomUUID();
     const plain = await openDriver(emulator, server(0), { clusterId });

@@ -67,13 +67,14 @@ export interface FaultOptions {
   /**
    * Calls answered with a server error, before the operation is applied or after it (the reply is lost: what
    * makes idempotency tokens matter): a share (`rate`, 0-1, drawn from the seeded generator in call order, so
-   * concurrent callers change who meets them) or every k-th call of each operation (`every`, counted per
-   * operation: a retry of a failed call is never failed again, whatever else runs). @default when 'either', half
-   * and half (with `every`, alternately per operation, the first before)
+   * concurrent callers change who meets them) or, counted per operation, every k-th call (`every`: a retry of a
+   * failed call is never failed again, whatever else runs) or the n-th calls (`calls`). @default when 'either',
+   * half and half (counted per operation: alternately, the first before)
    */
   readonly serverErrors?: {
     readonly rate?: number;
     readonly every?: number;
+    readonly calls?: readonly number[];
     readonly operations?: readonly string[];
     readonly when?: 'before' | 'after' | 'either';
   };
@@ -175,9 +176,9 @@ export class Faults {
     }
     const errors = this.#options.serverErrors;
     if (errors !== undefined && applies(errors.operations, operation)) {
-      const perCall = errors.every !== undefined;
+      const perCall = errors.every !== undefined || errors.calls !== undefined;
       const hit = perCall
-        ? this.#next(`error:${operation}`) % (errors.every ?? 1) === 0
+        ? hits(errors, this.#next(`error:${operation}`))
         : this.#random() < (errors.rate ?? 0);
       if (hit) {
         const when = errors.when ?? 'either';
@@ -252,7 +253,7 @@ export class Faults {
   }
 }
 
-function hits(schedule: CallSchedule, ordinal: number): boolean {
+function hits(schedule: Pick<CallSchedule, 'calls' | 'every'>, ordinal: number): boolean {
   const every = schedule.every;
   return (
     (schedule.calls?.includes(ordinal) ?? false) ||
