@@ -274,8 +274,9 @@ export class ControlClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const url = new URL(path, this.url);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const response = await new Promise<{ status: number; text: string; headers: IncomingMessage['headers'] }>(
-      (resolve, reject) => {
+    type Exchange = { status: number; text: string; headers: IncomingMessage['headers'] };
+    const exchange = (retry: boolean): Promise<Exchange> =>
+      new Promise<Exchange>((resolve, reject) => {
         const req = send(
           url,
           {
@@ -307,18 +308,24 @@ export class ControlClient {
         req.on('timeout', () =>
           req.destroy(new Error(`no answer within ${options.timeoutMs ?? REQUEST_TIMEOUT_MS} ms`)),
         );
-        req.on('error', (error) =>
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed as this request went out: a GET changes nothing, so it is
+          // sent once more, on a new connection (Node's documented way for idempotent requests).
+          if (retry && method === 'GET' && req.reusedSocket && error.code === 'ECONNRESET') {
+            resolve(exchange(false));
+            return;
+          }
           reject(
             options.signal?.aborted
               ? error
               : new ControlApiError('CONTROL_UNREACHABLE', 0, `${method} ${url.href}: ${error.message}`, {
                   cause: error,
                 }),
-          ),
-        );
+          );
+        });
         req.end(payload);
-      },
-    );
+      });
+    const response = await exchange(true);
     let parsed: unknown;
     try {
       parsed = response.text === '' ? undefined : JSON.parse(response.text);
