@@ -41,7 +41,13 @@ async function ebs(): Promise<Cloud> {
     fabric: emulator.fabric,
     dataset: (node) => {
       const instance = node === a.id ? a : b;
-      return { backend: 'aws', ...ec2DatasetKeys(emulator, instance), timeouts: TIMEOUTS };
+      // IMDS answers in milliseconds, unless the machine runs two test suites at once.
+      return {
+        backend: 'aws',
+        ...ec2DatasetKeys(emulator, instance),
+        imds_timeout_ms: 10_000,
+        timeouts: TIMEOUTS,
+      };
     },
     stop: () => emulator.stop(),
   };

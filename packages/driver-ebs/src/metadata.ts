@@ -45,15 +45,33 @@ export function imdsMetadata(options: ImdsOptions): InstanceMetadata {
     }
   };
 
-  const read = async (): Promise<string> => {
-    const session = await token();
-    // Every failure names the way that was tried: without a token, the operator must allow IMDSv2's hop.
-    const how = session === undefined ? 'IMDSv1 (no IMDSv2 token could be had)' : 'IMDSv2';
+  // Every failure names the way that was tried: without a token, the operator must allow IMDSv2's hop.
+  const get = async (
+    session: string | undefined,
+    tries = 1,
+  ): Promise<{ response: Response; how: string }> => {
+    const how =
+      session !== undefined
+        ? 'IMDSv2'
+        : `IMDSv1 (no IMDSv2 token could be had${tries > 1 ? ` in ${tries} tries` : ''})`;
     const response = await request('/latest/meta-data/instance-id', {
       headers: session === undefined ? {} : { 'x-aws-ec2-metadata-token': session },
     }).catch((error: Error) => {
       throw new Error(`${how}: ${error.message}`, { cause: error });
     });
+    return { response, how };
+  };
+
+  const read = async (): Promise<string> => {
+    const session = await token();
+    let { response, how } = await get(session);
+    if (response.status === 401 && session === undefined) {
+      // IMDSv1 refused means this instance requires IMDSv2, so the token request was there and only slow (a
+      // loaded node): one more try before the node is said to have no identity.
+      await response.body?.cancel();
+      const again = await token();
+      ({ response, how } = await get(again, 2));
+    }
     const body = (await response.text()).trim();
     if (!response.ok) throw new Error(`${how} answered ${response.status}`);
     if (!INSTANCE_ID.test(body)) throw new Error(`answered ${JSON.stringify(body)}, not an instance id`);

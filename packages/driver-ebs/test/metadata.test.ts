@@ -18,7 +18,7 @@ describe('imdsMetadata', () => {
     });
     await expect(refused.instanceId()).rejects.toMatchObject({
       code: 'UNKNOWN_INSTANCE_ID',
-      message: expect.stringContaining('IMDSv1 (no IMDSv2 token could be had) answered 401'),
+      message: expect.stringContaining('IMDSv1 (no IMDSv2 token could be had in 2 tries) answered 401'),
     });
     const unanswered = imdsMetadata({
       endpoint: 'http://169.254.169.254',
@@ -30,6 +30,31 @@ describe('imdsMetadata', () => {
       code: 'UNKNOWN_INSTANCE_ID',
       message: expect.stringContaining('IMDSv1 (no IMDSv2 token could be had): The operation was aborted'),
     });
+  });
+
+  it('asks for a token once more when IMDSv1 is refused: the first token request was only slow', async () => {
+    const asked: string[] = [];
+    let tokens = 0;
+    const metadata = imdsMetadata({
+      endpoint: 'http://169.254.169.254',
+      fetch: async (_url, init) => {
+        const headers = new Headers(init?.headers);
+        if (init?.method === 'PUT') {
+          tokens += 1;
+          asked.push(`PUT token ${tokens}`);
+          if (tokens === 1)
+            throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+          return new Response('session-2');
+        }
+        const session = headers.get('x-aws-ec2-metadata-token');
+        asked.push(`GET with ${session ?? 'no token'}`);
+        return session === 'session-2'
+          ? new Response('i-0123456789abcdef0')
+          : new Response('Unauthorized', { status: 401 });
+      },
+    });
+    expect(await metadata.instanceId()).toBe('i-0123456789abcdef0');
+    expect(asked).toEqual(['PUT token 1', 'GET with no token', 'PUT token 2', 'GET with session-2']);
   });
 
   it('keeps no failure: the next call asks again and gets the id', async () => {
