@@ -8,7 +8,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
+import { checkPackage, createPackageFromTarballData } from '@arethetypeswrong/core';
 import { startCloudEmulator } from '@flockerjs/cloud-emulator';
+import { publint } from 'publint';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   expandGlobs,
@@ -53,8 +55,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const bin = (name: string): string => join(import.meta.dirname, '..', 'node_modules', '.bin', name);
-
 /** The tarball of a published package, once its pack test made it. */
 function tarballOf(name: string): Promise<string> {
   const tarball = tarballs.get(name);
@@ -77,13 +77,22 @@ function withInternalDependencies(name: string, seen = new Set<string>()): strin
   ];
 }
 
-/** npm-installs the tarballs of `names` (and their internal dependencies) plus `extra` into a new directory. */
-async function npmInstall(
-  label: string,
-  names: readonly string[],
-  extra: readonly string[] = [],
-): Promise<string> {
-  const dir = join(work, label);
+const installs = new Map<string, Promise<string>>();
+
+/**
+ * npm-installs the tarballs of `names` (and their internal dependencies) plus `extra` into a new directory named
+ * `label`; tests that ask for the same label share the one install (it is what costs).
+ */
+function npmInstall(label: string, names: readonly string[], extra: readonly string[] = []): Promise<string> {
+  let installed = installs.get(label);
+  if (installed === undefined) {
+    installed = install(join(work, label), names, extra);
+    installs.set(label, installed);
+  }
+  return installed;
+}
+
+async function install(dir: string, names: readonly string[], extra: readonly string[]): Promise<string> {
   await mkdir(dir);
   await writeFile(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n');
   const files = await Promise.all(
@@ -153,28 +162,26 @@ describe.concurrent.each(published.map((pkg) => [pkg.manifest.name, pkg] as cons
 
     // Style rule 2, on the very tarball npm would publish: publint and "are the types wrong" (ESM-only profile).
     it('publint --strict finds nothing in the tarball', async ({ expect }) => {
-      const file = await tarballOf(name);
-      const { stdout } = await run(bin('publint'), ['run', file, '--strict']);
-      expect(stdout).toContain('All good!');
+      // A copy that owns its whole buffer, which publint reads as the tarball.
+      const tarball = new Uint8Array(await readFile(await tarballOf(name))).buffer;
+      const { messages } = await publint({ pack: { tarball }, strict: true });
+      expect(messages).toEqual([]);
     });
 
+    // In this process, not one attw process per package: TypeScript loads once (a fifth of the CPU).
     it('attw --profile esm-only finds no problem in the tarball', async ({ expect }) => {
-      const file = await tarballOf(name);
-      const result = await run(bin('attw'), [file, '--profile', 'esm-only', '--format', 'json']).catch(
-        (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? '', failed: error.code }),
+      const analysis = await checkPackage(
+        createPackageFromTarballData(new Uint8Array(await readFile(await tarballOf(name)))),
       );
-      const report = JSON.parse(result.stdout) as {
-        analysis: { packageName: string; types: { kind: string } };
-        problems: Record<string, { resolutionKind?: string }[]>;
-      };
-      expect(report.analysis.packageName).toBe(name);
-      expect(report.analysis.types.kind).toBe('included');
+      expect(analysis.packageName).toBe(name);
+      if (analysis.types === false) throw new Error(`attw finds no types in the tarball of ${name}`);
+      expect(analysis.types.kind).toBe('included');
       // The esm-only profile ignores what CommonJS and node10 resolution see; anything else is a real problem.
-      const real = Object.values(report.problems)
-        .flat()
-        .filter((problem) => !['node10', 'node16-cjs'].includes(problem.resolutionKind ?? ''));
+      const ignored: readonly string[] = ['node10', 'node16-cjs'];
+      const real = analysis.problems.filter(
+        (problem) => !('resolutionKind' in problem && ignored.includes(problem.resolutionKind)),
+      );
       expect(real).toEqual([]);
-      expect('failed' in result ? result.failed : 0).toBe(0);
     });
   },
 );
@@ -272,7 +279,7 @@ console.log(JSON.stringify({ name: backend.name, url: import.meta.resolve(${JSON
   it.skipIf(!isRoot)(
     '@flockerjs/driver-loopback: agent.yml → openBackend → create, attach, write/read, detach, destroy',
     async ({ expect }) => {
-      const dir = await npmInstall('loopback-lifecycle', ['@flockerjs/driver-loopback']);
+      const dir = await npmInstall('driver-loopback', ['@flockerjs/driver-loopback']);
       const volumes = join(dir, 'volumes');
       const result = await lifecycle(dir, '@flockerjs/driver-loopback', {
         backend: 'loopback',
@@ -289,7 +296,7 @@ console.log(JSON.stringify({ name: backend.name, url: import.meta.resolve(${JSON
   it.skipIf(!isRoot || !versions.has('@flockerjs/driver-ebs'))(
     '@flockerjs/driver-ebs: the same lifecycle against the EC2 emulator',
     async ({ expect }) => {
-      const dir = await npmInstall('ebs-lifecycle', ['@flockerjs/driver-ebs']);
+      const dir = await npmInstall('driver-ebs', ['@flockerjs/driver-ebs']);
       const emulator = await startCloudEmulator({
         timings: { createMs: 120, attachMs: 100, detachMs: 80, deleteMs: 60 },
       });
