@@ -1,3 +1,4 @@
 import { packageConfig } from '@flockerjs/vitest-config';
 
-export default packageConfig('core-interface');
+// Test files share workers (see tooling/vitest-config): the modules load once per worker, not once per file.
+export default packageConfig('core-interface', { test: { isolate: false } });

@@ -1,3 +1,4 @@
 import { packageConfig } from '@flockerjs/vitest-config';
 
-export default packageConfig('repo-checks');
+// Test files share workers (see tooling/vitest-config): the modules load once per worker, not once per file.
+export default packageConfig('repo-checks', { test: { isolate: false } });

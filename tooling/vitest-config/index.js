@@ -19,6 +19,11 @@ export const TIER_VARIABLE = 'FLOCKER_TEST_TIER';
 /**
  * A package's vitest config: its tests under test/, the console reporter, and the JSON report that the root
  * test command sums into one `N passed, N failed` line. With `FLOCKER_TEST_TIER=fast`, the slow tier is left out.
+ *
+ * Each test file gets a fresh process (vitest's `isolate`), which loads the package's modules again: the AWS SDK
+ * alone costs a CPU-second per file. A package whose test files leave nothing behind (no timers or servers left
+ * running, no module state one file sets for the next, no process-wide settings left changed) passes
+ * `{ test: { isolate: false } }`: files then share the workers, and the modules load once per worker.
  * @param {string} name the project name shown in test output
  * @param {import('vitest/config').ViteUserConfig} [overrides]
  */
