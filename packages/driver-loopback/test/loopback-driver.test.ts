@@ -121,7 +121,7 @@ describe.skipIf(!isRoot)('loopback driver on real loop devices', () => {
       await writeFile(join(mountpoint, 'hello.txt'), 'hello');
       await expect(a.detachVolume(volume.blockDeviceId)).rejects.toMatchObject({
         code: 'BACKEND',
-        message: expect.stringContaining('still in use'),
+        message: expect.stringContaining(`(mounted at ${mountpoint}) still in use`),
       });
       expect(await a.listVolumes()).toEqual([{ ...volume, attachedTo: 'node-a' }]);
       expect(await readFile(join(mountpoint, 'hello.txt'), 'utf8')).toBe('hello');

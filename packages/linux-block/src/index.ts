@@ -8,6 +8,7 @@ export {
   DETACH_SETTLE_MS,
   detachLoopDevice,
   detachLoopDevicesOf,
+  deviceHolders,
   fileId,
   LIST_ARGS,
   type LoopDevice,

@@ -1,5 +1,7 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { BackendError, type Exec, hasCode, type TimeoutError, waitFor } from '@flockerjs/core-interface';
-import { deviceNumbers } from './device-numbers.js';
+import { deviceMajorMinor, deviceNumbers } from './device-numbers.js';
+import { readMountInfo } from './mountinfo.js';
 
 /** One loop device and the file behind it. */
 export interface LoopDevice {
@@ -73,10 +75,49 @@ export async function detachLoopDevice(exec: Exec, device: string): Promise<void
 export const DETACH_SETTLE_MS = 10_000;
 
 /**
+ * What keeps a block device in use, as this host shows it: its mounts (in this process's mount namespace),
+ * the processes that have it open (by device number, so a node made elsewhere with mknod counts), and the
+ * kernel devices stacked on it. Empty when nothing is shown: then the holder is the kernel, or a mount in
+ * another mount namespace. Processes this one may not inspect are left out.
+ * @param proc where procfs and sysfs are read, for tests
+ */
+export async function deviceHolders(
+  device: string,
+  proc: { readonly procRoot?: string; readonly sysRoot?: string } = {},
+): Promise<string[]> {
+  const procRoot = proc.procRoot ?? '/proc';
+  const majorMinor = await deviceMajorMinor(device).catch(() => undefined);
+  if (majorMinor === undefined) return [];
+  const mounts = (await readMountInfo(`${procRoot}/self/mountinfo`).catch(() => []))
+    .filter((entry) => entry.majorMinor === majorMinor)
+    .map((entry) => `mounted at ${entry.mountPoint}`);
+  const openers: string[] = [];
+  const pids = (await readdir(procRoot).catch(() => [])).filter((name) => /^\d+$/.test(name));
+  for (const pid of pids) {
+    const fds = await readdir(`${procRoot}/${pid}/fd`).catch(() => []);
+    for (const fd of fds) {
+      const info = await stat(`${procRoot}/${pid}/fd/${fd}`, { bigint: true }).catch(() => undefined);
+      if (info === undefined || !info.isBlockDevice()) continue;
+      const { major, minor } = deviceNumbers(info.rdev);
+      if (`${major}:${minor}` !== majorMinor) continue;
+      const command = (await readFile(`${procRoot}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+      openers.push(`open by pid ${pid} (${command})`);
+      break;
+    }
+  }
+  const name = device.slice(device.lastIndexOf('/') + 1);
+  const stacked = (await readdir(`${proc.sysRoot ?? '/sys'}/block/${name}/holders`).catch(() => [])).map(
+    (holder) => `held by ${holder}`,
+  );
+  return [...mounts, ...openers, ...stacked];
+}
+
+/**
  * Detaches the loop devices `find` names and waits until it names none. `losetup --detach` on a busy device
  * only schedules the detach: a mount keeps it busy for good, while a reader elsewhere on the host (any
  * process may open a device node) lets go soon, so busy devices get {@link DETACH_SETTLE_MS} first.
- * @throws `BACKEND` naming the devices still in use and saying that `what` stays attached.
+ * @throws `BACKEND` naming the devices still in use, what holds each ({@link deviceHolders}), and saying that
+ *   `what` stays attached.
  */
 export async function detachLoopDevicesOf(
   exec: Exec,
@@ -93,12 +134,15 @@ export async function detachLoopDevicesOf(
       const busy = await find();
       return busy.length === 0 ? { done: true, value: undefined } : { done: false, state: busy };
     },
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     if (!hasCode(error, 'TIMEOUT')) throw error;
     const busy = (error as TimeoutError).lastState as string[];
-    throw new BackendError(
-      'detachVolume',
-      `${busy.join(', ')} still in use (mounted?); ${what} stays attached`,
+    const held = await Promise.all(
+      busy.map(async (device) => {
+        const holders = await deviceHolders(device);
+        return `${device} (${holders.length > 0 ? holders.join(', ') : 'no mount or process here holds it'})`;
+      }),
     );
+    throw new BackendError('detachVolume', `${held.join(', ')} still in use; ${what} stays attached`);
   });
 }

@@ -108,3 +108,21 @@ export async function agentYml(dir: string, name: string, dataset: Record<string
 export async function readReport(dir: string): Promise<Report> {
   return reportSchema.parse(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')));
 }
+
+/**
+ * Why a run did not end as expected, for an assertion's message: each suite case its report.json records as
+ * failed, with its error, one line each and first (CI's summary keeps only a message's first line), then the
+ * command's output. A failure inside the spawned run would otherwise reach CI as the test's name alone.
+ */
+export async function whyRun(run: CliRun, reportDir: string): Promise<string> {
+  const report = await readReport(reportDir).catch(() => undefined);
+  const failed = (report?.tests ?? []).filter((test) => test.state === 'failed');
+  const cases = failed.map(
+    (test) => `${test.suite} › ${test.name}: ${firstLine(test.error ?? '(no error recorded)')}`,
+  );
+  return [...cases, run.stdout, run.stderr].join('\n');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '') ?? text;
+}
