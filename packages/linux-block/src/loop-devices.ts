@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { BackendError, type Exec, hasCode, type TimeoutError, waitFor } from '@flockerjs/core-interface';
 import { deviceMajorMinor, deviceNumbers } from './device-numbers.js';
 import { readMountInfo } from './mountinfo.js';
@@ -75,10 +75,10 @@ export async function detachLoopDevice(exec: Exec, device: string): Promise<void
 export const DETACH_SETTLE_MS = 10_000;
 
 /**
- * What keeps a block device in use, as this host shows it: its mounts (in this process's mount namespace),
- * the processes that have it open (by device number, so a node made elsewhere with mknod counts), and the
- * kernel devices stacked on it. Empty when nothing is shown: then the holder is the kernel, or a mount in
- * another mount namespace. Processes this one may not inspect are left out.
+ * What keeps a block device in use, as this host shows it: its mounts, in this process's mount namespace or in
+ * another process's (a namespace made while the device was mounted keeps its own copy of that mount, which no
+ * unmount here reaches), the processes that have it open (by device number, so a node made elsewhere with mknod
+ * counts), and the kernel devices stacked on it. Processes this one may not inspect are left out.
  * @param proc where procfs and sysfs are read, for tests
  */
 export async function deviceHolders(
@@ -88,28 +88,39 @@ export async function deviceHolders(
   const procRoot = proc.procRoot ?? '/proc';
   const majorMinor = await deviceMajorMinor(device).catch(() => undefined);
   if (majorMinor === undefined) return [];
-  const mounts = (await readMountInfo(`${procRoot}/self/mountinfo`).catch(() => []))
-    .filter((entry) => entry.majorMinor === majorMinor)
-    .map((entry) => `mounted at ${entry.mountPoint}`);
-  const openers: string[] = [];
+  const mountsIn = async (pid: string): Promise<string[]> =>
+    (await readMountInfo(`${procRoot}/${pid}/mountinfo`).catch(() => []))
+      .filter((entry) => entry.majorMinor === majorMinor)
+      .map((entry) => entry.mountPoint);
+  const holders = (await mountsIn('self')).map((point) => `mounted at ${point}`);
+  const namespace = async (pid: string): Promise<string | undefined> =>
+    readlink(`${procRoot}/${pid}/ns/mnt`).catch(() => undefined);
+  const seen = new Set([await namespace('self')]);
   const pids = (await readdir(procRoot).catch(() => [])).filter((name) => /^\d+$/.test(name));
   for (const pid of pids) {
-    const fds = await readdir(`${procRoot}/${pid}/fd`).catch(() => []);
-    for (const fd of fds) {
+    const command = async (): Promise<string> =>
+      (await readFile(`${procRoot}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+    const ns = await namespace(pid);
+    if (ns !== undefined && !seen.has(ns)) {
+      seen.add(ns);
+      for (const point of await mountsIn(pid)) {
+        holders.push(`mounted at ${point} in the mount namespace of pid ${pid} (${await command()})`);
+      }
+    }
+    for (const fd of await readdir(`${procRoot}/${pid}/fd`).catch(() => [])) {
       const info = await stat(`${procRoot}/${pid}/fd/${fd}`, { bigint: true }).catch(() => undefined);
       if (info === undefined || !info.isBlockDevice()) continue;
       const { major, minor } = deviceNumbers(info.rdev);
       if (`${major}:${minor}` !== majorMinor) continue;
-      const command = (await readFile(`${procRoot}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
-      openers.push(`open by pid ${pid} (${command})`);
+      holders.push(`open by pid ${pid} (${await command()})`);
       break;
     }
   }
   const name = device.slice(device.lastIndexOf('/') + 1);
-  const stacked = (await readdir(`${proc.sysRoot ?? '/sys'}/block/${name}/holders`).catch(() => [])).map(
-    (holder) => `held by ${holder}`,
-  );
-  return [...mounts, ...openers, ...stacked];
+  for (const holder of await readdir(`${proc.sysRoot ?? '/sys'}/block/${name}/holders`).catch(() => [])) {
+    holders.push(`held by ${holder}`);
+  }
+  return holders;
 }
 
 /**

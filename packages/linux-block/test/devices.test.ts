@@ -1,5 +1,6 @@
 // On real loop devices (root only): what the agent and the drivers rely on, against the real commands.
-import { mkdir, mkdtemp, open, rm, truncate } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, open, readFile, readlink, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execCommand } from '@flockerjs/core-interface';
@@ -100,6 +101,41 @@ describe.skipIf(skip)('on a real loop device', () => {
       });
     } finally {
       await handle.close();
+    }
+    await expect.poll(devicesOfOurFile, { timeout: 60_000, interval: 50 }).toEqual([]);
+  });
+
+  it('names a mount that a mount namespace made meanwhile keeps: no unmount here reaches it', async () => {
+    await makeExt4(execCommand, device);
+    const target = join(dir, 'mountpoint');
+    await mkdir(target);
+    await mount(execCommand, device, target);
+    mounted = target;
+    // What `unshare --mount` (a run as nobody) does while another test has a filesystem mounted.
+    const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '600'], {
+      stdio: 'ignore',
+    });
+    const gone = new Promise((resolve) => holder.once('exit', resolve));
+    try {
+      const ours = await readlink('/proc/self/ns/mnt');
+      const namespaceOf = async () => {
+        const comm = await readFile(`/proc/${holder.pid}/comm`, 'utf8').catch(() => '');
+        return comm.trim() === 'sleep' ? readlink(`/proc/${holder.pid}/ns/mnt`) : ours;
+      };
+      await expect.poll(namespaceOf, { timeout: 60_000, interval: 20 }).not.toBe(ours);
+      await unmount(execCommand, target);
+      mounted = undefined;
+      await expect(
+        detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk', 200),
+      ).rejects.toMatchObject({
+        code: 'BACKEND',
+        message: expect.stringContaining(
+          `${device} (mounted at ${target} in the mount namespace of pid ${holder.pid} (sleep)) still in use`,
+        ),
+      });
+    } finally {
+      holder.kill();
+      await gone;
     }
     await expect.poll(devicesOfOurFile, { timeout: 60_000, interval: 50 }).toEqual([]);
   });
