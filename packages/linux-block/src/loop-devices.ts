@@ -69,8 +69,9 @@ export async function detachLoopDevice(exec: Exec, device: string): Promise<void
 
 /**
  * How long a detached loop device may stay busy before it counts as in use. A reader lets go in milliseconds on
- * an idle host; right after an unmount, on a host loaded with other I/O, the kernel and udev's probes have held
- * one for over 2 s. A mounted device stays busy for good, so only a refused detach waits this long.
+ * an idle host, later on a loaded one. A mounted device stays busy for good, so only a refused detach waits
+ * this long; that includes a mount outside this process's reach: a mount namespace made while the device was
+ * mounted (`unshare --mount`) keeps its own copy, which no unmount here ends ({@link deviceHolders} names it).
  */
 export const DETACH_SETTLE_MS = 10_000;
 
