@@ -16,3 +16,4 @@ export {
 } from './loop-devices.js';
 export { mount, unmount } from './mount.js';
 export { type MountInfoEntry, parseMountInfo, readMountInfo } from './mountinfo.js';
+export { releaseUnder } from './release.js';
