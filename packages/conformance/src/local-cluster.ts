@@ -76,17 +76,45 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A process this cluster started, stopped by its pid. */
+/**
+ * How long a stopped process has to exit before it and its process group are killed: an agent told to stop
+ * finishes the change it is making (an attach, a mkfs), which takes seconds on a loaded machine.
+ */
+export const STOP_GRACE_MS = 60_000;
+
+/** Whether any process of group `pgid` is still there (signal 0 only checks). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A process this cluster started, in a process group of its own: it is signalled by its pid, and whatever it
+ * started itself (mount, mkfs, losetup) goes with it when the group is killed. A terminal's Ctrl-C does not reach
+ * the group, so an interrupted run can still delete its datasets through the API before stopping it.
+ */
 class Daemon {
   #child: ChildProcess;
   #log = '';
+  #stopped = false;
   readonly exited: Promise<number | null>;
 
   readonly name: string;
+  readonly pid: number;
 
   constructor(name: string, script: string, args: readonly string[]) {
     this.name = name;
-    this.#child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    if (this.#child.pid === undefined)
+      throw new Error(`${name} did not start: ${process.execPath} ${script}`);
+    this.pid = this.#child.pid;
     const keep = (chunk: Buffer): void => {
       this.#log = (this.#log + chunk.toString()).slice(-8000);
     };
@@ -103,10 +131,39 @@ class Daemon {
     return this.#log;
   }
 
-  /** SIGTERM: the agent finishes its running change and exits. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /**
+   * Sends `signal` to the process (SIGTERM: the agent finishes its running change and exits) and waits up to
+   * `graceMs` for it to exit; then kills its whole group, so nothing it started outlives it, and waits until the
+   * group is empty.
+   * @throws when the group is still there after SIGKILL and a bounded wait.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = STOP_GRACE_MS): Promise<void> {
+    // Once its group is empty, its number is never signalled again: another process may come to hold it.
+    if (this.#stopped) return;
     if (this.running) this.#child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'late'>((resolvePromise) => {
+      timer = setTimeout(() => resolvePromise('late'), graceMs);
+    });
+    const late = (await Promise.race([this.exited, grace])) === 'late';
+    clearTimeout(timer);
+    // The group outlives its leader while a member runs: SIGKILL whatever is left, the leader too when late.
+    if (late || groupAlive(this.pid)) {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // Gone between the check and the kill.
+      }
+    }
     await this.exited;
+    await waitFor({
+      what: `the processes of ${this.name} (group ${this.pid}) to exit after SIGKILL`,
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      poll: async () =>
+        groupAlive(this.pid) ? { done: false, state: this.pid } : { done: true, value: undefined },
+    });
+    this.#stopped = true;
   }
 }
 
@@ -126,7 +183,13 @@ export interface LocalCluster {
   /** The cluster's UUID (its CA certificate's OU): what the agents pass to backends that need one. */
   readonly clusterId: string;
   readonly nodes: { readonly a: ClusterNode; readonly b: ClusterNode };
-  /** Stops the agents and the control service; leaves volumes to whoever deletes the datasets. */
+  /** Every process the cluster started, running or not: `control`, `agent a`, `agent b` (again per restart). */
+  readonly processes: () => readonly { readonly name: string; readonly pid: number }[];
+  /**
+   * Stops every process it started, each even when stopping another fails, and closes the client; leaves
+   * volumes to whoever deletes the datasets.
+   * @throws AggregateError with one error per process that could not be stopped.
+   */
   stop(): Promise<void>;
 }
 
@@ -169,6 +232,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   await rename(join(caDir, 'control-127.0.0.1.crt'), join(controlDir, 'control-service.crt'));
   await rename(join(caDir, 'control-127.0.0.1.key'), join(controlDir, 'control-service.key'));
   const [apiPort, agentPort] = [await freePort(), await freePort()];
+  // Everything that may fail before the first process starts comes first: nothing is left to stop then.
+  const credentials = await loadCredentials(caDir, { kind: 'user', userName: 'demo' });
+  const client = new ControlClient({ url: `https://127.0.0.1:${apiPort}`, credentials });
   const control = new Daemon('control', binOf('@flockerjs/control-service', 'flocker-control'), [
     '--data-path',
     join(controlDir, 'data'),
@@ -182,11 +248,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     String(agentPort),
   ]);
   const daemons: Daemon[] = [control];
-  const credentials = await loadCredentials(caDir, { kind: 'user', userName: 'demo' });
-  const client = new ControlClient({ url: `https://127.0.0.1:${apiPort}`, credentials });
   const stopAll = async (): Promise<void> => {
     client.close();
-    await Promise.all(daemons.map((daemon) => daemon.stop()));
+    const failed = (await Promise.allSettled(daemons.map((daemon) => daemon.stop()))).flatMap((result) =>
+      result.status === 'rejected' ? [result.reason] : [],
+    );
+    if (failed.length > 0)
+      throw new AggregateError(failed, `${failed.length} cluster processes did not stop`);
   };
   try {
     await waitFor({
@@ -257,9 +325,21 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       },
     });
     log(`agents of node A (${nodes.a.uuid}) and node B (${nodes.b.uuid}) report to it`);
-    return { client, clusterId: credentials.identity.clusterId, nodes, stop: stopAll };
+    return {
+      client,
+      clusterId: credentials.identity.clusterId,
+      nodes,
+      processes: () => daemons.map(({ name, pid }) => ({ name, pid })),
+      stop: stopAll,
+    };
   } catch (error) {
-    await stopAll();
-    throw error;
+    // The start failed: that is the error to report, with any process that would not stop beside it.
+    const stopped = await stopAll().then(
+      () => undefined,
+      (stopError: unknown) => stopError,
+    );
+    throw stopped === undefined
+      ? error
+      : new AggregateError([error, stopped], `the cluster did not start: ${(error as Error).message}`);
   }
 }
