@@ -137,25 +137,26 @@ class Daemon {
    * group is empty.
    * @throws when the group is still there after SIGKILL and a bounded wait.
    */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = STOP_GRACE_MS): Promise<void> {
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs: number = STOP_GRACE_MS): Promise<void> {
     // Once its group is empty, its number is never signalled again: another process may come to hold it.
     if (this.#stopped) return;
     if (this.running) this.#child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<'late'>((resolvePromise) => {
-      timer = setTimeout(() => resolvePromise('late'), graceMs);
-    });
-    const late = (await Promise.race([this.exited, grace])) === 'late';
+    await Promise.race([
+      this.exited,
+      new Promise((resolvePromise) => {
+        timer = setTimeout(resolvePromise, graceMs);
+      }),
+    ]);
     clearTimeout(timer);
-    // The group outlives its leader while a member runs: SIGKILL whatever is left, the leader too when late.
-    if (late || groupAlive(this.pid)) {
+    // Past the grace, or with a command it started still running: SIGKILL whatever of the group is left.
+    if (groupAlive(this.pid)) {
       try {
         process.kill(-this.pid, 'SIGKILL');
       } catch {
         // Gone between the check and the kill.
       }
     }
-    await this.exited;
     await waitFor({
       what: `the processes of ${this.name} (group ${this.pid}) to exit after SIGKILL`,
       timeoutMs: 30_000,
@@ -204,6 +205,8 @@ export interface LocalClusterOptions {
   readonly scratchDir: string;
   readonly datasets: NodeDatasets;
   readonly log: (line: string) => void;
+  /** How long `stop` lets each process exit before its group is SIGKILLed. @default STOP_GRACE_MS */
+  readonly stopGraceMs?: number;
 }
 
 /** The `dataset` section of an agent.yml file, as written. */
@@ -250,9 +253,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const daemons: Daemon[] = [control];
   const stopAll = async (): Promise<void> => {
     client.close();
-    const failed = (await Promise.allSettled(daemons.map((daemon) => daemon.stop()))).flatMap((result) =>
-      result.status === 'rejected' ? [result.reason] : [],
-    );
+    const failed = (
+      await Promise.allSettled(daemons.map((daemon) => daemon.stop('SIGTERM', options.stopGraceMs)))
+    ).flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
     if (failed.length > 0)
       throw new AggregateError(failed, `${failed.length} cluster processes did not stop`);
   };
@@ -303,7 +306,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         mountRoot,
         configPath,
         async restart(signal) {
-          await daemon.stop(signal);
+          await daemon.stop(signal, options.stopGraceMs);
           daemon = new Daemon(`agent ${name}`, agent, args);
           daemons.push(daemon);
         },

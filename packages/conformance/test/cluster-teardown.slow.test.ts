@@ -32,7 +32,7 @@ const devicesUnder = async (dir: string): Promise<string[]> =>
     .map((d) => d.device);
 
 describe.skipIf(skip)('teardownCluster', () => {
-  it('after the control service died, still stops the agents, frees mounts and loop devices, removes the scratch directory, and reports the failed step', async () => {
+  it('after the control service died, still stops the agents (a frozen one by SIGKILL), frees mounts and loop devices, removes the scratch directory, and reports the failed step', async () => {
     const scratchDir = await mkdtemp(join(tmpdir(), 'flockerjs-teardown-'));
     const loopback = (node: string) => ({
       backend: 'loopback',
@@ -45,6 +45,8 @@ describe.skipIf(skip)('teardownCluster', () => {
         scratchDir,
         datasets: { a: loopback('node-a'), b: loopback('node-b') },
         log: () => {},
+        // Agent B is frozen below and never exits on SIGTERM: its grace runs out whatever the machine's load.
+        stopGraceMs: 2000,
       });
       const datasetId = randomUUID();
       await cluster.client.createDataset({
@@ -62,8 +64,10 @@ describe.skipIf(skip)('teardownCluster', () => {
       expect(await devicesUnder(scratchDir), "the dataset's loop device").toHaveLength(1);
       const processes = cluster.processes();
       expect(processes.map((p) => p.name).sort()).toEqual(['agent a', 'agent b', 'control']);
-      const control = processes.find((p) => p.name === 'control');
-      process.kill(control?.pid ?? 0, 'SIGKILL');
+      const pidOf = (name: string): number => processes.find((p) => p.name === name)?.pid ?? 0;
+      process.kill(pidOf('control'), 'SIGKILL');
+      // A stuck agent: SIGTERM waits until SIGCONT, so only the SIGKILL of its group after the grace ends it.
+      process.kill(pidOf('agent b'), 'SIGSTOP');
 
       // The first step, deleting the datasets through the API, fails: the steps after it must run all the same.
       const error = await teardownCluster({ cluster, scratchDir, timeoutMs: 60_000 }).then(
