@@ -11,11 +11,12 @@ import {
   type Logger,
   openBackend,
   silentLogger,
+  TimeoutError,
 } from '@flockerjs/core-interface';
 import { releaseUnder } from '@flockerjs/linux-block';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { verifyFiles, writeFiles } from './acceptance.js';
-import { type LocalCluster, type NodeDatasets, startLocalCluster } from './local-cluster.js';
+import { type LocalCluster, type NodeDatasets, STOP_GRACE_MS, startLocalCluster } from './local-cluster.js';
 
 export interface ClusterSuiteOptions {
   /** Title of the suite, usually the backend name. */
@@ -98,10 +99,11 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       );
     }, timeout);
 
-    // Deleting may take the whole limit of a wait; stopping and releasing get a margin of their own.
+    // Deleting is bounded by the limit of a wait; stopping and releasing get a margin of their own, so the hook
+    // never times out with its last steps not run.
     afterAll(
       () => teardownCluster({ cluster, scratchDir: scratch, timeoutMs: timeout, logger }),
-      timeout + 120_000,
+      timeout + TEARDOWN_MARGIN_MS,
     );
 
     test('both agents report their nodes in /v1/state/nodes', async (c) => {
@@ -242,12 +244,18 @@ export function describeCluster(options: ClusterSuiteOptions): void {
   }
 }
 
+/**
+ * What {@link teardownCluster} takes beyond deleting the datasets, at most: the processes' grace, 30 s for their
+ * groups to go after SIGKILL, and the rest for the unmounts and detaches (a settle time and command limits).
+ */
+const TEARDOWN_MARGIN_MS = STOP_GRACE_MS + 120_000;
+
 export interface ClusterTeardownOptions {
   /** The cluster to take down; undefined when it did not start. */
   readonly cluster: LocalCluster | undefined;
   /** The suite's scratch directory (certificates, loopback root, mount roots); undefined when none was made. */
   readonly scratchDir: string | undefined;
-  /** The limit of the wait for deleted datasets to leave the cluster state. */
+  /** The limit of the first step, deleting the datasets and waiting until they leave the cluster state. */
   readonly timeoutMs: number;
   /** Where each step is logged as a `cluster:teardown` action. */
   readonly logger?: Logger;
@@ -272,12 +280,23 @@ export async function teardownCluster(options: ClusterTeardownOptions): Promise<
     }
   };
   if (c !== undefined) {
+    // A control service that hangs must not hold the steps after this one: past the limit, it fails and they run
+    // (stopping the cluster closes the client, which ends the requests still out).
+    const deadline = AbortSignal.timeout(options.timeoutMs);
     await step('delete the datasets', async () => {
-      const live = (await c.client.listDatasets()).datasets.filter((d) => !d.deleted);
-      for (const lease of await c.client.leases()) await c.client.releaseLease(lease.dataset_id);
-      await Promise.all(live.map((d) => c.client.deleteDataset(d.dataset_id)));
-      const wait = { timeoutMs: options.timeoutMs };
-      await Promise.all(live.map((d) => c.client.waitForDataset(d.dataset_id, { gone: true }, wait)));
+      const deleting = (async () => {
+        const live = (await c.client.listDatasets()).datasets.filter((d) => !d.deleted);
+        for (const lease of await c.client.leases()) await c.client.releaseLease(lease.dataset_id);
+        await Promise.all(live.map((d) => c.client.deleteDataset(d.dataset_id)));
+        const wait = { timeoutMs: options.timeoutMs, signal: deadline };
+        await Promise.all(live.map((d) => c.client.waitForDataset(d.dataset_id, { gone: true }, wait)));
+      })();
+      const expired = new Promise<never>((_, reject) =>
+        deadline.addEventListener('abort', () =>
+          reject(new TimeoutError('the datasets to be deleted', options.timeoutMs, undefined)),
+        ),
+      );
+      await Promise.race([deleting, expired]);
     });
     await step('stop the control service and the agents', () => c.stop());
   }
