@@ -9,6 +9,7 @@ import { readMountInfo } from './mountinfo.js';
  * first), then every loop device backed by a file under `dir` is detached and awaited gone. Nothing outside `dir`
  * is touched, so other runs on the host keep their mounts and devices. Each mount and device is tried even when
  * another fails, so cleanup code can go on with its other steps and report everything at the end.
+ * @param settleMs how long detached devices may stay busy before they count as failures (see DETACH_SETTLE_MS)
  * @returns what failed, one error per mount, device or listing; empty when nothing under `dir` is left.
  */
 export async function releaseUnder(exec: Exec, dir: string, settleMs = DETACH_SETTLE_MS): Promise<unknown[]> {
