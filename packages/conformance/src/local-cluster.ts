@@ -93,9 +93,31 @@ function groupAlive(pgid: number): boolean {
 }
 
 /**
+ * Groups not yet stopped when this process exits (a second Ctrl-C abandons the teardown, a test runner exits
+ * without running hooks) are killed with it: out of the terminal's reach, they would otherwise run on.
+ */
+const unstopped = new Set<number>();
+let lifeline = false;
+function killWithThisProcess(pgid: number): void {
+  unstopped.add(pgid);
+  if (lifeline) return;
+  lifeline = true;
+  process.once('exit', () => {
+    for (const group of unstopped) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
+
+/**
  * A process this cluster started, in a process group of its own: it is signalled by its pid, and whatever it
  * started itself (mount, mkfs, losetup) goes with it when the group is killed. A terminal's Ctrl-C does not reach
- * the group, so an interrupted run can still delete its datasets through the API before stopping it.
+ * the group, so an interrupted run can still delete its datasets through the API before stopping it; if this
+ * process exits first, the group is killed with it.
  */
 class Daemon {
   #child: ChildProcess;
@@ -115,6 +137,7 @@ class Daemon {
     if (this.#child.pid === undefined)
       throw new Error(`${name} did not start: ${process.execPath} ${script}`);
     this.pid = this.#child.pid;
+    killWithThisProcess(this.pid);
     const keep = (chunk: Buffer): void => {
       this.#log = (this.#log + chunk.toString()).slice(-8000);
     };
@@ -165,6 +188,7 @@ class Daemon {
         groupAlive(this.pid) ? { done: false, state: this.pid } : { done: true, value: undefined },
     });
     this.#stopped = true;
+    unstopped.delete(this.pid);
   }
 }
 
