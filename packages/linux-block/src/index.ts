@@ -17,3 +17,4 @@ export {
 } from './loop-devices.js';
 export { mount, unmount } from './mount.js';
 export { type MountInfoEntry, parseMountInfo, readMountInfo } from './mountinfo.js';
+export { releaseUnder } from './release.js';
