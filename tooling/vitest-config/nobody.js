@@ -5,7 +5,17 @@ import { join } from 'node:path';
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 // Bind-mounts $0 on $1 in the command's own mount namespace, enters $2 and becomes the rest of the arguments.
-const BIND_AND_RUN = 'mount --bind -- "$0" "$1" && cd -- "$2" && shift 2 && exec "$@"';
+// The namespace starts with a copy of every mount on the host, and with private propagation no unmount outside
+// reaches those copies: a filesystem another test has on a loop device (major 7) at that moment would keep its
+// device busy, and that test's detach refused, for as long as this command runs. So those copies go first.
+const BIND_AND_RUN = [
+  'mount --bind -- "$0" "$1" || exit;',
+  'mounts=$(cat /proc/self/mountinfo);',
+  'echo "$mounts" | while read -r _ _ dev _ point _; do',
+  'case $dev in 7:*) point=$(printf %b "$point"); [ "$point" = "$1" ] || umount --lazy -- "$point" 2>/dev/null;; esac;',
+  'done;',
+  'cd -- "$2" && shift 2 && exec "$@"',
+].join(' ');
 const reachable = new Map();
 
 /** Whether nobody can read `checkout`: every parent directory lets others through. */

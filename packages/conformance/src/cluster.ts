@@ -4,16 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MINIMUM_DATASET_SIZE } from '@flockerjs/control-service';
 import {
+  execCommand,
   hasCode,
   type IBlockDeviceAPI,
   isResizable,
   type Logger,
   openBackend,
   silentLogger,
+  TimeoutError,
 } from '@flockerjs/core-interface';
+import { releaseUnder } from '@flockerjs/linux-block';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { verifyFiles, writeFiles } from './acceptance.js';
-import { type LocalCluster, type NodeDatasets, startLocalCluster } from './local-cluster.js';
+import { type LocalCluster, type NodeDatasets, STOP_GRACE_MS, startLocalCluster } from './local-cluster.js';
 
 export interface ClusterSuiteOptions {
   /** Title of the suite, usually the backend name. */
@@ -96,18 +99,12 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       );
     }, timeout);
 
-    afterAll(async () => {
-      if (cluster !== undefined) {
-        const c = cluster;
-        // Delete what the tests made, through the API, so the agents unmount, detach and destroy it.
-        const live = (await c.client.listDatasets()).datasets.filter((d) => !d.deleted);
-        for (const lease of await c.client.leases()) await c.client.releaseLease(lease.dataset_id);
-        await Promise.all(live.map((d) => c.client.deleteDataset(d.dataset_id)));
-        await Promise.all(live.map((d) => c.client.waitForDataset(d.dataset_id, { gone: true }, wait)));
-        await c.stop();
-      }
-      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
-    }, timeout);
+    // Deleting is bounded by the limit of a wait; stopping and releasing get a margin of their own, so the hook
+    // never times out with its last steps not run.
+    afterAll(
+      () => teardownCluster({ cluster, scratchDir: scratch, timeoutMs: timeout, logger }),
+      timeout + TEARDOWN_MARGIN_MS,
+    );
 
     test('both agents report their nodes in /v1/state/nodes', async (c) => {
       const uuids = (await c.client.nodes()).map((node) => node.uuid);
@@ -245,4 +242,74 @@ export function describeCluster(options: ClusterSuiteOptions): void {
       throw error;
     }
   }
+}
+
+/**
+ * What {@link teardownCluster} takes beyond deleting the datasets, at most: the processes' grace, 30 s for their
+ * groups to go after SIGKILL, and the rest for the unmounts and detaches (a settle time and command limits).
+ */
+const TEARDOWN_MARGIN_MS = STOP_GRACE_MS + 120_000;
+
+export interface ClusterTeardownOptions {
+  /** The cluster to take down; undefined when it did not start. */
+  readonly cluster: LocalCluster | undefined;
+  /** The suite's scratch directory (certificates, loopback root, mount roots); undefined when none was made. */
+  readonly scratchDir: string | undefined;
+  /** The limit of the first step, deleting the datasets and waiting until they leave the cluster state. */
+  readonly timeoutMs: number;
+  /** Where each step is logged as a `cluster:teardown` action. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Takes a cluster suite down, every step even when an earlier one fails: deletes the datasets through the API
+ * (the agents unmount, detach and destroy them), stops every process the cluster started, unmounts what is still
+ * mounted under the scratch directory and detaches the loop devices backed by its files, then removes it. A
+ * failed run (a dead control service, a stuck agent) so leaves no process, mount, device or directory behind.
+ * @throws AggregateError with one error per failed step, each naming its step, once all steps have run.
+ */
+export async function teardownCluster(options: ClusterTeardownOptions): Promise<void> {
+  const { cluster: c, scratchDir } = options;
+  const logger = options.logger ?? silentLogger;
+  const failures: Error[] = [];
+  const step = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await logger.action('cluster:teardown', { step: name }, fn);
+    } catch (error) {
+      failures.push(new Error(`${name}: ${(error as Error).message ?? String(error)}`, { cause: error }));
+    }
+  };
+  if (c !== undefined) {
+    // A control service that hangs must not hold the steps after this one: past the limit, it fails and they run
+    // (stopping the cluster closes the client, which ends the requests still out).
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    await step('delete the datasets', async () => {
+      const deleting = (async () => {
+        const live = (await c.client.listDatasets()).datasets.filter((d) => !d.deleted);
+        for (const lease of await c.client.leases()) await c.client.releaseLease(lease.dataset_id);
+        await Promise.all(live.map((d) => c.client.deleteDataset(d.dataset_id)));
+        const wait = { timeoutMs: options.timeoutMs, signal: deadline };
+        await Promise.all(live.map((d) => c.client.waitForDataset(d.dataset_id, { gone: true }, wait)));
+      })();
+      const expired = new Promise<never>((_, reject) =>
+        deadline.addEventListener('abort', () =>
+          reject(new TimeoutError('the datasets to be deleted', options.timeoutMs, undefined)),
+        ),
+      );
+      await Promise.race([deleting, expired]);
+    });
+    await step('stop the control service and the agents', () => c.stop());
+  }
+  if (scratchDir !== undefined) {
+    await step(`release the mounts and loop devices under ${scratchDir}`, async () => {
+      const errors = await releaseUnder(execCommand, scratchDir);
+      if (errors.length > 0) throw new AggregateError(errors, errors.map(String).join('; '));
+    });
+    await step(`remove ${scratchDir}`, () => rm(scratchDir, { recursive: true, force: true }));
+  }
+  if (failures.length > 0)
+    throw new AggregateError(
+      failures,
+      `cluster teardown: ${failures.length} step(s) failed: ${failures.map((f) => f.message).join(' | ')}`,
+    );
 }

@@ -8,7 +8,12 @@ export {
 export { attachTests } from './attach.js';
 export { CLEANUP_ROUNDS, type CleanupOptions, type CleanupResult, detachDestroyVolumes } from './cleanup.js';
 export { cloudApiTests } from './cloud-api.js';
-export { type ClusterSuiteOptions, describeCluster } from './cluster.js';
+export {
+  type ClusterSuiteOptions,
+  type ClusterTeardownOptions,
+  describeCluster,
+  teardownCluster,
+} from './cluster.js';
 export { createTests } from './create.js';
 export { dataTests } from './data.js';
 export { describeBlockDeviceAPI } from './describe-block-device-api.js';

@@ -76,17 +76,68 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A process this cluster started, stopped by its pid. */
+/**
+ * How long a stopped process has to exit before it and its process group are killed: an agent told to stop
+ * finishes the change it is making (an attach, a mkfs), which takes seconds on a loaded machine.
+ */
+export const STOP_GRACE_MS = 60_000;
+
+/** Whether any process of group `pgid` is still there (signal 0 only checks). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Groups not yet stopped when this process exits (a second Ctrl-C abandons the teardown, a test runner exits
+ * without running hooks) are killed with it: out of the terminal's reach, they would otherwise run on.
+ */
+const unstopped = new Set<number>();
+let lifeline = false;
+function killWithThisProcess(pgid: number): void {
+  unstopped.add(pgid);
+  if (lifeline) return;
+  lifeline = true;
+  process.once('exit', () => {
+    for (const group of unstopped) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
+
+/**
+ * A process this cluster started, in a process group of its own: it is signalled by its pid, and whatever it
+ * started itself (mount, mkfs, losetup) goes with it when the group is killed. A terminal's Ctrl-C does not reach
+ * the group, so an interrupted run can still delete its datasets through the API before stopping it; if this
+ * process exits first, the group is killed with it.
+ */
 class Daemon {
   #child: ChildProcess;
   #log = '';
+  #stopped = false;
   readonly exited: Promise<number | null>;
 
   readonly name: string;
+  readonly pid: number;
 
   constructor(name: string, script: string, args: readonly string[]) {
     this.name = name;
-    this.#child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    if (this.#child.pid === undefined)
+      throw new Error(`${name} did not start: ${process.execPath} ${script}`);
+    this.pid = this.#child.pid;
+    killWithThisProcess(this.pid);
     const keep = (chunk: Buffer): void => {
       this.#log = (this.#log + chunk.toString()).slice(-8000);
     };
@@ -103,10 +154,41 @@ class Daemon {
     return this.#log;
   }
 
-  /** SIGTERM: the agent finishes its running change and exits. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /**
+   * Sends `signal` to the process (SIGTERM: the agent finishes its running change and exits) and waits up to
+   * `graceMs` for it to exit; then kills its whole group, so nothing it started outlives it, and waits until the
+   * group is empty.
+   * @throws when the group is still there after SIGKILL and a bounded wait.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs: number = STOP_GRACE_MS): Promise<void> {
+    // Once its group is empty, its number is never signalled again: another process may come to hold it.
+    if (this.#stopped) return;
     if (this.running) this.#child.kill(signal);
-    await this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.exited,
+      new Promise((resolvePromise) => {
+        timer = setTimeout(resolvePromise, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    // Past the grace, or with a command it started still running: SIGKILL whatever of the group is left.
+    if (groupAlive(this.pid)) {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // Gone between the check and the kill.
+      }
+    }
+    await waitFor({
+      what: `the processes of ${this.name} (group ${this.pid}) to exit after SIGKILL`,
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      poll: async () =>
+        groupAlive(this.pid) ? { done: false, state: this.pid } : { done: true, value: undefined },
+    });
+    this.#stopped = true;
+    unstopped.delete(this.pid);
   }
 }
 
@@ -126,7 +208,13 @@ export interface LocalCluster {
   /** The cluster's UUID (its CA certificate's OU): what the agents pass to backends that need one. */
   readonly clusterId: string;
   readonly nodes: { readonly a: ClusterNode; readonly b: ClusterNode };
-  /** Stops the agents and the control service; leaves volumes to whoever deletes the datasets. */
+  /** Every process the cluster started, running or not: `control`, `agent a`, `agent b` (again per restart). */
+  readonly processes: () => readonly { readonly name: string; readonly pid: number }[];
+  /**
+   * Stops every process it started, each even when stopping another fails, and closes the client; leaves
+   * volumes to whoever deletes the datasets.
+   * @throws AggregateError with one error per process that could not be stopped.
+   */
   stop(): Promise<void>;
 }
 
@@ -141,6 +229,8 @@ export interface LocalClusterOptions {
   readonly scratchDir: string;
   readonly datasets: NodeDatasets;
   readonly log: (line: string) => void;
+  /** How long `stop` lets each process exit before its group is SIGKILLed. @default STOP_GRACE_MS */
+  readonly stopGraceMs?: number;
 }
 
 /** The `dataset` section of an agent.yml file, as written. */
@@ -169,6 +259,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   await rename(join(caDir, 'control-127.0.0.1.crt'), join(controlDir, 'control-service.crt'));
   await rename(join(caDir, 'control-127.0.0.1.key'), join(controlDir, 'control-service.key'));
   const [apiPort, agentPort] = [await freePort(), await freePort()];
+  // Everything that may fail before the first process starts comes first: nothing is left to stop then.
+  const credentials = await loadCredentials(caDir, { kind: 'user', userName: 'demo' });
+  const client = new ControlClient({ url: `https://127.0.0.1:${apiPort}`, credentials });
   const control = new Daemon('control', binOf('@flockerjs/control-service', 'flocker-control'), [
     '--data-path',
     join(controlDir, 'data'),
@@ -182,11 +275,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     String(agentPort),
   ]);
   const daemons: Daemon[] = [control];
-  const credentials = await loadCredentials(caDir, { kind: 'user', userName: 'demo' });
-  const client = new ControlClient({ url: `https://127.0.0.1:${apiPort}`, credentials });
   const stopAll = async (): Promise<void> => {
     client.close();
-    await Promise.all(daemons.map((daemon) => daemon.stop()));
+    const failed = (
+      await Promise.allSettled(daemons.map((daemon) => daemon.stop('SIGTERM', options.stopGraceMs)))
+    ).flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    if (failed.length > 0)
+      throw new AggregateError(failed, `${failed.length} cluster processes did not stop`);
   };
   try {
     await waitFor({
@@ -235,7 +330,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         mountRoot,
         configPath,
         async restart(signal) {
-          await daemon.stop(signal);
+          await daemon.stop(signal, options.stopGraceMs);
           daemon = new Daemon(`agent ${name}`, agent, args);
           daemons.push(daemon);
         },
@@ -257,9 +352,21 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       },
     });
     log(`agents of node A (${nodes.a.uuid}) and node B (${nodes.b.uuid}) report to it`);
-    return { client, clusterId: credentials.identity.clusterId, nodes, stop: stopAll };
+    return {
+      client,
+      clusterId: credentials.identity.clusterId,
+      nodes,
+      processes: () => daemons.map(({ name, pid }) => ({ name, pid })),
+      stop: stopAll,
+    };
   } catch (error) {
-    await stopAll();
-    throw error;
+    // The start failed: that is the error to report, with any process that would not stop beside it.
+    const stopped = await stopAll().then(
+      () => undefined,
+      (stopError: unknown) => stopError,
+    );
+    throw stopped === undefined
+      ? error
+      : new AggregateError([error, stopped], `the cluster did not start: ${(error as Error).message}`);
   }
 }

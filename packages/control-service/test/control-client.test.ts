@@ -21,6 +21,10 @@ async function droppingServer(): Promise<{ server: Server; url: string; requests
     res.setHeader('content-type', 'application/json');
     res.end(req.url === '/v1/version' ? '{"flocker":"1.0.0"}' : '{}');
   });
+  // Node's server closes a connection idle for keepAliveTimeout (5 s by default): on a loaded machine a pause
+  // that long between two requests gives the second a new connection, and the drop under test never happens.
+  // 0 keeps idle connections open, so only the handler above decides when a connection drops.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://127.0.0.1:${port}`, requests: () => requests };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BlockDeviceVolume, execCommand, waitFor } from '@flockerjs/core-interface';
 import { LoopbackDriver } from '@flockerjs/driver-loopback';
-import { detachLoopDevice, listLoopDevices, readMountInfo, unmount } from '@flockerjs/linux-block';
+import { listLoopDevices, readMountInfo, releaseUnder } from '@flockerjs/linux-block';
 import { stringify } from 'yaml';
 import type { DesiredFileInput } from '../src/index.js';
 
@@ -148,16 +148,34 @@ export async function makeWorld(prefix = 'agent-', options: WorldOptions = {}): 
       return (await readMountInfo()).map((m) => m.mountPoint).filter((point) => point.startsWith(`${dir}/`));
     },
     async cleanup() {
+      // Every step runs even when one fails, and every failure is reported: a leak must fail the test, not hide.
+      const errors: unknown[] = [];
+      const groups = [...children].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
       for (const child of children) killGroup(child);
-      for (const point of (await world.mounts()).reverse())
-        await unmount(execCommand, point, { lazy: true }).catch(() => {});
-      for (const device of await world.loopDevices())
-        await detachLoopDevice(execCommand, device).catch(() => {});
-      await rm(dir, { recursive: true, force: true });
+      // Nothing this world started may mount or attach again while its mounts and devices are released.
+      await eventually(
+        `the agents of ${dir} and their commands to exit`,
+        async () => groups.every((pgid) => !groupAlive(pgid)),
+        30_000,
+      ).catch((error: unknown) => errors.push(error));
+      errors.push(...(await releaseUnder(execCommand, dir)));
+      await rm(dir, { recursive: true, force: true }).catch((error: unknown) => errors.push(error));
+      if (errors.length > 0)
+        throw new AggregateError(errors, `cleanup of ${dir}: ${errors.map((e) => String(e)).join('; ')}`);
     },
   };
   for (const node of options.nodes ?? ['node-a', 'node-b']) await configFor(node);
   return world;
+}
+
+/** Whether any process of group `pgid` is still there (signal 0 only checks). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** SIGKILLs the child's whole process group (the agent and any command it runs). */

@@ -8,6 +8,7 @@ export {
   DETACH_SETTLE_MS,
   detachLoopDevice,
   detachLoopDevicesOf,
+  deviceHolders,
   fileId,
   LIST_ARGS,
   type LoopDevice,
@@ -16,3 +17,4 @@ export {
 } from './loop-devices.js';
 export { mount, unmount } from './mount.js';
 export { type MountInfoEntry, parseMountInfo, readMountInfo } from './mountinfo.js';
+export { releaseUnder } from './release.js';

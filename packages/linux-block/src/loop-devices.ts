@@ -1,5 +1,7 @@
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { BackendError, type Exec, hasCode, type TimeoutError, waitFor } from '@flockerjs/core-interface';
-import { deviceNumbers } from './device-numbers.js';
+import { deviceMajorMinor, deviceNumbers } from './device-numbers.js';
+import { readMountInfo } from './mountinfo.js';
 
 /** One loop device and the file behind it. */
 export interface LoopDevice {
@@ -67,16 +69,67 @@ export async function detachLoopDevice(exec: Exec, device: string): Promise<void
 
 /**
  * How long a detached loop device may stay busy before it counts as in use. A reader lets go in milliseconds on
- * an idle host; right after an unmount, on a host loaded with other I/O, the kernel and udev's probes have held
- * one for over 2 s. A mounted device stays busy for good, so only a refused detach waits this long.
+ * an idle host, later on a loaded one. A mounted device stays busy for good, so only a refused detach waits
+ * this long; that includes a mount outside this process's reach: a mount namespace made while the device was
+ * mounted (`unshare --mount`) keeps its own copy, which no unmount here ends ({@link deviceHolders} names it).
  */
 export const DETACH_SETTLE_MS = 10_000;
+
+/**
+ * What keeps a block device in use, as this host shows it: its mounts, in this process's mount namespace or in
+ * another process's (a namespace made while the device was mounted keeps its own copy of that mount, which no
+ * unmount here reaches), the processes that have it open (by device number, so a node made elsewhere with mknod
+ * counts), and the kernel devices stacked on it. Processes this one may not inspect are left out.
+ * @param proc where procfs and sysfs are read, for tests
+ */
+export async function deviceHolders(
+  device: string,
+  proc: { readonly procRoot?: string; readonly sysRoot?: string } = {},
+): Promise<string[]> {
+  const procRoot = proc.procRoot ?? '/proc';
+  const majorMinor = await deviceMajorMinor(device).catch(() => undefined);
+  if (majorMinor === undefined) return [];
+  const mountsIn = async (pid: string): Promise<string[]> =>
+    (await readMountInfo(`${procRoot}/${pid}/mountinfo`).catch(() => []))
+      .filter((entry) => entry.majorMinor === majorMinor)
+      .map((entry) => entry.mountPoint);
+  const holders = (await mountsIn('self')).map((point) => `mounted at ${point}`);
+  const namespace = async (pid: string): Promise<string | undefined> =>
+    readlink(`${procRoot}/${pid}/ns/mnt`).catch(() => undefined);
+  const seen = new Set([await namespace('self')]);
+  const pids = (await readdir(procRoot).catch(() => [])).filter((name) => /^\d+$/.test(name));
+  for (const pid of pids) {
+    const command = async (): Promise<string> =>
+      (await readFile(`${procRoot}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+    const ns = await namespace(pid);
+    if (ns !== undefined && !seen.has(ns)) {
+      seen.add(ns);
+      for (const point of await mountsIn(pid)) {
+        holders.push(`mounted at ${point} in the mount namespace of pid ${pid} (${await command()})`);
+      }
+    }
+    for (const fd of await readdir(`${procRoot}/${pid}/fd`).catch(() => [])) {
+      const info = await stat(`${procRoot}/${pid}/fd/${fd}`, { bigint: true }).catch(() => undefined);
+      if (info === undefined || !info.isBlockDevice()) continue;
+      const { major, minor } = deviceNumbers(info.rdev);
+      if (`${major}:${minor}` !== majorMinor) continue;
+      holders.push(`open by pid ${pid} (${await command()})`);
+      break;
+    }
+  }
+  const name = device.slice(device.lastIndexOf('/') + 1);
+  for (const holder of await readdir(`${proc.sysRoot ?? '/sys'}/block/${name}/holders`).catch(() => [])) {
+    holders.push(`held by ${holder}`);
+  }
+  return holders;
+}
 
 /**
  * Detaches the loop devices `find` names and waits until it names none. `losetup --detach` on a busy device
  * only schedules the detach: a mount keeps it busy for good, while a reader elsewhere on the host (any
  * process may open a device node) lets go soon, so busy devices get {@link DETACH_SETTLE_MS} first.
- * @throws `BACKEND` naming the devices still in use and saying that `what` stays attached.
+ * @throws `BACKEND` naming the devices still in use, what holds each ({@link deviceHolders}), and saying that
+ *   `what` stays attached.
  */
 export async function detachLoopDevicesOf(
   exec: Exec,
@@ -93,12 +146,15 @@ export async function detachLoopDevicesOf(
       const busy = await find();
       return busy.length === 0 ? { done: true, value: undefined } : { done: false, state: busy };
     },
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     if (!hasCode(error, 'TIMEOUT')) throw error;
     const busy = (error as TimeoutError).lastState as string[];
-    throw new BackendError(
-      'detachVolume',
-      `${busy.join(', ')} still in use (mounted?); ${what} stays attached`,
+    const held = await Promise.all(
+      busy.map(async (device) => {
+        const holders = await deviceHolders(device);
+        return `${device} (${holders.length > 0 ? holders.join(', ') : 'no mount or process here holds it'})`;
+      }),
     );
+    throw new BackendError('detachVolume', `${held.join(', ')} still in use; ${what} stays attached`);
   });
 }

@@ -1,5 +1,6 @@
 // On real loop devices (root only): what the agent and the drivers rely on, against the real commands.
-import { mkdir, mkdtemp, open, rm, truncate } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, open, readFile, readlink, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execCommand } from '@flockerjs/core-interface';
@@ -7,11 +8,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   attachLoopDevice,
   detachLoopDevice,
+  detachLoopDevicesOf,
   deviceMajorMinor,
   deviceSize,
   ext4Size,
   growExt4,
   isBlockDevice,
+  listLoopDevices,
   makeExt4,
   mount,
   probeSignature,
@@ -36,9 +39,14 @@ describe.skipIf(skip)('on a real loop device', () => {
   afterEach(async () => {
     if (mounted !== undefined) await unmount(execCommand, mounted, { lazy: true }).catch(() => {});
     mounted = undefined;
-    await detachLoopDevice(execCommand, device).catch(() => {});
+    // Only while it still serves our file: a device a test let go may already be another test's.
+    for (const found of await devicesOfOurFile()) await detachLoopDevice(execCommand, found).catch(() => {});
     await rm(dir, { recursive: true, force: true });
   });
+  const devicesOfOurFile = async (): Promise<string[]> =>
+    (await listLoopDevices(execCommand))
+      .filter((found) => found.backingFile === join(dir, 'disk.img'))
+      .map((found) => found.device);
 
   it('probes nothing, then ext4; measures the device; mounts where mountinfo shows it by device number', async () => {
     expect(await isBlockDevice(device)).toBe(true);
@@ -58,6 +66,78 @@ describe.skipIf(skip)('on a real loop device', () => {
     await unmount(execCommand, target);
     mounted = undefined;
     expect((await readMountInfo()).some((entry) => entry.majorMinor === majorMinor)).toBe(false);
+  });
+
+  it('a detach the device outlives names what holds it: the mount, or the process that has it open', async () => {
+    // Held for the whole call, so the short settle time runs out whatever the machine's load.
+    await makeExt4(execCommand, device);
+    const target = join(dir, 'mountpoint');
+    await mkdir(target);
+    await mount(execCommand, device, target);
+    mounted = target;
+    await expect(
+      detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk', 200),
+    ).rejects.toMatchObject({
+      code: 'BACKEND',
+      message: expect.stringContaining(
+        `${device} (mounted at ${target}) still in use; the test disk stays attached`,
+      ),
+    });
+    await unmount(execCommand, target);
+    mounted = undefined;
+    // The detach above stays scheduled: the device goes once the mount lets go.
+    await expect.poll(devicesOfOurFile, { timeout: 60_000, interval: 50 }).toEqual([]);
+
+    device = await attachLoopDevice(execCommand, join(dir, 'disk.img'));
+    const handle = await open(device, 'r');
+    try {
+      await expect(
+        detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk', 200),
+      ).rejects.toMatchObject({
+        code: 'BACKEND',
+        message: expect.stringMatching(
+          new RegExp(`^detachVolume failed: ${device} \\(open by pid ${process.pid} \\(`),
+        ),
+      });
+    } finally {
+      await handle.close();
+    }
+    await expect.poll(devicesOfOurFile, { timeout: 60_000, interval: 50 }).toEqual([]);
+  });
+
+  it('names a mount that a mount namespace made meanwhile keeps: no unmount here reaches it', async () => {
+    await makeExt4(execCommand, device);
+    const target = join(dir, 'mountpoint');
+    await mkdir(target);
+    await mount(execCommand, device, target);
+    mounted = target;
+    // What `unshare --mount` (a run as nobody) does while another test has a filesystem mounted.
+    const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '600'], {
+      stdio: 'ignore',
+    });
+    const gone = new Promise((resolve) => holder.once('exit', resolve));
+    try {
+      const ours = await readlink('/proc/self/ns/mnt');
+      const namespaceOf = async () => {
+        const comm = await readFile(`/proc/${holder.pid}/comm`, 'utf8').catch(() => '');
+        return comm.trim() === 'sleep' ? readlink(`/proc/${holder.pid}/ns/mnt`) : ours;
+      };
+      await expect.poll(namespaceOf, { timeout: 60_000, interval: 20 }).not.toBe(ours);
+      await unmount(execCommand, target);
+      mounted = undefined;
+      await expect(
+        detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk', 200),
+      ).rejects.toMatchObject({
+        code: 'BACKEND',
+        message: expect.stringContaining(
+          `${device} (mounted at ${target} in the mount namespace of pid ${holder.pid} (sleep)) still in use`,
+        ),
+      });
+    } finally {
+      holder.kill();
+      await gone;
+    }
+    await expect.poll(devicesOfOurFile, { timeout: 60_000, interval: 50 }).toEqual([]);
   });
 
   it('grows an ext4 filesystem to a grown device', async () => {

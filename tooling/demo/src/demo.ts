@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +10,7 @@ import {
   findBin,
   type LocalCluster,
   startLocalCluster,
+  teardownCluster,
 } from '@flockerjs/conformance';
 import { instantiateBackend, loadAgentBackend } from '@flockerjs/core-interface';
 import { ensurePostgres, initDatabase, startPostgres } from './postgres.js';
@@ -79,12 +80,11 @@ async function main(argv: readonly string[]): Promise<void> {
           b: await datasetSection(resolve(values['peer-config'] ?? '')),
         };
   let cluster: LocalCluster | undefined;
-  let datasetId: string | undefined;
   try {
     cluster = await startLocalCluster({ scratchDir: scratch, datasets, log: step });
     const { client, nodes } = cluster;
 
-    datasetId = randomUUID();
+    const datasetId = randomUUID();
     await client.createDataset({
       primary: nodes.a.uuid,
       dataset_id: datasetId,
@@ -107,10 +107,10 @@ async function main(argv: readonly string[]): Promise<void> {
     step(`wrote ${rows} rows (count and checksum: ${written}); PostgreSQL stopped on node A`);
 
     const [onB, moveMs] = await timed(async () => {
-      await client.moveDataset(datasetId ?? '', nodes.b.uuid);
+      await client.moveDataset(datasetId, nodes.b.uuid);
       // Polled every 50 ms, so that the figure below is the move's time, not the poll's back-off.
       return client.waitForDataset(
-        datasetId ?? '',
+        datasetId,
         { mountedOn: nodes.b.uuid },
         { timeoutMs: WAIT_MS, maxIntervalMs: 50 },
       );
@@ -129,7 +129,6 @@ async function main(argv: readonly string[]): Promise<void> {
 
     await client.deleteDataset(datasetId);
     await client.waitForDataset(datasetId, { gone: true }, { timeoutMs: WAIT_MS });
-    datasetId = undefined;
     step('DELETE /v1/configuration/datasets: unmounted, detached and destroyed');
     await cluster.stop();
     cluster = undefined;
@@ -141,14 +140,8 @@ async function main(argv: readonly string[]): Promise<void> {
     const readRows = Number(read.split(' ')[0]);
     console.log(`demo: ${rows} rows written on node A, ${readRows} rows read on node B`);
   } finally {
-    if (cluster !== undefined && datasetId !== undefined) {
-      await cluster.client.deleteDataset(datasetId).catch(() => undefined);
-      await cluster.client
-        .waitForDataset(datasetId, { gone: true }, { timeoutMs: WAIT_MS })
-        .catch(() => undefined);
-    }
-    await cluster?.stop();
-    await rm(scratch, { recursive: true, force: true });
+    // Every step even when one fails (the suite's own teardown): no agent, mount, loop device or file is left.
+    await teardownCluster({ cluster, scratchDir: scratch, timeoutMs: WAIT_MS });
   }
 }
 

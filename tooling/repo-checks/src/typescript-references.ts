@@ -70,10 +70,13 @@ export async function declaredReferences(root: string, config: string): Promise<
   return (json.references ?? []).map((ref) => ref.path);
 }
 
-/** The project a package's typecheck script checks (`tsc -p <project>`), if it has one. */
+/**
+ * The project a package's typecheck script checks, when that script is exactly `tsc -p <project>`; undefined for
+ * no script or any other command, whose project cannot be known without guessing.
+ */
 export function testProject(pkg: WorkspacePackage): string | undefined {
   const script = (pkg.manifest.scripts as Record<string, string> | undefined)?.typecheck;
-  return script === undefined ? undefined : (/^tsc -p (\S+)$/.exec(script)?.[1] ?? script);
+  return script === undefined ? undefined : /^tsc -p (\S+)$/.exec(script)?.[1];
 }
 
 function workspaceDependencies(pkg: WorkspacePackage, fields: readonly string[]): string[] {

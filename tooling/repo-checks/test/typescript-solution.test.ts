@@ -10,6 +10,7 @@ import {
   expectedReferences,
   readWorkspacePackages,
   testProject,
+  type WorkspacePackage,
   workspaceRoot,
 } from '../src/index.js';
 
@@ -23,6 +24,28 @@ it('the root tsconfig.json references the project of every package that has a ty
   const solution = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8')) as { files?: unknown[] };
   expect(solution.files, 'a solution compiles no file of its own').toEqual([]);
   expect((await declaredReferences(root, 'tsconfig.json')).sort()).toEqual(expected.sort());
+});
+
+it('a typecheck script other than `tsc -p <project>` names no project, and no package has one', async () => {
+  const withScript = (typecheck?: string): WorkspacePackage => ({
+    dir: 'packages/example',
+    manifest: { name: '@flockerjs/example', ...(typecheck === undefined ? {} : { scripts: { typecheck } }) },
+  });
+  expect(testProject(withScript('tsc -p tsconfig.test.json'))).toBe('tsconfig.test.json');
+  for (const script of [
+    'tsc --noEmit',
+    'tsc -b',
+    'tsc -p tsconfig.test.json && vitest run',
+    'vue-tsc -p x.json',
+  ])
+    expect(testProject(withScript(script)), script).toBeUndefined();
+  expect(testProject(withScript())).toBeUndefined();
+  // Such a package would be left out of the solution, so CI would never type-check it: none may have one.
+  const unknown = (await readWorkspacePackages(root))
+    .filter((pkg) => (pkg.manifest.scripts as Record<string, string> | undefined)?.typecheck !== undefined)
+    .filter((pkg) => testProject(pkg) === undefined)
+    .map((pkg) => pkg.dir);
+  expect(unknown, 'packages whose typecheck script is not `tsc -p <project>`').toEqual([]);
 });
 
 it('every project references the built packages it imports (from package.json), so one tsc -b builds them first', async () => {

@@ -1,9 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { execCommand } from '@flockerjs/core-interface';
+import { releaseUnder } from '@flockerjs/linux-block';
 import { nobodyCommand } from '@flockerjs/vitest-config/nobody';
 import { type Report, reportSchema } from '../../src/cli/report.js';
 
@@ -75,21 +76,12 @@ export async function makeWorld(): Promise<{ dir: string; remove(): Promise<void
   return {
     dir,
     async remove() {
-      // Whatever a failed test left attached under this directory must not outlive it.
-      const { stdout } = await promisify(execFile)('losetup', [
-        '--list',
-        '--json',
-        '--output',
-        'NAME,BACK-FILE',
-      ]);
-      const devices =
-        stdout.trim() === '' ? [] : (JSON.parse(stdout).loopdevices as Record<string, string>[]);
-      for (const device of devices) {
-        if (device['back-file']?.startsWith(`${dir}/`) && device.name) {
-          await promisify(execFile)('losetup', ['--detach', device.name]);
-        }
-      }
-      await rm(dir, { recursive: true, force: true });
+      // Whatever a failed test left mounted or attached under this directory must not outlive it; every step
+      // runs, and what could not be released fails the caller rather than leaking quietly.
+      const errors = await releaseUnder(execCommand, dir);
+      await rm(dir, { recursive: true, force: true }).catch((error: unknown) => errors.push(error));
+      if (errors.length > 0)
+        throw new AggregateError(errors, `removing ${dir}: ${errors.map((e) => String(e)).join('; ')}`);
     },
   };
 }
@@ -107,4 +99,22 @@ export async function agentYml(dir: string, name: string, dataset: Record<string
 
 export async function readReport(dir: string): Promise<Report> {
   return reportSchema.parse(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')));
+}
+
+/**
+ * Why a run did not end as expected, for an assertion's message: each suite case its report.json records as
+ * failed, with its error, one line each and first (CI's summary keeps only a message's first line), then the
+ * command's output. A failure inside the spawned run would otherwise reach CI as the test's name alone.
+ */
+export async function whyRun(run: CliRun, reportDir: string): Promise<string> {
+  const report = await readReport(reportDir).catch(() => undefined);
+  const failed = (report?.tests ?? []).filter((test) => test.state === 'failed');
+  const cases = failed.map(
+    (test) => `${test.suite} › ${test.name}: ${firstLine(test.error ?? '(no error recorded)')}`,
+  );
+  return [...cases, run.stdout, run.stderr].join('\n');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '') ?? text;
 }

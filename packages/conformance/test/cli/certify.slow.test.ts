@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // End to end: each test spawns the command, which runs the suites in a vitest of its own on real loop devices.
-import { agentYml, makeWorld, readReport, runCli as runCliIn, WORKSPACE } from './certify-world.js';
+import { agentYml, makeWorld, readReport, runCli as runCliIn, WORKSPACE, whyRun } from './certify-world.js';
 
 const isRoot = process.getuid?.() === 0;
 /** A whole certify run in a process of its own, vitest included: minutes on a loaded machine. */
@@ -48,7 +48,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
   }, async () => {
     const dir = join(reports, 'default');
     const run = await runCli(['--report-dir', dir], { cwd: WORKSPACE });
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.code, await whyRun(run, dir)).toBe(0);
     expect(run.stdout).toContain('verdict:      CERTIFIED');
     expect(run.stdout).toMatch(
       /✓ acceptance › moves a filesystem with its data from node A to node B and back/,
@@ -99,7 +99,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     const run = await runCli(['--config', config, '--report-dir', dir, '--json', '--only', 'conformance'], {
       cwd: world.dir,
     });
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.code, await whyRun(run, dir)).toBe(0);
     // --json: the report on stdout, progress on stderr.
     expect(JSON.parse(run.stdout)).toMatchObject({ verdict: 'certified', backend: { name: 'acme' } });
     expect(run.stderr).toContain('✓ conformance › listVolumes() of a fresh API is empty');
@@ -120,6 +120,14 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toContain('✗ conformance › destroyVolume(unknown id) rejects with UNKNOWN_VOLUME');
+    // What an assertion on the exit code shows first, the only line CI's summary keeps: a failed case, its error.
+    const why = (await whyRun(run, dir)).split('\n');
+    expect(why[0]).toMatch(/^conformance › .+: \w*Error: \S/);
+    expect(why).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^conformance › destroyVolume\(unknown id\) rejects with UNKNOWN_VOLUME: \S/),
+      ]),
+    );
     expect(run.stdout).toContain('verdict:      FAILED');
     const report = await readReport(dir);
     expect(report.verdict).toBe('failed');
@@ -139,7 +147,7 @@ describe.skipIf(!isRoot)('flocker-certify, as root', () => {
     const run = await runCli(['--report-dir', dir, '--only', 'conformance', '--grep', 'getDevicePath'], {
       cwd: WORKSPACE,
     });
-    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.code, await whyRun(run, dir)).toBe(0);
     const ran = (await readReport(dir)).tests.filter((t) => t.state !== 'skipped').map((t) => t.name);
     expect(ran.length).toBeGreaterThan(3);
     for (const name of ran) expect(name).toContain('getDevicePath');

@@ -10,7 +10,10 @@ export function virtioByIdName(volumeId: string): string {
 }
 
 interface Materialized {
+  /** What exists so far, to remove on unplug even when made only in part. */
   nodes: string[];
+  /** Set once every node exists: the guest sees a disk only whole, with its by-id link. */
+  complete: boolean;
   /** Set once detach began: the device must not come back however the fabric's timers fall. */
   removed: boolean;
 }
@@ -50,17 +53,21 @@ export class VirtioDevices {
     await mkdir(join(this.root, 'disk', 'by-label'), { recursive: true });
   }
 
-  /** Whether the guest sees the device of this attachment. */
+  /**
+   * Whether the guest sees the device of this attachment: its node and by-id link both exist. Cinder reports
+   * `in-use` only then, as the real attach completes only once the guest has the disk, and a driver that waits
+   * for `in-use` reads the by-id link next.
+   */
   present(attachment: Attachment): boolean {
     const made = this.#made.get(attachment);
-    return made !== undefined && !made.removed && made.nodes.length > 0;
+    return made?.complete === true && !made.removed;
   }
 
   /** Makes the nodes of an attached attachment that has none yet; `letter` is the slot Nova reported. */
   async materialize(attachment: Attachment, volumeId: string, letter: string): Promise<void> {
     if (attachment.state !== 'attached' || attachment.loopDevice === undefined) return;
     if (this.#made.has(attachment)) return;
-    const made: Materialized = { nodes: [], removed: false };
+    const made: Materialized = { nodes: [], complete: false, removed: false };
     this.#made.set(attachment, made);
     const { major, minor } = await deviceNumbersOf(attachment.loopDevice);
     if (made.removed) return;
@@ -75,12 +82,13 @@ export class VirtioDevices {
       await symlink(`../../${name}`, link);
       made.nodes = [link, node];
     }
+    made.complete = true;
     if (made.removed) await this.#removeNodes(made);
   }
 
   /** Removes the guest's view of the attachment, for good. */
   async unplug(attachment: Attachment): Promise<void> {
-    const made = this.#made.get(attachment) ?? { nodes: [], removed: true };
+    const made = this.#made.get(attachment) ?? { nodes: [], complete: false, removed: true };
     made.removed = true;
     this.#made.set(attachment, made);
     await this.#removeNodes(made);

@@ -1,0 +1,43 @@
+import { realpath } from 'node:fs/promises';
+import type { Exec } from '@flockerjs/core-interface';
+import { DETACH_SETTLE_MS, detachLoopDevice, detachLoopDevicesOf, listLoopDevices } from './loop-devices.js';
+import { unmount } from './mount.js';
+import { readMountInfo } from './mountinfo.js';
+
+/**
+ * Releases what a scratch directory holds: every mount point under `dir` is unmounted (lazily, inner mounts
+ * first), then every loop device backed by a file under `dir` is detached and awaited gone. Nothing outside `dir`
+ * is touched, so other runs on the host keep their mounts and devices. Each mount and device is tried even when
+ * another fails, so cleanup code can go on with its other steps and report everything at the end.
+ * @param settleMs how long detached devices may stay busy before they count as failures (see DETACH_SETTLE_MS)
+ * @returns what failed, one error per mount, device or listing; empty when nothing under `dir` is left.
+ */
+export async function releaseUnder(exec: Exec, dir: string, settleMs = DETACH_SETTLE_MS): Promise<unknown[]> {
+  // The kernel reports resolved paths: a `dir` reached through a symlink is matched by its real path too.
+  const dirs = new Set([dir, await realpath(dir).catch(() => dir)].map((d) => `${d.replace(/\/+$/, '')}/`));
+  const inside = (path: string): boolean => [...dirs].some((prefix) => path.startsWith(prefix));
+  const errors: unknown[] = [];
+  try {
+    const points = (await readMountInfo()).map((entry) => entry.mountPoint).filter(inside);
+    // mountinfo lists a mount after the one it sits on: in reverse, a mount goes before the one beneath it.
+    for (const point of points.reverse()) {
+      await unmount(exec, point, { lazy: true }).catch((error: unknown) => errors.push(error));
+    }
+  } catch (error) {
+    errors.push(error);
+  }
+  const devices = async (): Promise<string[]> =>
+    (await listLoopDevices(exec)).filter((d) => inside(d.backingFile)).map((d) => d.device);
+  try {
+    const refused: unknown[] = [];
+    for (const device of await devices()) {
+      await detachLoopDevice(exec, device).catch((error: unknown) => refused.push(error));
+    }
+    errors.push(...refused);
+    // Every detach was accepted: wait until the devices are really gone (a busy one goes when let go).
+    if (refused.length === 0) await detachLoopDevicesOf(exec, devices, `the files under ${dir}`, settleMs);
+  } catch (error) {
+    errors.push(error);
+  }
+  return errors;
+}
