@@ -35,9 +35,13 @@ export async function copyWorkspace(root: string, options: CopyOptions): Promise
     '.turbo',
     ...(options.withDist === false ? ['dist'] : []),
   ]);
-  const filter = (source: string) => !skip.has(basename(source)) && !source.endsWith('.tsbuildinfo');
-  for (const file of ROOT_FILES) await cp(join(root, file), join(dest, file), { recursive: true, filter });
-  for (const dir of options.packages) await cp(join(root, dir), join(dest, dir), { recursive: true, filter });
+  // With dist, its build info and the sources' times come along, so `tsc -b` finds those projects up to date.
+  const keepBuild = options.withDist !== false;
+  const filter = (source: string) =>
+    !skip.has(basename(source)) && (keepBuild || !source.endsWith('.tsbuildinfo'));
+  const copy = { recursive: true, filter, preserveTimestamps: keepBuild };
+  for (const file of ROOT_FILES) await cp(join(root, file), join(dest, file), copy);
+  for (const dir of options.packages) await cp(join(root, dir), join(dest, dir), copy);
   for (const [dir, manifest] of Object.entries(options.stubs ?? {})) {
     await mkdir(join(dest, dir), { recursive: true });
     await writeFile(join(dest, dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
