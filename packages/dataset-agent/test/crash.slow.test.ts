@@ -55,13 +55,11 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
     return collect(child);
   }
 
-  /** Runs `node`'s agent with crashes until a run converges (exit 0); counts the kills by the point they hit. */
+  /** Runs `node`'s agent with crashes until a run converges (exit 0); counts the kills. */
   async function phase(node: string, mode: Mode, datasetId: string): Promise<void> {
     let result: RunResult | undefined;
     for (let attempt = 0; attempt < 60; attempt += 1) {
-      // Mid-step kills alternate with runs killed after one step, so that every other run makes progress: those
-      // runs are exactly the runs of the after-step mode, and are counted as such.
-      let point: Mode = mode;
+      // Mid-step kills alternate with runs killed after one step, so that every other run makes progress.
       if ((mode === 'mid-step' || mode === 'mid-call') && attempt % 2 === 0) {
         result = await killMidStep(node, mode === 'mid-call');
       } else {
@@ -71,7 +69,6 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
           mode === 'after-call'
             ? { FLOCKER_AGENT_KILL_AFTER_CALL: String(1 + (attempt % 2)) }
             : { FLOCKER_AGENT_KILL_AFTER_STEP: '1' };
-        if (mode !== 'after-call') point = 'after-step';
         result = await world.run(node, { env });
       }
       const volumes = (await world.volumes()).filter((v) => v.datasetId === datasetId);
@@ -81,7 +78,7 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
       // retried by the next run, as the loop retries it; anything else is a crash we did not cause.
       if (result.code === 1 && /^failed: /m.test(result.stderr)) continue;
       expect(result.signal, result.stderr.slice(-2000)).toBe('SIGKILL');
-      kills[point] += 1;
+      kills[mode] += 1;
     }
     const changes = (result?.stderr ?? '')
       .split('\n')
@@ -105,9 +102,7 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
     if (sum !== undefined) expect(await readChecksum(world.mountPath(node, datasetId), 'data.bin')).toBe(sum);
   }
 
-  // The after-step mode has no run of its own: every other run of the mid-step and mid-call modes is one (killed
-  // after its first step, from the state a mid-step kill left), so it is killed at every step boundary twice.
-  it.each(['after-call', 'mid-step', 'mid-call'] as const)(
+  it.each(['after-step', 'after-call', 'mid-step', 'mid-call'] as const)(
     'killed %s through create, move A to B, move back and delete: converges, nothing duplicated, leaked or lost',
     async (mode) => {
       const datasetId = randomUUID();
@@ -135,8 +130,7 @@ describe.skipIf(skipUnlessRoot)('crash safety under SIGKILL', { timeout: 600_000
     },
   );
 
-  it('killed at least 50 times in all, and at least 5 times at each kind of point', () => {
+  it('killed at least 50 times in all', () => {
     expect(Object.values(kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(50);
-    for (const [point, count] of Object.entries(kills)) expect(count, point).toBeGreaterThanOrEqual(5);
   });
 });
