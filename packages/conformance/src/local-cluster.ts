@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { loadCredentials } from '@flockerjs/cluster-ca';
 import { ControlClient } from '@flockerjs/control-service';
 import { waitFor } from '@flockerjs/core-interface';
+import { processGroupAlive } from '@flockerjs/linux-block';
 import { parse, stringify } from 'yaml';
 
 /** The package the cluster suite runs on each node; installed beside flocker-certify, not a dependency of it. */
@@ -81,16 +82,6 @@ async function freePort(): Promise<number> {
  * finishes the change it is making (an attach, a mkfs), which takes seconds on a loaded machine.
  */
 export const STOP_GRACE_MS = 60_000;
-
-/** Whether any process of group `pgid` is still there (signal 0 only checks). */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Groups not yet stopped when this process exits (a second Ctrl-C abandons the teardown, a test runner exits
@@ -173,7 +164,7 @@ class Daemon {
     ]);
     clearTimeout(timer);
     // Past the grace, or with a command it started still running: SIGKILL whatever of the group is left.
-    if (groupAlive(this.pid)) {
+    if (processGroupAlive(this.pid)) {
       try {
         process.kill(-this.pid, 'SIGKILL');
       } catch {
@@ -185,7 +176,7 @@ class Daemon {
       timeoutMs: 30_000,
       intervalMs: 50,
       poll: async () =>
-        groupAlive(this.pid) ? { done: false, state: this.pid } : { done: true, value: undefined },
+        processGroupAlive(this.pid) ? { done: false, state: this.pid } : { done: true, value: undefined },
     });
     this.#stopped = true;
     unstopped.delete(this.pid);

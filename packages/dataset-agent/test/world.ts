@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BlockDeviceVolume, execCommand, waitFor } from '@flockerjs/core-interface';
 import { LoopbackDriver } from '@flockerjs/driver-loopback';
-import { listLoopDevices, readMountInfo, releaseUnder } from '@flockerjs/linux-block';
+import { listLoopDevices, processGroupAlive, readMountInfo, releaseUnder } from '@flockerjs/linux-block';
 import { stringify } from 'yaml';
 import type { DesiredFileInput } from '../src/index.js';
 
@@ -155,7 +155,7 @@ export async function makeWorld(prefix = 'agent-', options: WorldOptions = {}): 
       // Nothing this world started may mount or attach again while its mounts and devices are released.
       await eventually(
         `the agents of ${dir} and their commands to exit`,
-        async () => groups.every((pgid) => !groupAlive(pgid)),
+        async () => groups.every((pgid) => !processGroupAlive(pgid)),
         30_000,
       ).catch((error: unknown) => errors.push(error));
       errors.push(...(await releaseUnder(execCommand, dir)));
@@ -166,16 +166,6 @@ export async function makeWorld(prefix = 'agent-', options: WorldOptions = {}): 
   };
   for (const node of options.nodes ?? ['node-a', 'node-b']) await configFor(node);
   return world;
-}
-
-/** Whether any process of group `pgid` is still there (signal 0 only checks). */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** SIGKILLs the child's whole process group (the agent and any command it runs). */

@@ -17,4 +17,5 @@ export {
 } from './loop-devices.js';
 export { mount, unmount } from './mount.js';
 export { type MountInfoEntry, parseMountInfo, readMountInfo } from './mountinfo.js';
+export { processGroupAlive } from './process-group.js';
 export { releaseUnder } from './release.js';
