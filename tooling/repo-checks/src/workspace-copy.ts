@@ -37,8 +37,12 @@ export async function copyWorkspace(root: string, options: CopyOptions): Promise
   ]);
   // With dist, its build info and the sources' times come along, so `tsc -b` finds those projects up to date.
   const keepBuild = options.withDist !== false;
+  // pnpm probes a package folder with a `_tmp_<pid>_<hex>` file it deletes at once: a copy taken while a `pnpm
+  // run` starts there would list it and then fail to stat it.
   const filter = (source: string) =>
-    !skip.has(basename(source)) && (keepBuild || !source.endsWith('.tsbuildinfo'));
+    !skip.has(basename(source)) &&
+    !basename(source).startsWith('_tmp_') &&
+    (keepBuild || !source.endsWith('.tsbuildinfo'));
   const copy = { recursive: true, filter, preserveTimestamps: keepBuild };
   for (const file of ROOT_FILES) await cp(join(root, file), join(dest, file), copy);
   for (const dir of options.packages) await cp(join(root, dir), join(dest, dir), copy);
