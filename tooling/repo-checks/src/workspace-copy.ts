@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
@@ -44,18 +44,24 @@ export async function copyWorkspace(root: string, options: CopyOptions): Promise
     !basename(source).startsWith('_tmp_') &&
     (keepBuild || !source.endsWith('.tsbuildinfo'));
   const copy = { recursive: true, filter, preserveTimestamps: keepBuild };
-  for (const file of ROOT_FILES) await cp(join(root, file), join(dest, file), copy);
-  for (const dir of options.packages) await cp(join(root, dir), join(dest, dir), copy);
-  for (const [dir, manifest] of Object.entries(options.stubs ?? {})) {
-    await mkdir(join(dest, dir), { recursive: true });
-    await writeFile(join(dest, dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  try {
+    for (const file of ROOT_FILES) await cp(join(root, file), join(dest, file), copy);
+    for (const dir of options.packages) await cp(join(root, dir), join(dest, dir), copy);
+    for (const [dir, manifest] of Object.entries(options.stubs ?? {})) {
+      await mkdir(join(dest, dir), { recursive: true });
+      await writeFile(join(dest, dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    }
+    const solution = JSON.parse(await readFile(join(root, SOLUTION), 'utf8')) as {
+      references?: { path: string }[];
+    };
+    solution.references = (solution.references ?? []).filter((ref) =>
+      options.packages.some((dir) => ref.path.startsWith(`./${dir}/`)),
+    );
+    await writeFile(join(dest, SOLUTION), `${JSON.stringify(solution, null, 2)}\n`);
+  } catch (error) {
+    // A half-made copy is nobody's to clean up later.
+    await rm(dest, { recursive: true, force: true });
+    throw error;
   }
-  const solution = JSON.parse(await readFile(join(root, SOLUTION), 'utf8')) as {
-    references?: { path: string }[];
-  };
-  solution.references = (solution.references ?? []).filter((ref) =>
-    options.packages.some((dir) => ref.path.startsWith(`./${dir}/`)),
-  );
-  await writeFile(join(dest, SOLUTION), `${JSON.stringify(solution, null, 2)}\n`);
   return dest;
 }

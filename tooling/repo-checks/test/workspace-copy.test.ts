@@ -45,6 +45,24 @@ describe('copyWorkspace', () => {
     ]);
   });
 
+  it('leaves nothing behind when the copy fails', async () => {
+    const root = await workspace();
+    await rm(join(root, 'pnpm-lock.yaml'));
+    const scratch = await mkdtemp(join(tmpdir(), 'flockerjs-copy-scratch-'));
+    made.push(scratch);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    try {
+      await expect(copyWorkspace(root, { packages: ['packages/p'] })).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(await readdir(scratch)).toEqual([]);
+  });
+
   it('without dist, leaves the build info behind too', async () => {
     const copy = await copyWorkspace(await workspace(), { packages: ['packages/p'], withDist: false });
     made.push(copy);
