@@ -43,6 +43,15 @@ describe.skipIf(skip)('on a real loop device', () => {
     for (const found of await devicesOfOurFile()) await detachLoopDevice(execCommand, found).catch(() => {});
     await rm(dir, { recursive: true, force: true });
   });
+  /** Makes ext4 on the device and mounts it in the test's directory, for afterEach to unmount. */
+  const mountExt4 = async (): Promise<string> => {
+    await makeExt4(execCommand, device);
+    const target = join(dir, 'mountpoint');
+    await mkdir(target);
+    await mount(execCommand, device, target);
+    mounted = target;
+    return target;
+  };
   const devicesOfOurFile = async (): Promise<string[]> =>
     (await listLoopDevices(execCommand))
       .filter((found) => found.backingFile === join(dir, 'disk.img'))
@@ -70,11 +79,7 @@ describe.skipIf(skip)('on a real loop device', () => {
 
   it('a detach the device outlives names what holds it: the mount, or the process that has it open', async () => {
     // Held for the whole call, so the short settle time runs out whatever the machine's load.
-    await makeExt4(execCommand, device);
-    const target = join(dir, 'mountpoint');
-    await mkdir(target);
-    await mount(execCommand, device, target);
-    mounted = target;
+    const target = await mountExt4();
     await expect(
       detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk', 200),
     ).rejects.toMatchObject({
@@ -106,11 +111,7 @@ describe.skipIf(skip)('on a real loop device', () => {
   });
 
   it('names a mount that a mount namespace made meanwhile keeps: no unmount here reaches it', async () => {
-    await makeExt4(execCommand, device);
-    const target = join(dir, 'mountpoint');
-    await mkdir(target);
-    await mount(execCommand, device, target);
-    mounted = target;
+    const target = await mountExt4();
     // What `unshare --mount` (a run as nobody) does while another test has a filesystem mounted.
     const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '600'], {
       stdio: 'ignore',
