@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, statfs } from 'node:fs/promises';
+import { mkdtemp, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MINIMUM_DATASET_SIZE } from '@flockerjs/control-service';
@@ -301,11 +301,10 @@ export async function teardownCluster(options: ClusterTeardownOptions): Promise<
     await step('stop the control service and the agents', () => c.stop());
   }
   if (scratchDir !== undefined) {
-    await step(`release the mounts and loop devices under ${scratchDir}`, async () => {
-      const errors = await releaseUnder(execCommand, scratchDir);
+    await step(`release the mounts and loop devices under ${scratchDir} and remove it`, async () => {
+      const errors = await releaseUnder(execCommand, scratchDir, { remove: true });
       if (errors.length > 0) throw new AggregateError(errors, errors.map(String).join('; '));
     });
-    await step(`remove ${scratchDir}`, () => rm(scratchDir, { recursive: true, force: true }));
   }
   if (failures.length > 0)
     throw new AggregateError(

@@ -2,7 +2,7 @@
 // agent.yml per node, a desired-state file, the built CLI, and a cleanup that removes only what this world made.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BlockDeviceVolume, execCommand, waitFor } from '@flockerjs/core-interface';
@@ -158,8 +158,7 @@ export async function makeWorld(prefix = 'agent-', options: WorldOptions = {}): 
         async () => groups.every((pgid) => !processGroupAlive(pgid)),
         30_000,
       ).catch((error: unknown) => errors.push(error));
-      errors.push(...(await releaseUnder(execCommand, dir)));
-      await rm(dir, { recursive: true, force: true }).catch((error: unknown) => errors.push(error));
+      errors.push(...(await releaseUnder(execCommand, dir, { remove: true })));
       if (errors.length > 0)
         throw new AggregateError(errors, `cleanup of ${dir}: ${errors.map((e) => String(e)).join('; ')}`);
     },

@@ -125,9 +125,7 @@ export async function deviceHolders(
 }
 
 /**
- * Detaches the loop devices `find` names and waits until it names none. `losetup --detach` on a busy device
- * only schedules the detach: a mount keeps it busy for good, while a reader elsewhere on the host (any
- * process may open a device node) lets go soon, so busy devices get {@link DETACH_SETTLE_MS} first.
+ * Detaches the loop devices `find` names and waits until it names none ({@link awaitDetached}).
  * @throws `BACKEND` naming the devices still in use, what holds each ({@link deviceHolders}), and saying that
  *   `what` stays attached.
  */
@@ -138,6 +136,21 @@ export async function detachLoopDevicesOf(
   settleMs = DETACH_SETTLE_MS,
 ): Promise<void> {
   for (const device of await find()) await detachLoopDevice(exec, device);
+  await awaitDetached(find, what, settleMs);
+}
+
+/**
+ * Waits until `find` names no loop device, after their detach was asked. `losetup --detach` on a busy device
+ * only schedules the detach: a mount keeps it busy for good, while a reader elsewhere on the host (any process may
+ * open a device node) lets go soon, so busy devices get {@link DETACH_SETTLE_MS} first.
+ * @throws `BACKEND` naming the devices still in use, what holds each ({@link deviceHolders}), and saying that
+ *   `what` stays attached.
+ */
+export async function awaitDetached(
+  find: () => Promise<readonly string[]>,
+  what: string,
+  settleMs = DETACH_SETTLE_MS,
+): Promise<void> {
   await waitFor({
     what: `the loop devices of ${what} to go`,
     timeoutMs: settleMs,

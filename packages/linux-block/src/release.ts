@@ -1,6 +1,6 @@
-import { realpath } from 'node:fs/promises';
+import { realpath, rm } from 'node:fs/promises';
 import type { Exec } from '@flockerjs/core-interface';
-import { DETACH_SETTLE_MS, detachLoopDevice, detachLoopDevicesOf, listLoopDevices } from './loop-devices.js';
+import { awaitDetached, DETACH_SETTLE_MS, detachLoopDevice, listLoopDevices } from './loop-devices.js';
 import { unmount } from './mount.js';
 import { readMountInfo } from './mountinfo.js';
 
@@ -9,10 +9,18 @@ import { readMountInfo } from './mountinfo.js';
  * first), then every loop device backed by a file under `dir` is detached and awaited gone. Nothing outside `dir`
  * is touched, so other runs on the host keep their mounts and devices. Each mount and device is tried even when
  * another fails, so cleanup code can go on with its other steps and report everything at the end.
- * @param settleMs how long detached devices may stay busy before they count as failures (see DETACH_SETTLE_MS)
- * @returns what failed, one error per mount, device or listing; empty when nothing under `dir` is left.
+ * @returns what failed, one error per mount, device, listing or removal; empty when nothing under `dir` is left.
  */
-export async function releaseUnder(exec: Exec, dir: string, settleMs = DETACH_SETTLE_MS): Promise<unknown[]> {
+export async function releaseUnder(
+  exec: Exec,
+  dir: string,
+  options: {
+    /** How long detached devices may stay busy before they count as failures. @default DETACH_SETTLE_MS */
+    readonly settleMs?: number;
+    /** Then remove `dir` itself, as scratch directories' owners do last. */
+    readonly remove?: boolean;
+  } = {},
+): Promise<unknown[]> {
   // The kernel reports resolved paths: a `dir` reached through a symlink is matched by its real path too.
   const dirs = new Set([dir, await realpath(dir).catch(() => dir)].map((d) => `${d.replace(/\/+$/, '')}/`));
   const inside = (path: string): boolean => [...dirs].some((prefix) => path.startsWith(prefix));
@@ -35,9 +43,12 @@ export async function releaseUnder(exec: Exec, dir: string, settleMs = DETACH_SE
     }
     errors.push(...refused);
     // Every detach was accepted: wait until the devices are really gone (a busy one goes when let go).
-    if (refused.length === 0) await detachLoopDevicesOf(exec, devices, `the files under ${dir}`, settleMs);
+    if (refused.length === 0)
+      await awaitDetached(devices, `the files under ${dir}`, options.settleMs ?? DETACH_SETTLE_MS);
   } catch (error) {
     errors.push(error);
   }
+  if (options.remove === true)
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => errors.push(error));
   return errors;
 }

@@ -1,4 +1,5 @@
 // releaseUnder on real loop devices and mounts (root only): everything under its directory goes, nothing else.
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,9 +65,10 @@ describe.skipIf(skip)('releaseUnder', () => {
     await execCommand('mount', ['--bind', '--', join(dir, 'mnt'), inner]);
     expect(await mountsUnder(dir)).toHaveLength(2);
 
-    expect(await releaseUnder(execCommand, dir)).toEqual([]);
+    expect(await releaseUnder(execCommand, dir, { remove: true })).toEqual([]);
     expect(await mountsUnder(dir)).toEqual([]);
     expect(await devicesUnder(dir)).toEqual([]);
+    expect(existsSync(dir), 'the directory, asked to be removed').toBe(false);
     expect(await devicesUnder(outside), 'a device of another directory').toEqual([outsideDevice]);
   });
 

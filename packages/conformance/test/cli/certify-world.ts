@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,8 +78,7 @@ export async function makeWorld(): Promise<{ dir: string; remove(): Promise<void
     async remove() {
       // Whatever a failed test left mounted or attached under this directory must not outlive it; every step
       // runs, and what could not be released fails the caller rather than leaking quietly.
-      const errors = await releaseUnder(execCommand, dir);
-      await rm(dir, { recursive: true, force: true }).catch((error: unknown) => errors.push(error));
+      const errors = await releaseUnder(execCommand, dir, { remove: true });
       if (errors.length > 0)
         throw new AggregateError(errors, `removing ${dir}: ${errors.map((e) => String(e)).join('; ')}`);
     },
