@@ -186,8 +186,10 @@ describe.concurrent.each(published.map((pkg) => [pkg.manifest.name, pkg] as cons
   },
 );
 
-// The installs are independent (one directory each) and mostly wait on npm: they run side by side.
-describe.concurrent('installed with npm outside the workspace', () => {
+// The installs are independent (one directory each) and mostly wait on npm: they run side by side. Each test's
+// clock runs while the others' installs take the CPU: on two cores beside a second CI run, 170 s alone became
+// over 300 s, so their limit is the generator test's (also npm installs), not the default.
+describe.concurrent('installed with npm outside the workspace', { timeout: 900_000 }, () => {
   it.skipIf(!published.some((pkg) => pkg.manifest.name === '@flockerjs/conformance'))(
     '@flockerjs/conformance installs with vitest and exports describeBlockDeviceAPI',
     async ({ expect }) => {
