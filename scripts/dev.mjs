@@ -2,10 +2,11 @@
 // Entry point of the root npm scripts. It makes `npm test` and `npm run certify` work on a machine that has
 // only Node and npm: it brings the pinned pnpm, installs the workspace from the lockfile, then runs turbo.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printSummary } from './test-summary.mjs';
+import { AFTER_NOBODY_VARIABLE, TIER_VARIABLE } from '../tooling/vitest-config/index.js';
+import { MIN_NOBODY_SHARE, NOBODY_REPORT, printSummary } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** Exactly the version in package.json `packageManager`: pnpm refuses to run a workspace pinned to another. */
@@ -66,22 +67,32 @@ function ensureInstalled() {
   run('pnpm', ['install', '--frozen-lockfile']);
 }
 
+/** Removes earlier reports, but keeps those of the run as nobody that this run follows (CI). */
 function clearTestResults() {
+  const afterNobody = env[AFTER_NOBODY_VARIABLE] === '1';
   for (const group of ['packages', 'tooling']) {
     const dir = join(ROOT, group);
     if (!existsSync(dir)) continue;
-    for (const name of spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
-      rmSync(join(dir, name, 'test-results'), { recursive: true, force: true });
+    for (const name of readdirSync(dir)) {
+      const results = join(dir, name, 'test-results');
+      if (!existsSync(results)) continue;
+      for (const file of readdirSync(results)) {
+        if (!(afterNobody && file === NOBODY_REPORT))
+          rmSync(join(results, file), { recursive: true, force: true });
+      }
     }
   }
 }
 
 const task = process.argv[2];
 const args = process.argv.slice(3);
-/** `npm test -- --fast`: everything but the slow tier (`*.slow.test.ts`, see tooling/vitest-config). */
-const fast = task === 'test' && args.includes('--fast');
-const extra = args.filter((arg) => !(fast && arg === '--fast'));
-if (fast) env.FLOCKER_TEST_TIER = 'fast';
+/**
+ * `npm test -- --fast`: everything but the slow tier (`*.slow.test.ts`, see tooling/vitest-config);
+ * `npm test -- --slow`: the slow tier alone.
+ */
+const tier = task === 'test' ? ['fast', 'slow'].find((name) => args.includes(`--${name}`)) : undefined;
+const extra = args.filter((arg) => !(tier !== undefined && arg === `--${tier}`));
+if (tier !== undefined) env[TIER_VARIABLE] = tier;
 ensurePnpm();
 ensureInstalled();
 
@@ -110,9 +121,13 @@ switch (task) {
     // package's tests, sharing the parsed libraries (a third of the CPU of a tsc per package). Turbo's builds
     // before the tests then find everything up to date.
     const types = run('pnpm', ['exec', 'tsc', '-b'], { allowFailure: true });
-    const tests = run('pnpm', ['turbo', 'run', 'test', '--continue', ...extra], { allowFailure: true });
-    const { failed } = printSummary(ROOT);
-    process.exit(lint !== 0 || types !== 0 || tests !== 0 || failed > 0 ? 1 : 0);
+    // Everything is built now, so only the test tasks run (--only), not a tsc per package to find that out.
+    const tests = run('pnpm', ['turbo', 'run', 'test', '--continue', '--only', ...extra], {
+      allowFailure: true,
+    });
+    const { failed, nobodyShare } = printSummary(ROOT);
+    const tooFewAsNobody = (nobodyShare ?? 1) < MIN_NOBODY_SHARE;
+    process.exit(lint !== 0 || types !== 0 || tests !== 0 || failed > 0 || tooFewAsNobody ? 1 : 0);
     break;
   }
   case 'certify':
@@ -147,7 +162,7 @@ switch (task) {
   }
   default:
     console.error(
-      `usage: node scripts/dev.mjs build|bench|typecheck|lint|test [--fast]|certify [args...]|demo [args...]`,
+      `usage: node scripts/dev.mjs build|bench|typecheck|lint|test [--fast|--slow]|certify [args...]|demo [args...]`,
     );
     process.exit(2);
 }

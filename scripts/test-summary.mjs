@@ -2,13 +2,16 @@
 // `N passed, N failed, N skipped`. The root run writes test-results/vitest.json; scripts/test-as-nobody.mjs
 // writes test-results/nobody.json; both count.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { NOBODY_REPORT as NOBODY_REPORT_PATH, relativeTestPath } from '../tooling/vitest-config/index.js';
 
 /** The report of the root run (tooling/vitest-config). */
 export const ROOT_REPORT = 'vitest.json';
 /** The report of the run as nobody (scripts/test-as-nobody.mjs). */
-export const NOBODY_REPORT = 'nobody.json';
+export const NOBODY_REPORT = basename(NOBODY_REPORT_PATH);
+/** The share of all tests that must run and pass for a user who is not root. */
+export const MIN_NOBODY_SHARE = 0.6;
 
 /** One row per package that has `report` in its test-results folder. */
 export function collectResults(root, report = ROOT_REPORT) {
@@ -22,6 +25,10 @@ export function collectResults(root, report = ROOT_REPORT) {
       const results = JSON.parse(readFileSync(file, 'utf8'));
       rows.push({
         name: `${group}/${name}`,
+        files: results.testResults.map((file) => ({
+          path: relativeTestPath(file.name),
+          tests: file.assertionResults.length,
+        })),
         passed: results.numPassedTests,
         // A test file that fails to load has no failed tests, but it is a failure all the same.
         failed:
@@ -67,10 +74,27 @@ export function totals(rows) {
   return total;
 }
 
+/**
+ * The share of all tests that ran and passed as nobody, when there was a run as nobody. A test file may run in
+ * both runs (CI leaves the files that passed whole as nobody out of the root run): each test counts once.
+ */
+export function nobodyShare(rootRows, nobodyRows) {
+  if (nobodyRows.length === 0) return undefined;
+  const inRoot = new Set(rootRows.flatMap((row) => row.files.map((file) => `${row.name}/${file.path}`)));
+  const nobodyOnly = nobodyRows
+    .flatMap((row) => row.files.filter((file) => !inRoot.has(`${row.name}/${file.path}`)))
+    .reduce((sum, file) => sum + file.tests, 0);
+  const root = totals(rootRows);
+  const all = root.passed + root.failed + root.skipped + nobodyOnly;
+  return { passed: totals(nobodyRows).passed, all, share: all === 0 ? 0 : totals(nobodyRows).passed / all };
+}
+
 export function printSummary(root) {
+  const rootRows = collectResults(root, ROOT_REPORT);
+  const nobodyRows = collectResults(root, NOBODY_REPORT);
   const runs = [
-    ['Test results by package:', collectResults(root, ROOT_REPORT)],
-    ['As nobody (scripts/test-as-nobody.mjs):', collectResults(root, NOBODY_REPORT)],
+    ['As nobody (scripts/test-as-nobody.mjs):', nobodyRows],
+    ['As root:', rootRows],
   ].filter(([, rows]) => rows.length > 0);
   for (const [title, rows] of runs) {
     console.log(`\n${title}`);
@@ -86,12 +110,19 @@ export function printSummary(root) {
     ),
   );
   if (failed.length > 0) console.log(`\nFailed:\n${failed.join('\n')}`);
+  const share = nobodyShare(rootRows, nobodyRows);
+  if (share !== undefined) {
+    console.log(
+      `\nAs nobody, ${share.passed} of all ${share.all} tests ran and passed: ${(share.share * 100).toFixed(1)}% ` +
+        `(at least ${MIN_NOBODY_SHARE * 100}% must)`,
+    );
+  }
   const total = totals(runs.flatMap(([, rows]) => rows));
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-  return total;
+  return { ...total, nobodyShare: share?.share };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { failed } = printSummary(process.argv[2] ?? process.cwd());
-  process.exit(failed > 0 ? 1 : 0);
+  const { failed, nobodyShare: share } = printSummary(process.argv[2] ?? process.cwd());
+  process.exit(failed > 0 || (share ?? 1) < MIN_NOBODY_SHARE ? 1 : 0);
 }

@@ -95,9 +95,11 @@ export function describeCluster(options: ClusterSuiteOptions): void {
           scratchDir: scratch ?? '',
           datasets,
           log: (line) => logger.message('cluster:step', { line }),
+          startTimeoutMs: timeout,
         }),
       );
-    }, timeout);
+      // A start that fails stops what it started: the hook's margin lets that finish and its error be the one seen.
+    }, timeout + TEARDOWN_MARGIN_MS);
 
     // Deleting is bounded by the limit of a wait; stopping and releasing get a margin of their own, so the hook
     // never times out with its last steps not run.

@@ -222,7 +222,14 @@ export interface LocalClusterOptions {
   readonly log: (line: string) => void;
   /** How long `stop` lets each process exit before its group is SIGKILLed. @default STOP_GRACE_MS */
   readonly stopGraceMs?: number;
+  /**
+   * How long the control service and both agents may take to start and report, together: a process start that
+   * takes half a second alone takes a minute on a loaded machine. @default START_TIMEOUT_MS
+   */
+  readonly startTimeoutMs?: number;
 }
+
+export const START_TIMEOUT_MS = 300_000;
 
 /** The `dataset` section of an agent.yml file, as written. */
 export async function datasetSection(agentYml: string): Promise<Record<string, unknown>> {
@@ -237,6 +244,8 @@ export async function datasetSection(agentYml: string): Promise<Record<string, u
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const { scratchDir, log } = options;
+  const deadline = Date.now() + (options.startTimeoutMs ?? START_TIMEOUT_MS);
+  const remaining = (): number => Math.max(deadline - Date.now(), 1);
   const ca = binOf('@flockerjs/cluster-ca', 'flocker-ca');
   const caDir = join(scratchDir, 'ca');
   await mkdir(caDir, { recursive: true });
@@ -277,7 +286,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   try {
     await waitFor({
       what: 'the control service to answer',
-      timeoutMs: 60_000,
+      timeoutMs: remaining(),
       intervalMs: 100,
       poll: async () => {
         if (!control.running) throw new Error(`flocker-control exited: ${control.log}`);
@@ -330,7 +339,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const nodes = { a: await makeNode('a'), b: await makeNode('b') };
     await waitFor({
       what: 'both agents to report their nodes',
-      timeoutMs: 120_000,
+      timeoutMs: remaining(),
       intervalMs: 200,
       poll: async () => {
         for (const daemon of daemons) {

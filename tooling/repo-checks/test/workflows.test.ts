@@ -68,9 +68,10 @@ describe('the linter', () => {
 });
 
 describe('ci.yml', () => {
-  it('runs npm test, then one conformance job per driver from the generated matrix', async () => {
+  it('runs both tiers of npm test, then one conformance job per driver from the generated matrix', async () => {
     const ci = await jobs('ci.yml');
-    expect(ci.test?.steps.some((step) => step.run?.includes('npm test'))).toBe(true);
+    expect(ci.test?.steps.some((step) => step.run?.includes('npm test -- --fast'))).toBe(true);
+    expect(ci.slow?.steps.some((step) => step.run?.includes('npm test -- --slow'))).toBe(true);
     expect(ci.test?.outputs?.drivers).toBe(gh('steps.drivers.outputs.matrix'));
     expect(ci.test?.steps.find((step) => step.run?.includes('driver-matrix.ts'))?.run).toContain(
       '>> "$GITHUB_OUTPUT"',

@@ -77,7 +77,8 @@ export async function certify(options: CertifyOptions): Promise<number> {
     const sweep = await sweepManifest(target, manifest);
     const tests = progress.results;
     const suites = summarize(tests);
-    const failed = tests.some((test) => test.state === 'failed') || tests.length === 0;
+    const failed =
+      tests.some((test) => test.state === 'failed') || progress.errors.length > 0 || tests.length === 0;
     const pkg = await backendPackage(target.agent.moduleUrl);
     const report: Report = {
       schemaVersion: 1,
@@ -96,6 +97,7 @@ export async function certify(options: CertifyOptions): Promise<number> {
       suites,
       tests,
       methods: methodTable(await readCallLog(settings.callsFile)),
+      ...(progress.errors.length === 0 ? {} : { errors: [...progress.errors] }),
       sweep,
       files: {
         json: join(reportDir, 'report.json'),

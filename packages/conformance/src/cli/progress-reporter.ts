@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { SerializedError } from 'vitest';
+import type { Reporter, TestCase, TestModule, TestSuite } from 'vitest/node';
 import { CAPABILITIES_META, suiteOf } from '../certification/settings.js';
 import { type TestResult, trimDiff } from './report.js';
 
@@ -11,6 +12,7 @@ const MARK = { passed: '✓', failed: '✗', skipped: '↓' } as const;
  */
 export class ProgressReporter implements Reporter {
   readonly #results = new Map<string, TestResult>();
+  readonly #errors: string[] = [];
   readonly #out: Writable & { isTTY?: boolean };
   #total = 0;
   #capabilities: Readonly<Record<string, boolean>> | undefined;
@@ -23,6 +25,14 @@ export class ProgressReporter implements Reporter {
   /** One result per test, in the order they finished. */
   get results(): TestResult[] {
     return [...this.#results.values()];
+  }
+
+  /**
+   * Errors outside any test: a suite's set-up or clean-up hook, a test file that did not load, an unhandled
+   * error. Each fails the run; a suite whose set-up failed also reports its tests as failed, not as skipped.
+   */
+  get errors(): readonly string[] {
+    return this.#errors;
   }
 
   /** The backend's capabilities, as the first test that made an API reported them in its task meta. */
@@ -56,7 +66,7 @@ export class ProgressReporter implements Reporter {
       ...(group === '' ? {} : { group }),
       state,
       durationMs,
-      ...(error === undefined ? {} : { error: `${error.name ?? 'Error'}: ${error.message ?? ''}` }),
+      ...(error === undefined ? {} : { error: errorText(error) }),
       ...(error?.diff === undefined ? {} : { diff: trimDiff(error.diff) }),
       ...(note === undefined ? {} : { note }),
     };
@@ -74,8 +84,37 @@ export class ProgressReporter implements Reporter {
     this.#counter();
   }
 
-  onTestRunEnd(): void {
+  onTestSuiteResult(suite: TestSuite): void {
+    const error = suite.errors()[0];
+    if (error === undefined) return;
+    const cause = errorText(error);
+    this.#runError(`${suiteOf(suite.fullName)} › ${suite.name}: ${cause}`);
+    // Vitest skips, without a note, every test of a suite whose beforeAll failed: none of them was proven.
+    for (const test of suite.children.allTests()) {
+      const known = this.#results.get(test.id);
+      if (known?.state !== 'skipped' || known.note !== undefined || test.options.mode === 'skip') continue;
+      this.#results.set(test.id, {
+        ...known,
+        state: 'failed',
+        error: `not run: the suite's set-up failed: ${cause}`,
+      });
+    }
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    for (const error of module.errors()) this.#runError(errorText(error));
+  }
+
+  onTestRunEnd(_modules: readonly TestModule[], unhandled: readonly SerializedError[]): void {
+    for (const error of unhandled) this.#runError(`unhandled: ${errorText(error)}`);
     this.#clearCounter();
+  }
+
+  #runError(text: string): void {
+    this.#errors.push(text);
+    this.#clearCounter();
+    this.#out.write(`  ${MARK.failed} ${text.split('\n').slice(0, 6).join('\n      ')}\n`);
+    this.#counter();
   }
 
   #counter(): void {
@@ -89,4 +128,8 @@ export class ProgressReporter implements Reporter {
   #clearCounter(): void {
     if (this.#out.isTTY) this.#out.write('\r\x1b[2K');
   }
+}
+
+function errorText(error: SerializedError): string {
+  return `${error.name ?? 'Error'}: ${error.message ?? ''}`;
 }

@@ -52,6 +52,12 @@ export const reportSchema = z.object({
   suites: z.array(suiteSummary),
   tests: z.array(testResult),
   methods: methodTableSchema,
+  errors: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "Errors outside any test (a suite's set-up or clean-up, a test file that did not load); any fails the run.",
+    ),
   sweep: z
     .object({ apis: z.int(), volumesRemoved: z.int(), errors: z.array(z.string()) })
     .describe('What the safety sweep after the run found and removed; volumes here were leaked by the run.'),
@@ -137,6 +143,9 @@ export function renderMarkdown(report: Report): string {
         lines.push('', '  ```diff', ...indent(test.diff, '  ').split('\n'), '  ```', '');
     }
   }
+  if (report.errors !== undefined && report.errors.length > 0) {
+    lines.push('', '## Errors outside tests', '', ...report.errors.map((error) => `- ${firstLine(error)}`));
+  }
   const skipped = report.tests.filter((test) => test.state === 'skipped');
   if (skipped.length > 0) {
     lines.push('', '## Skipped', '');
@@ -183,6 +192,18 @@ export function renderJunit(report: Report): string {
           '    </testcase>',
         );
       }
+    }
+    lines.push('  </testsuite>');
+  }
+  const errors = report.errors ?? [];
+  if (errors.length > 0) {
+    lines.push(`  <testsuite name="outside tests" tests="${errors.length}" failures="${errors.length}">`);
+    for (const error of errors) {
+      lines.push(
+        `    <testcase classname="outside tests" name="${xml(firstLine(error))}">`,
+        `      <failure message="${xml(firstLine(error))}">${xml(error)}</failure>`,
+        '    </testcase>',
+      );
     }
     lines.push('  </testsuite>');
   }

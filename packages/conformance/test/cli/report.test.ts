@@ -132,3 +132,24 @@ describe('renderJunit', () => {
     expect(junit.match(/<testcase /g)).toHaveLength(2);
   });
 });
+
+describe('errors outside tests', () => {
+  const withErrors = {
+    ...report([skipped]),
+    errors: ['acceptance › acme-san: acceptance: Error: agent a did not stop'],
+  };
+
+  it('are listed in report.md', () => {
+    expect(renderMarkdown(withErrors)).toContain(
+      '## Errors outside tests\n\n- acceptance › acme-san: acceptance: Error: agent a did not stop\n',
+    );
+  });
+
+  it('are failures of their own in junit.xml, so a CI view of it is not green', () => {
+    const junit = renderJunit(withErrors);
+    expect(junit).toContain('<testsuite name="outside tests" tests="1" failures="1">');
+    expect(junit).toContain(
+      '<failure message="acceptance › acme-san: acceptance: Error: agent a did not stop">',
+    );
+  });
+});
