@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AFTER_NOBODY_VARIABLE, TIER_VARIABLE } from '../tooling/vitest-config/index.js';
+import { AFTER_NOBODY_VARIABLE, TIER_VARIABLE } from '../tooling/vitest-config/tiers.js';
 import { MIN_NOBODY_SHARE, NOBODY_REPORT, printSummary } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));

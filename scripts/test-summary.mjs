@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NOBODY_REPORT as NOBODY_REPORT_PATH, relativeTestPath } from '../tooling/vitest-config/index.js';
+import { NOBODY_REPORT as NOBODY_REPORT_PATH, relativeTestPath } from '../tooling/vitest-config/tiers.js';
 
 /** The report of the root run (tooling/vitest-config). */
 export const ROOT_REPORT = 'vitest.json';
