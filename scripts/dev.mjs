@@ -5,8 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AFTER_NOBODY_VARIABLE, TIER_VARIABLE } from '../tooling/vitest-config/tiers.js';
-import { MIN_NOBODY_SHARE, NOBODY_REPORT, printSummary } from './test-summary.mjs';
+import {
+  AFTER_NOBODY_VARIABLE,
+  hasTestsToRun,
+  MIN_NOBODY_SHARE,
+  TIER_VARIABLE,
+  testedPackages,
+} from '../tooling/vitest-config/tiers.js';
+import { NOBODY_REPORT, printSummary } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** Exactly the version in package.json `packageManager`: pnpm refuses to run a workspace pinned to another. */
@@ -70,16 +76,12 @@ function ensureInstalled() {
 /** Removes earlier reports, but keeps those of the run as nobody that this run follows (CI). */
 function clearTestResults() {
   const afterNobody = env[AFTER_NOBODY_VARIABLE] === '1';
-  for (const group of ['packages', 'tooling']) {
-    const dir = join(ROOT, group);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      const results = join(dir, name, 'test-results');
-      if (!existsSync(results)) continue;
-      for (const file of readdirSync(results)) {
-        if (!(afterNobody && file === NOBODY_REPORT))
-          rmSync(join(results, file), { recursive: true, force: true });
-      }
+  for (const { dir } of testedPackages(ROOT)) {
+    const results = join(dir, 'test-results');
+    if (!existsSync(results)) continue;
+    for (const file of readdirSync(results)) {
+      if (!(afterNobody && file === NOBODY_REPORT))
+        rmSync(join(results, file), { recursive: true, force: true });
     }
   }
 }
@@ -121,8 +123,12 @@ switch (task) {
     // package's tests, sharing the parsed libraries (a third of the CPU of a tsc per package). Turbo's builds
     // before the tests then find everything up to date.
     const types = run('pnpm', ['exec', 'tsc', '-b'], { allowFailure: true });
-    // Everything is built now, so only the test tasks run (--only), not a tsc per package to find that out.
-    const tests = run('pnpm', ['turbo', 'run', 'test', '--continue', '--only', ...extra], {
+    // Everything is built now, so only the test tasks run (--only), not a tsc per package to find that out; and
+    // only in packages that have test files left to run.
+    const idle = testedPackages(ROOT)
+      .filter(({ dir }) => !hasTestsToRun(dir, { tier, afterNobody: env[AFTER_NOBODY_VARIABLE] === '1' }))
+      .map(({ name }) => `--filter=!${name}`);
+    const tests = run('pnpm', ['turbo', 'run', 'test', '--continue', '--only', ...idle, ...extra], {
       allowFailure: true,
     });
     const { failed, nobodyShare } = printSummary(ROOT);

@@ -5,21 +5,13 @@
 // in its closing `N passed, N failed` line, with the share of all tests that ran as nobody.
 // Exits 1 when a test fails here.
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nobodyCommand } from '../tooling/vitest-config/nobody.js';
+import { hasTestsToRun, testedPackages } from '../tooling/vitest-config/tiers.js';
 import { NOBODY_REPORT } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -38,18 +30,10 @@ const vitest = join(
 const out = mkdtempSync(join(tmpdir(), 'flockerjs-nobody-'));
 chmodSync(out, 0o777);
 
-const packages = ['packages', 'tooling'].flatMap((group) =>
-  readdirSync(join(ROOT, group))
-    .sort()
-    .map((name) => ({ group, name, dir: join(ROOT, group, name) }))
-    .filter(({ dir }) => {
-      const file = join(dir, 'package.json');
-      return existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).scripts?.test !== undefined;
-    }),
-);
+const packages = testedPackages(ROOT).filter(({ dir }) => hasTestsToRun(dir, { tier: 'fast' }));
 
 /** Runs one package's tests as nobody; resolves its exit code. Output is printed when the run ends. */
-function runPackage({ group, name, dir }) {
+function runPackage({ group, folder: name, dir }) {
   const report = join(out, `${group}-${name}.json`);
   // The runner config loader writes no bundled config next to the package, which nobody may not do.
   const vitestArgs = ['run', '--configLoader', 'runner', '--reporter=dot', '--reporter=json'];

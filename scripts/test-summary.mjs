@@ -1,45 +1,45 @@
 // Sums the vitest JSON reports every package writes into the one closing line CI reads:
 // `N passed, N failed, N skipped`. The root run writes test-results/vitest.json; scripts/test-as-nobody.mjs
 // writes test-results/nobody.json; both count.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NOBODY_REPORT as NOBODY_REPORT_PATH, relativeTestPath } from '../tooling/vitest-config/tiers.js';
+import {
+  MIN_NOBODY_SHARE,
+  NOBODY_REPORT as NOBODY_REPORT_PATH,
+  nobodyShare,
+  relativeTestPath,
+  testedPackages,
+} from '../tooling/vitest-config/tiers.js';
 
 /** The report of the root run (tooling/vitest-config). */
 export const ROOT_REPORT = 'vitest.json';
 /** The report of the run as nobody (scripts/test-as-nobody.mjs). */
 export const NOBODY_REPORT = basename(NOBODY_REPORT_PATH);
-/** The share of all tests that must run and pass for a user who is not root. */
-export const MIN_NOBODY_SHARE = 0.6;
 
 /** One row per package that has `report` in its test-results folder. */
 export function collectResults(root, report = ROOT_REPORT) {
   const rows = [];
-  for (const group of ['packages', 'tooling']) {
-    const dir = join(root, group);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).sort()) {
-      const file = join(dir, name, 'test-results', report);
-      if (!existsSync(file)) continue;
-      const results = JSON.parse(readFileSync(file, 'utf8'));
-      rows.push({
-        name: `${group}/${name}`,
-        files: results.testResults.map((file) => ({
-          path: relativeTestPath(file.name),
-          tests: file.assertionResults.length,
-        })),
-        passed: results.numPassedTests,
-        // A test file that fails to load has no failed tests, but it is a failure all the same.
-        failed:
-          results.numFailedTests +
-          results.testResults.filter(
-            (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
-          ).length,
-        skipped: results.numPendingTests + results.numTodoTests,
-        failures: failures(results),
-      });
-    }
+  for (const { group, folder, dir } of testedPackages(root)) {
+    const file = join(dir, 'test-results', report);
+    if (!existsSync(file)) continue;
+    const results = JSON.parse(readFileSync(file, 'utf8'));
+    rows.push({
+      name: `${group}/${folder}`,
+      files: results.testResults.map((file) => ({
+        path: relativeTestPath(file.name),
+        tests: file.assertionResults.length,
+      })),
+      passed: results.numPassedTests,
+      // A test file that fails to load has no failed tests, but it is a failure all the same.
+      failed:
+        results.numFailedTests +
+        results.testResults.filter(
+          (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+        ).length,
+      skipped: results.numPendingTests + results.numTodoTests,
+      failures: failures(results),
+    });
   }
   return rows;
 }
@@ -74,21 +74,6 @@ export function totals(rows) {
   return total;
 }
 
-/**
- * The share of all tests that ran and passed as nobody, when there was a run as nobody. A test file may run in
- * both runs (CI leaves the files that passed whole as nobody out of the root run): each test counts once.
- */
-export function nobodyShare(rootRows, nobodyRows) {
-  if (nobodyRows.length === 0) return undefined;
-  const inRoot = new Set(rootRows.flatMap((row) => row.files.map((file) => `${row.name}/${file.path}`)));
-  const nobodyOnly = nobodyRows
-    .flatMap((row) => row.files.filter((file) => !inRoot.has(`${row.name}/${file.path}`)))
-    .reduce((sum, file) => sum + file.tests, 0);
-  const root = totals(rootRows);
-  const all = root.passed + root.failed + root.skipped + nobodyOnly;
-  return { passed: totals(nobodyRows).passed, all, share: all === 0 ? 0 : totals(nobodyRows).passed / all };
-}
-
 export function printSummary(root) {
   const rootRows = collectResults(root, ROOT_REPORT);
   const nobodyRows = collectResults(root, NOBODY_REPORT);
@@ -113,7 +98,7 @@ export function printSummary(root) {
   const share = nobodyShare(rootRows, nobodyRows);
   if (share !== undefined) {
     console.log(
-      `\nAs nobody, ${share.passed} of all ${share.all} tests ran and passed: ${(share.share * 100).toFixed(1)}% ` +
+      `\nAs nobody, ${share.passed} of the ${share.all} tests of this run ran and passed: ${(share.share * 100).toFixed(1)}% ` +
         `(at least ${MIN_NOBODY_SHARE * 100}% must)`,
     );
   }

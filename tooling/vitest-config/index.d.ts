@@ -8,3 +8,22 @@ export declare const NOBODY_REPORT: string;
 export declare function passedAsNobody(packageDir: string): string[];
 export declare function relativeTestPath(path: string): string;
 export declare function packageConfig(name: string, overrides?: ViteUserConfig): ViteUserConfig;
+export declare function hasTestsToRun(
+  packageDir: string,
+  options: { tier?: string | undefined; afterNobody?: boolean },
+): boolean;
+export declare function testedPackages(
+  root: string,
+): { group: string; folder: string; dir: string; name: string }[];
+export declare const MIN_NOBODY_SHARE: number;
+export interface RunRow {
+  name: string;
+  files: { path: string; tests: number }[];
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+export declare function nobodyShare(
+  rootRows: RunRow[],
+  nobodyRows: RunRow[],
+): { passed: number; all: number; share: number } | undefined;

@@ -1,5 +1,5 @@
 // The test tiers, in plain JavaScript with no dependency: scripts/dev.mjs reads them before anything is installed.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -51,4 +51,65 @@ export function passedAsNobody(packageDir) {
 export function relativeTestPath(path) {
   const at = path.lastIndexOf('/test/');
   return at === -1 ? path : path.slice(at + 1);
+}
+
+/**
+ * Whether a package has test files to run in `tier` (`fast`, `slow`, or undefined for both), less those that
+ * passed whole as nobody when `afterNobody`: a package with none is not started at all.
+ * @param {string} packageDir
+ * @param {{ tier?: string | undefined, afterNobody?: boolean }} options
+ */
+export function hasTestsToRun(packageDir, { tier, afterNobody = false }) {
+  const dir = join(packageDir, 'test');
+  if (!existsSync(dir)) return false;
+  const done = new Set(afterNobody ? passedAsNobody(packageDir) : []);
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts') && !file.split('/').includes('node_modules'))
+    .filter((file) => (tier === undefined ? true : file.endsWith('.slow.test.ts') === (tier === 'slow')))
+    .some((file) => !done.has(`test/${file}`));
+}
+
+/**
+ * The workspace's packages that have a `test` script, in a stable order.
+ * @param {string} root the workspace root
+ * @returns {{ group: string, folder: string, dir: string, name: string }[]}
+ */
+export function testedPackages(root) {
+  return ['packages', 'tooling'].flatMap((group) => {
+    const parent = join(root, group);
+    if (!existsSync(parent)) return [];
+    return readdirSync(parent)
+      .sort()
+      .flatMap((folder) => {
+        const dir = join(parent, folder);
+        const manifest = join(dir, 'package.json');
+        if (!existsSync(manifest)) return [];
+        const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
+        return pkg.scripts?.test === undefined ? [] : [{ group, folder, dir, name: pkg.name }];
+      });
+  });
+}
+
+/** The share of all tests that must run and pass for a user who is not root. */
+export const MIN_NOBODY_SHARE = 0.6;
+
+/**
+ * The share of all tests that ran and passed as nobody, when there was a run as nobody. A test file may run in
+ * both runs (CI leaves the files that passed whole as nobody out of the root run): each test counts once.
+ *
+ * @typedef {{ name: string, files: { path: string, tests: number }[], passed: number, failed: number, skipped: number }} RunRow
+ * @param {RunRow[]} rootRows one per package, of the root run
+ * @param {RunRow[]} nobodyRows one per package, of the run as nobody
+ * @returns {{ passed: number, all: number, share: number } | undefined}
+ */
+export function nobodyShare(rootRows, nobodyRows) {
+  if (nobodyRows.length === 0) return undefined;
+  const inRoot = new Set(rootRows.flatMap((row) => row.files.map((file) => `${row.name}/${file.path}`)));
+  const nobodyOnly = nobodyRows
+    .flatMap((row) => row.files.filter((file) => !inRoot.has(`${row.name}/${file.path}`)))
+    .reduce((sum, file) => sum + file.tests, 0);
+  const rootTests = rootRows.reduce((sum, row) => sum + row.passed + row.failed + row.skipped, 0);
+  const passed = nobodyRows.reduce((sum, row) => sum + row.passed, 0);
+  const all = rootTests + nobodyOnly;
+  return { passed, all, share: all === 0 ? 0 : passed / all };
 }
