@@ -5,7 +5,7 @@
 // in its closing `N passed, N failed` line, with the share of all tests that ran as nobody.
 // Exits 1 when a test fails here.
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,8 +15,6 @@ import { hasTestsToRun, testedPackages } from '../tooling/vitest-config/tiers.js
 import { NOBODY_REPORT } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-/** Packages tested side by side: their tests mostly wait on processes and timers, not on the CPU. */
-const CONCURRENCY = 3;
 
 if (process.getuid?.() !== 0) {
   console.error('test-as-nobody: run this as root (it switches to nobody itself), after npm run typecheck');
@@ -31,45 +29,49 @@ const out = mkdtempSync(join(tmpdir(), 'flockerjs-nobody-'));
 chmodSync(out, 0o777);
 
 const packages = testedPackages(ROOT).filter(({ dir }) => hasTestsToRun(dir, { tier: 'fast' }));
-
-/** Runs one package's tests as nobody; resolves its exit code. Output is printed when the run ends. */
-function runPackage({ group, folder: name, dir }) {
-  const report = join(out, `${group}-${name}.json`);
-  // The runner config loader writes no bundled config next to the package, which nobody may not do.
-  const vitestArgs = ['run', '--configLoader', 'runner', '--reporter=dot', '--reporter=json'];
-  // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
-  const { file, args, cwd } = nobodyCommand(
-    [process.execPath, vitest, ...vitestArgs, `--outputFile.json=${report}`],
-    { cwd: dir, checkout: ROOT, scratch: out },
-  );
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      cwd,
-      env: { ...process.env, HOME: out, NO_COLOR: '1', FLOCKER_TEST_TIER: 'fast', CI: 'true' },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('close', (code) => {
-      process.stdout.write(`\n== ${group}/${name} as nobody (exit ${code})\n${output}`);
-      if (existsSync(report)) {
-        mkdirSync(join(dir, 'test-results'), { recursive: true });
-        copyFileSync(report, join(dir, 'test-results', NOBODY_REPORT));
-      }
-      resolve(code ?? 1);
-    });
-  });
-}
-
 for (const { dir } of packages) rmSync(join(dir, 'test-results', NOBODY_REPORT), { force: true });
-const queue = [...packages];
-const codes = [];
-await Promise.all(
-  Array.from({ length: CONCURRENCY }, async () => {
-    for (let pkg = queue.shift(); pkg !== undefined; pkg = queue.shift()) codes.push(await runPackage(pkg));
-  }),
-);
-rmSync(out, { recursive: true, force: true });
 
-const failed = codes.some((code) => code !== 0);
-process.exit(failed ? 1 : 0);
+// One vitest for every package (the root vitest.config.ts lists them as projects): one start-up, and one pool of
+// workers that the packages share, instead of a vitest per package.
+const report = join(out, 'nobody.json');
+// The runner config loader writes no bundled config next to a package, which nobody may not do.
+const vitestArgs = ['run', '--configLoader', 'runner', '--reporter=dot', '--reporter=json'];
+// Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
+const { file, args, cwd } = nobodyCommand(
+  [process.execPath, vitest, ...vitestArgs, `--outputFile.json=${report}`],
+  { cwd: ROOT, checkout: ROOT, scratch: out },
+);
+const code = await new Promise((resolve) => {
+  const child = spawn(file, args, {
+    cwd,
+    env: { ...process.env, HOME: out, NO_COLOR: '1', FLOCKER_TEST_TIER: 'fast', CI: 'true' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('close', (status) => resolve(status ?? 1));
+});
+
+// Each package's share of the report goes to its test-results/nobody.json, as a run in the package would write it.
+if (existsSync(report)) {
+  const results = JSON.parse(readFileSync(report, 'utf8'));
+  for (const { group, folder, dir } of packages) {
+    const mine = results.testResults.filter((result) => result.name.includes(`/${group}/${folder}/test/`));
+    const count = (status) =>
+      mine.reduce(
+        (sum, result) => sum + result.assertionResults.filter((t) => t.status === status).length,
+        0,
+      );
+    mkdirSync(join(dir, 'test-results'), { recursive: true });
+    writeFileSync(
+      join(dir, 'test-results', NOBODY_REPORT),
+      JSON.stringify({
+        numPassedTests: count('passed'),
+        numFailedTests: count('failed'),
+        numPendingTests: count('pending') + count('skipped'),
+        numTodoTests: count('todo'),
+        testResults: mine,
+      }),
+    );
+  }
+}
+rmSync(out, { recursive: true, force: true });
+process.exit(code === 0 ? 0 : 1);
