@@ -135,7 +135,14 @@ export async function detachLoopDevicesOf(
   what: string,
   settleMs = DETACH_SETTLE_MS,
 ): Promise<void> {
-  for (const device of await find()) await detachLoopDevice(exec, device);
+  for (const device of await find()) {
+    await detachLoopDevice(exec, device).catch((error: unknown) => {
+      // The device was already going: a detach asked while it was busy (refused while mounted) clears it by itself
+      // once its last user lets go, and one caught half-way refuses a second detach. The wait below sees it gone.
+      if (!String((error as { stderr?: unknown }).stderr ?? '').includes('No such device or address'))
+        throw error;
+    });
+  }
   await awaitDetached(find, what, settleMs);
 }
 

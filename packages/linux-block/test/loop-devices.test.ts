@@ -1,5 +1,6 @@
+import type { Exec } from '@flockerjs/core-interface';
 import { describe, expect, it } from 'vitest';
-import { fileId, LIST_ARGS, parseLoopDevices } from '../src/index.js';
+import { detachLoopDevicesOf, fileId, LIST_ARGS, parseLoopDevices } from '../src/index.js';
 
 // Recorded from util-linux 2.38 `losetup --list --json --output NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN`.
 const RECORDED = `{
@@ -50,5 +51,30 @@ describe('fileId', () => {
     expect(fileId({ dev: 2049, ino: 12 })).toBe('8:1/12');
     // Large minor numbers spill into the high bits.
     expect(fileId({ dev: (259 << 8) | 0x10_0005, ino: 1 })).toBe('259:261/1');
+  });
+});
+
+describe('detachLoopDevicesOf', () => {
+  /** A device that `find` lists once more and then not, as one being cleared by the kernel. */
+  function going(): () => Promise<readonly string[]> {
+    let listings = 0;
+    return async () => (listings++ === 0 ? ['/dev/loop9'] : []);
+  }
+  const failing =
+    (stderr: string): Exec =>
+    async (file, args) => {
+      throw Object.assign(new Error(`Command failed: ${file} ${args.join(' ')}`), { stderr });
+    };
+
+  it('takes a device that is already going (losetup: No such device or address) as detached', async () => {
+    const exec = failing('losetup: /dev/loop9: detach failed: No such device or address');
+    await expect(detachLoopDevicesOf(exec, going(), 'vol-1', 1000)).resolves.toBeUndefined();
+  });
+
+  it('passes on any other failure of losetup --detach', async () => {
+    const exec = failing('losetup: /dev/loop9: detach failed: Permission denied');
+    await expect(detachLoopDevicesOf(exec, going(), 'vol-1', 1000)).rejects.toMatchObject({
+      stderr: expect.stringContaining('Permission denied'),
+    });
   });
 });
