@@ -120,8 +120,7 @@ switch (task) {
     clearTestResults();
     const lint = run('pnpm', ['exec', 'biome', 'check', '--error-on-warnings', '.'], { allowFailure: true });
     // The root tsconfig.json is the solution of every package: one tsc process builds them all and checks every
-    // package's tests, sharing the parsed libraries (a third of the CPU of a tsc per package). Turbo's builds
-    // before the tests then find everything up to date.
+    // package's tests, sharing the parsed libraries (a third of the CPU of a tsc per package).
     const types = run('pnpm', ['exec', 'tsc', '-b'], { allowFailure: true });
     // Everything is built now, so only the test tasks run (--only), not a tsc per package to find that out; and
     // only in packages that have test files left to run.
