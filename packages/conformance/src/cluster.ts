@@ -86,6 +86,8 @@ export function describeCluster(options: ClusterSuiteOptions): void {
   }
 
   describe(`${options.name}: cluster`, () => {
+    // The start has the suite's limit; a start that fails stops what it started, and the hook's margin lets that
+    // finish so that the start's own error is the one reported.
     beforeAll(async () => {
       if (options.skip !== undefined) return;
       scratch = await mkdtemp(join(tmpdir(), 'flockerjs-cluster-'));
@@ -98,7 +100,6 @@ export function describeCluster(options: ClusterSuiteOptions): void {
           startTimeoutMs: timeout,
         }),
       );
-      // A start that fails stops what it started: the hook's margin lets that finish and its error be the one seen.
     }, timeout + TEARDOWN_MARGIN_MS);
 
     // Deleting is bounded by the limit of a wait; stopping and releasing get a margin of their own, so the hook

@@ -61,10 +61,16 @@ export async function attachLoopDevice(exec: Exec, file: string): Promise<string
   return device;
 }
 
-/** Detaches one loop device (`/dev/loopN` only). */
+/**
+ * Detaches one loop device (`/dev/loopN` only). A device already going counts as detached: one whose detach was
+ * asked while it was busy (refused while mounted) clears itself once its last user lets go, and losetup answers
+ * "No such device or address" to a detach that comes as it does, or after a listing that still named it.
+ */
 export async function detachLoopDevice(exec: Exec, device: string): Promise<void> {
   if (!LOOP_DEVICE.test(device)) throw new TypeError(`not a loop device: ${JSON.stringify(device)}`);
-  await exec('losetup', ['--detach', device]);
+  await exec('losetup', ['--detach', device]).catch((error: unknown) => {
+    if (!String((error as { stderr?: unknown }).stderr ?? '').includes('No such device or address')) throw error;
+  });
 }
 
 /**
@@ -135,14 +141,7 @@ export async function detachLoopDevicesOf(
   what: string,
   settleMs = DETACH_SETTLE_MS,
 ): Promise<void> {
-  for (const device of await find()) {
-    await detachLoopDevice(exec, device).catch((error: unknown) => {
-      // The device was already going: a detach asked while it was busy (refused while mounted) clears it by itself
-      // once its last user lets go, and one caught half-way refuses a second detach. The wait below sees it gone.
-      if (!String((error as { stderr?: unknown }).stderr ?? '').includes('No such device or address'))
-        throw error;
-    });
-  }
+  for (const device of await find()) await detachLoopDevice(exec, device);
   await awaitDetached(find, what, settleMs);
 }
 

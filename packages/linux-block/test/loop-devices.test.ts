@@ -54,6 +54,7 @@ describe('fileId', () => {
   });
 });
 
+// The detach is losetup's; a device losetup says is already going counts as detached, and the wait still sees it go.
 describe('detachLoopDevicesOf', () => {
   /** A device that `find` lists once more and then not, as one being cleared by the kernel. */
   function going(): () => Promise<readonly string[]> {

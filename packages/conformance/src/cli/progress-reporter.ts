@@ -85,29 +85,37 @@ export class ProgressReporter implements Reporter {
   }
 
   onTestSuiteResult(suite: TestSuite): void {
-    const error = suite.errors()[0];
-    if (error === undefined) return;
-    const cause = errorText(error);
-    this.#runError(`${suiteOf(suite.fullName)} › ${suite.name}: ${cause}`);
-    // Vitest skips, without a note, every test of a suite whose beforeAll failed: none of them was proven.
-    for (const test of suite.children.allTests()) {
-      const known = this.#results.get(test.id);
-      if (known?.state !== 'skipped' || known.note !== undefined || test.options.mode === 'skip') continue;
-      this.#results.set(test.id, {
-        ...known,
-        state: 'failed',
-        error: `not run: the suite's set-up failed: ${cause}`,
-      });
-    }
+    this.#hooksFailed(suite, `${suiteOf(suite.fullName)} › ${suite.name}: `);
   }
 
   onTestModuleEnd(module: TestModule): void {
-    for (const error of module.errors()) this.#runError(errorText(error));
+    this.#hooksFailed(module, '');
   }
 
   onTestRunEnd(_modules: readonly TestModule[], unhandled: readonly SerializedError[]): void {
     for (const error of unhandled) this.#runError(`unhandled: ${errorText(error)}`);
     this.#clearCounter();
+  }
+
+  /**
+   * Records the errors of a suite's or a file's own hooks (or of the file's loading). Vitest skips, without a note,
+   * every test under a failed beforeAll: none of them was proven, so they fail with its cause.
+   */
+  #hooksFailed(where: TestSuite | TestModule, prefix: string): void {
+    const errors = where.errors();
+    const [first] = errors;
+    if (first === undefined) return;
+    for (const error of errors) this.#runError(`${prefix}${errorText(error)}`);
+    const cause = errorText(first);
+    for (const test of where.children.allTests()) {
+      const known = this.#results.get(test.id);
+      if (known?.state !== 'skipped' || known.note !== undefined || test.options.mode === 'skip') continue;
+      this.#results.set(test.id, {
+        ...known,
+        state: 'failed',
+        error: `not run: the set-up failed: ${cause}`,
+      });
+    }
   }
 
   #runError(text: string): void {
