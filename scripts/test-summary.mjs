@@ -75,7 +75,11 @@ export function totals(rows) {
   return total;
 }
 
-export function printSummary(root) {
+/**
+ * Prints each run by package, what failed, the nobody share, and the closing line.
+ * @param {string[]} failedChecks checks besides the tests that failed (lint, types): each counts as a failure
+ */
+export function printSummary(root, failedChecks = []) {
   const rootRows = collectResults(root, ROOT_REPORT);
   const nobodyRows = collectResults(root, NOBODY_REPORT);
   const runs = [
@@ -90,11 +94,16 @@ export function printSummary(root) {
       );
     }
   }
-  const failed = runs.flatMap(([title, rows]) =>
-    rows.flatMap((row) =>
-      row.failures.map((line) => `  ${row.name}${title.startsWith('As nobody') ? ' (nobody)' : ''}: ${line}`),
+  const failed = [
+    ...failedChecks.map((check) => `  ${check}`),
+    ...runs.flatMap(([title, rows]) =>
+      rows.flatMap((row) =>
+        row.failures.map(
+          (line) => `  ${row.name}${title.startsWith('As nobody') ? ' (nobody)' : ''}: ${line}`,
+        ),
+      ),
     ),
-  );
+  ];
   if (failed.length > 0) console.log(`\nFailed:\n${failed.join('\n')}`);
   const share = nobodyShare(rootRows, nobodyRows);
   if (share !== undefined) {
@@ -104,6 +113,7 @@ export function printSummary(root) {
     );
   }
   const total = totals(runs.flatMap(([, rows]) => rows));
+  total.failed += failedChecks.length;
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   return { ...total, nobodyShare: share?.share };
 }

@@ -69,7 +69,8 @@ export async function attachLoopDevice(exec: Exec, file: string): Promise<string
 export async function detachLoopDevice(exec: Exec, device: string): Promise<void> {
   if (!LOOP_DEVICE.test(device)) throw new TypeError(`not a loop device: ${JSON.stringify(device)}`);
   await exec('losetup', ['--detach', device]).catch((error: unknown) => {
-    if (!String((error as { stderr?: unknown }).stderr ?? '').includes('No such device or address')) throw error;
+    if (!String((error as { stderr?: unknown }).stderr ?? '').includes('No such device or address'))
+      throw error;
   });
 }
 
