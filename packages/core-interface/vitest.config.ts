@@ -1,4 +1,3 @@
 import { packageConfig } from '@flockerjs/vitest-config';
 
-// Test files share workers (see tooling/vitest-config): the modules load once per worker, not once per file.
-export default packageConfig('core-interface', { test: { isolate: false } });
+export default packageConfig('core-interface');

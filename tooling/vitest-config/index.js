@@ -14,10 +14,10 @@ export const TEST_TIMEOUT_MS = 300_000;
  * A package's vitest config: its tests under test/, the console reporter, and the JSON report that the root
  * test command sums into one `N passed, N failed` line. With `FLOCKER_TEST_TIER=fast`, the slow tier is left out.
  *
- * Each test file gets a fresh process (vitest's `isolate`), which loads the package's modules again: the AWS SDK
- * alone costs a CPU-second per file. A package whose test files leave nothing behind (no timers or servers left
- * running, no module state one file sets for the next, no process-wide settings left changed) passes
- * `{ test: { isolate: false } }`: files then share the workers, and the modules load once per worker.
+ * A package's test files share its workers (vitest's `isolate: false`): the modules load once per worker, not once
+ * per file (the AWS SDK alone costs a CPU-second a load). So a test file leaves nothing behind: no timer or server
+ * left running, no module state one file sets for the next, no process-wide setting left changed (environment,
+ * working directory, module mocks). A package whose files cannot keep that passes `{ test: { isolate: true } }`.
  * @param {string} name the project name shown in test output
  * @param {import('vitest/config').ViteUserConfig} [overrides]
  */
@@ -40,6 +40,7 @@ export function packageConfig(name, overrides = {}) {
         // Most test files wait on processes, timers, loop devices and emulated clouds rather than on the CPU;
         // vitest's default on a 2-core machine is one file at a time.
         maxWorkers: 3,
+        isolate: false,
         testTimeout: TEST_TIMEOUT_MS,
         hookTimeout: TEST_TIMEOUT_MS,
         reporters: ['default', 'json'],

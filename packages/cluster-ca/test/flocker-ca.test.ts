@@ -1,20 +1,41 @@
-// The built flocker-ca, run as a user runs it: in a scratch directory, files checked on disk, then laid out
-// as /etc/flocker would hold them and loaded back with loadCredentials.
+// flocker-ca as a user runs it: in a scratch directory, files checked on disk, then laid out as /etc/flocker
+// would hold them and loaded back with loadCredentials. The commands run in this process (the certificate library
+// loads once, not once per command); one test runs the built bin, for its wiring to argv, output and exit status.
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flockerCa as runFlockerCa } from '../src/cli/flocker-ca.js';
 import { issueApiCertificate, loadCredentials, writeCertificateFiles } from '../src/index.js';
 import { scratchDir } from './fixtures.js';
 
 const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 
+interface Run {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 /** Runs flocker-ca in `cwd`; resolves with its exit status and output, whatever the status. */
-function flockerCa(
-  cwd: string,
-  ...args: string[]
-): Promise<{ status: number; stdout: string; stderr: string }> {
+async function flockerCa(cwd: string, ...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runFlockerCa(args, {
+    cwd,
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { status, stdout, stderr };
+}
+
+/** Runs the built bin in `cwd`, as a user's shell does. */
+function flockerCaBin(cwd: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd }, (error, stdout, stderr) => {
       const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
@@ -25,15 +46,14 @@ function flockerCa(
 
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 
-// One CA made by the command for the whole file; tests that only need one copy its files. Each command run
-// costs a Node start-up, which a loaded machine makes slow, hence few runs and a generous per-test limit.
+// One CA made by the command for the whole file; tests that only need one copy its files.
 let caDir = '';
 beforeAll(async () => {
   caDir = await mkdtemp(join(tmpdir(), 'flockerjs-cluster-ca-'));
   const result = await flockerCa(caDir, 'initialize', 'mycluster');
   expect(result, result.stderr).toMatchObject({ status: 0, stderr: '' });
   expect(result.stdout).toMatch(/^Created cluster\.key and cluster\.crt for cluster [0-9a-f-]{36}\./);
-}, 300_000);
+});
 afterAll(() => rm(caDir, { recursive: true, force: true }));
 
 /** A scratch directory holding a copy of the CA's files. */
@@ -43,7 +63,21 @@ async function withCa(): Promise<string> {
   return dir;
 }
 
-describe('flocker-ca', { timeout: 300_000 }, () => {
+describe('flocker-ca', () => {
+  it('the built bin takes argv, writes to stdout and stderr, and exits with the status of the command', async () => {
+    const dir = await withCa();
+    const made = await flockerCaBin(dir, 'create-api-certificate', 'bob');
+    expect(made, made.stderr).toMatchObject({ status: 0, stderr: '' });
+    expect(made.stdout).toContain('bob.crt');
+    expect((await readdir(dir)).sort()).toEqual(['bob.crt', 'bob.key', 'cluster.crt', 'cluster.key']);
+    const refused = await flockerCaBin(dir, 'create-api-certificate', 'bob');
+    expect(refused).toMatchObject({ status: 1, stdout: '' });
+    expect(refused.stderr).toContain('bob.key: already exists');
+    const usage = await flockerCaBin(dir, 'frobnicate');
+    expect(usage).toMatchObject({ status: 2, stdout: '' });
+    expect(usage.stderr).toContain('usage: flocker-ca');
+  });
+
   it('initialize wrote cluster.crt and cluster.key (0600), and refuses to run again', async () => {
     expect((await readdir(caDir)).sort()).toEqual(['cluster.crt', 'cluster.key']);
     expect(await mode(join(caDir, 'cluster.key'))).toBe(0o600);

@@ -5,13 +5,15 @@ import { afterAll, beforeAll } from 'vitest';
 import { AwsEbsDriver, configSchema, GIB } from '../src/index.js';
 import { emulatorConfig, skipUnlessRoot, TEST_TIMINGS } from './emulated-cloud.js';
 
-// Two emulated instances in one zone are the two nodes: data moves between them through EBS attach/detach.
+// Two emulated instances in one zone are the two nodes: data moves between them through EBS attach/detach, from a
+// Nitro instance (an NVMe device found by its by-id link) to a Xen one (`xvdf`, found by name), as in a fleet that
+// mixes instance generations.
 let emulator: CloudEmulator;
 beforeAll(async () => {
   if (skipUnlessRoot() === undefined) {
     emulator = await startCloudEmulator({
       timings: TEST_TIMINGS,
-      instances: [{ deviceMode: 'nitro' }, { deviceMode: 'nitro' }],
+      instances: [{ deviceMode: 'nitro' }, { deviceMode: 'xen' }],
     });
   }
 });

@@ -75,10 +75,9 @@ export async function detachLoopDevice(exec: Exec, device: string): Promise<void
 }
 
 /**
- * How long a detached loop device may stay busy before it counts as in use. A reader lets go in milliseconds on
- * an idle host, later on a loaded one. A mounted device stays busy for good, so only a refused detach waits
- * this long; that includes a mount outside this process's reach: a mount namespace made while the device was
- * mounted (`unshare --mount`) keeps its own copy, which no unmount here ends ({@link deviceHolders} names it).
+ * How long a detached loop device may stay busy before it counts as in use: a reader elsewhere on the host lets go
+ * in milliseconds on an idle host, later on a loaded one. (A mounted device is refused before any detach is asked,
+ * see {@link detachLoopDevicesOf}; a mount made meanwhile keeps it busy this long.)
  */
 export const DETACH_SETTLE_MS = 10_000;
 
@@ -93,46 +92,14 @@ export async function deviceHolders(
   device: string,
   proc: { readonly procRoot?: string; readonly sysRoot?: string } = {},
 ): Promise<string[]> {
-  const procRoot = proc.procRoot ?? '/proc';
-  const majorMinor = await deviceMajorMinor(device).catch(() => undefined);
-  if (majorMinor === undefined) return [];
-  const mountsIn = async (pid: string): Promise<string[]> =>
-    (await readMountInfo(`${procRoot}/${pid}/mountinfo`).catch(() => []))
-      .filter((entry) => entry.majorMinor === majorMinor)
-      .map((entry) => entry.mountPoint);
-  const holders = (await mountsIn('self')).map((point) => `mounted at ${point}`);
-  const namespace = async (pid: string): Promise<string | undefined> =>
-    readlink(`${procRoot}/${pid}/ns/mnt`).catch(() => undefined);
-  const seen = new Set([await namespace('self')]);
-  const pids = (await readdir(procRoot).catch(() => [])).filter((name) => /^\d+$/.test(name));
-  for (const pid of pids) {
-    const command = async (): Promise<string> =>
-      (await readFile(`${procRoot}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
-    const ns = await namespace(pid);
-    if (ns !== undefined && !seen.has(ns)) {
-      seen.add(ns);
-      for (const point of await mountsIn(pid)) {
-        holders.push(`mounted at ${point} in the mount namespace of pid ${pid} (${await command()})`);
-      }
-    }
-    for (const fd of await readdir(`${procRoot}/${pid}/fd`).catch(() => [])) {
-      const info = await stat(`${procRoot}/${pid}/fd/${fd}`, { bigint: true }).catch(() => undefined);
-      if (info === undefined || !info.isBlockDevice()) continue;
-      const { major, minor } = deviceNumbers(info.rdev);
-      if (`${major}:${minor}` !== majorMinor) continue;
-      holders.push(`open by pid ${pid} (${await command()})`);
-      break;
-    }
-  }
-  const name = device.slice(device.lastIndexOf('/') + 1);
-  for (const holder of await readdir(`${proc.sysRoot ?? '/sys'}/block/${name}/holders`).catch(() => [])) {
-    holders.push(`held by ${holder}`);
-  }
-  return holders;
+  return holdersOf(device, proc, { readers: true });
 }
 
 /**
- * Detaches the loop devices `find` names and waits until it names none ({@link awaitDetached}).
+ * Detaches the loop devices `find` names and waits until it names none ({@link awaitDetached}). A device that is
+ * mounted (here or in another mount namespace) or has a device stacked on it is refused at once and none is
+ * detached: such a holder stays until someone lets go, and a detach asked meanwhile would only be put off until
+ * then, so the volume would go from under whoever mounts it next.
  * @throws `BACKEND` naming the devices still in use, what holds each ({@link deviceHolders}), and saying that
  *   `what` stays attached.
  */
@@ -142,7 +109,17 @@ export async function detachLoopDevicesOf(
   what: string,
   settleMs = DETACH_SETTLE_MS,
 ): Promise<void> {
-  for (const device of await find()) await detachLoopDevice(exec, device);
+  const devices = await find();
+  const held = await Promise.all(
+    devices.map(async (device) => ({ device, holders: await holdersOf(device, {}, { readers: false }) })),
+  );
+  if (held.some(({ holders }) => holders.length > 0)) {
+    throw inUse(
+      held.filter(({ holders }) => holders.length > 0),
+      what,
+    );
+  }
+  for (const device of devices) await detachLoopDevice(exec, device);
   await awaitDetached(find, what, settleMs);
 }
 
@@ -169,12 +146,62 @@ export async function awaitDetached(
   }).catch(async (error: unknown) => {
     if (!hasCode(error, 'TIMEOUT')) throw error;
     const busy = (error as TimeoutError).lastState as string[];
-    const held = await Promise.all(
-      busy.map(async (device) => {
-        const holders = await deviceHolders(device);
-        return `${device} (${holders.length > 0 ? holders.join(', ') : 'no mount or process here holds it'})`;
-      }),
+    throw inUse(
+      await Promise.all(busy.map(async (device) => ({ device, holders: await deviceHolders(device) }))),
+      what,
     );
-    throw new BackendError('detachVolume', `${held.join(', ')} still in use; ${what} stays attached`);
   });
+}
+
+function inUse(held: readonly { device: string; holders: readonly string[] }[], what: string): BackendError {
+  const named = held.map(
+    ({ device, holders }) =>
+      `${device} (${holders.length > 0 ? holders.join(', ') : 'no mount or process here holds it'})`,
+  );
+  return new BackendError('detachVolume', `${named.join(', ')} still in use; ${what} stays attached`);
+}
+
+/** {@link deviceHolders}, with the processes that have the device open only when `readers`. */
+async function holdersOf(
+  device: string,
+  proc: { readonly procRoot?: string; readonly sysRoot?: string },
+  { readers }: { readonly readers: boolean },
+): Promise<string[]> {
+  const procRoot = proc.procRoot ?? '/proc';
+  const majorMinor = await deviceMajorMinor(device).catch(() => undefined);
+  if (majorMinor === undefined) return [];
+  const mountsIn = async (pid: string): Promise<string[]> =>
+    (await readMountInfo(`${procRoot}/${pid}/mountinfo`).catch(() => []))
+      .filter((entry) => entry.majorMinor === majorMinor)
+      .map((entry) => entry.mountPoint);
+  const holders = (await mountsIn('self')).map((point) => `mounted at ${point}`);
+  const namespace = async (pid: string): Promise<string | undefined> =>
+    readlink(`${procRoot}/${pid}/ns/mnt`).catch(() => undefined);
+  const seen = new Set([await namespace('self')]);
+  const pids = (await readdir(procRoot).catch(() => [])).filter((name) => /^\d+$/.test(name));
+  for (const pid of pids) {
+    const command = async (): Promise<string> =>
+      (await readFile(`${procRoot}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+    const ns = await namespace(pid);
+    if (ns !== undefined && !seen.has(ns)) {
+      seen.add(ns);
+      for (const point of await mountsIn(pid)) {
+        holders.push(`mounted at ${point} in the mount namespace of pid ${pid} (${await command()})`);
+      }
+    }
+    if (!readers) continue;
+    for (const fd of await readdir(`${procRoot}/${pid}/fd`).catch(() => [])) {
+      const info = await stat(`${procRoot}/${pid}/fd/${fd}`, { bigint: true }).catch(() => undefined);
+      if (info === undefined || !info.isBlockDevice()) continue;
+      const { major, minor } = deviceNumbers(info.rdev);
+      if (`${major}:${minor}` !== majorMinor) continue;
+      holders.push(`open by pid ${pid} (${await command()})`);
+      break;
+    }
+  }
+  const name = device.slice(device.lastIndexOf('/') + 1);
+  for (const holder of await readdir(`${proc.sysRoot ?? '/sys'}/block/${name}/holders`).catch(() => [])) {
+    holders.push(`held by ${holder}`);
+  }
+  return holders;
 }

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, open, readFile, readlink, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execCommand } from '@flockerjs/core-interface';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -77,8 +77,7 @@ describe.skipIf(skip)('on a real loop device', () => {
     expect((await readMountInfo()).some((entry) => entry.majorMinor === majorMinor)).toBe(false);
   });
 
-  it('a detach the device outlives names what holds it: the mount, or the process that has it open', async () => {
-    // Held for the whole call, so the short settle time runs out whatever the machine's load.
+  it('a mounted device is refused before any detach; a reader is named once the settle time runs out', async () => {
     const target = await mountExt4();
     await expect(
       detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk', 200),
@@ -88,12 +87,17 @@ describe.skipIf(skip)('on a real loop device', () => {
         `${device} (mounted at ${target}) still in use; the test disk stays attached`,
       ),
     });
+    // No detach was put off until the unmount (the kernel's autoclear): the device stays attached after it.
+    const autoclear = join('/sys/block', basename(device), 'loop', 'autoclear');
+    expect((await readFile(autoclear, 'utf8')).trim()).toBe('0');
     await unmount(execCommand, target);
     mounted = undefined;
-    // The detach above stays scheduled: the device goes once the mount lets go.
-    await expect.poll(devicesOfOurFile, { timeout: 60_000, interval: 50 }).toEqual([]);
+    expect(await devicesOfOurFile()).toEqual([device]);
+    await detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk');
+    expect(await devicesOfOurFile()).toEqual([]);
 
     device = await attachLoopDevice(execCommand, join(dir, 'disk.img'));
+    // Held for the whole call, so the short settle time runs out whatever the machine's load.
     const handle = await open(device, 'r');
     try {
       await expect(
@@ -138,7 +142,9 @@ describe.skipIf(skip)('on a real loop device', () => {
       holder.kill();
       await gone;
     }
-    await expect.poll(devicesOfOurFile, { timeout: 60_000, interval: 50 }).toEqual([]);
+    // Refused before any detach: it goes when asked again, once the namespace is gone.
+    await detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk');
+    expect(await devicesOfOurFile()).toEqual([]);
   });
 
   it('grows an ext4 filesystem to a grown device', async () => {

@@ -56,10 +56,13 @@ describe('fileId', () => {
 
 // The detach is losetup's; a device losetup says is already going counts as detached, and the wait still sees it go.
 describe('detachLoopDevicesOf', () => {
-  /** A device that `find` lists once more and then not, as one being cleared by the kernel. */
+  /**
+   * A device that `find` lists once more and then not, as one being cleared by the kernel. No host has it, so
+   * nothing holds it.
+   */
   function going(): () => Promise<readonly string[]> {
     let listings = 0;
-    return async () => (listings++ === 0 ? ['/dev/loop9'] : []);
+    return async () => (listings++ === 0 ? ['/dev/loop999999'] : []);
   }
   const failing =
     (stderr: string): Exec =>
@@ -68,12 +71,12 @@ describe('detachLoopDevicesOf', () => {
     };
 
   it('takes a device that is already going (losetup: No such device or address) as detached', async () => {
-    const exec = failing('losetup: /dev/loop9: detach failed: No such device or address');
+    const exec = failing('losetup: /dev/loop999999: detach failed: No such device or address');
     await expect(detachLoopDevicesOf(exec, going(), 'vol-1', 1000)).resolves.toBeUndefined();
   });
 
   it('passes on any other failure of losetup --detach', async () => {
-    const exec = failing('losetup: /dev/loop9: detach failed: Permission denied');
+    const exec = failing('losetup: /dev/loop999999: detach failed: Permission denied');
     await expect(detachLoopDevicesOf(exec, going(), 'vol-1', 1000)).rejects.toMatchObject({
       stderr: expect.stringContaining('Permission denied'),
     });
