@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ts from 'typescript';
+import type TS from 'typescript';
 import { alignedTable } from './drivers-table.js';
+import { typescript } from './typescript.js';
 
 /** The contract's one source: its JSDoc is what the README table shows. */
 export const CONTRACT_SOURCE = 'packages/core-interface/src/driver.ts';
@@ -17,6 +18,7 @@ const CONTRACT = 'IBlockDeviceAPI';
  * optional abilities), in source order, each with its JSDoc: summary, returns and throws.
  */
 export function renderContractTable(source: string): string {
+  const ts = typescript();
   const file = ts.createSourceFile('driver.ts', source, ts.ScriptTarget.Latest, true);
   const interfaces = file.statements.filter(ts.isInterfaceDeclaration);
   const contract = interfaces.find((node) => node.name.text === CONTRACT);
@@ -45,14 +47,15 @@ export function renderContractTable(source: string): string {
 }
 
 /** `createVolume(datasetId, size)`; `capabilities` for a property. */
-function signature(member: ts.MethodSignature | ts.PropertySignature): string {
+function signature(member: TS.MethodSignature | TS.PropertySignature): string {
   const name = member.name.getText();
-  if (ts.isPropertySignature(member)) return name;
+  if (typescript().isPropertySignature(member)) return name;
   return `${name}(${member.parameters.map((parameter) => parameter.name.getText()).join(', ')})`;
 }
 
 /** A node's JSDoc as one line: the comment, then `Returns ...` and `Throws ...` from its tags. */
-function docText(node: ts.Node, options: { summaryOnly?: boolean } = {}): string {
+function docText(node: TS.Node, options: { summaryOnly?: boolean } = {}): string {
+  const ts = typescript();
   const parts: string[] = [];
   for (const doc of ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc)) {
     parts.push(commentText(doc.comment));
@@ -66,11 +69,13 @@ function docText(node: ts.Node, options: { summaryOnly?: boolean } = {}): string
   return parts.filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
 }
 
-function commentText(comment: string | ts.NodeArray<ts.JSDocComment> | undefined): string {
+function commentText(comment: string | TS.NodeArray<TS.JSDocComment> | undefined): string {
   if (comment === undefined) return '';
   if (typeof comment === 'string') return comment;
   return comment
-    .map((part) => (ts.isJSDocLink(part) ? `\`${part.name?.getText() ?? ''}${part.text}\`` : part.text))
+    .map((part) =>
+      typescript().isJSDocLink(part) ? `\`${part.name?.getText() ?? ''}${part.text}\`` : part.text,
+    )
     .join('');
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { typescript } from './typescript.js';
 
 /** Folders of a package whose TypeScript is checked for cycles: everything but dependencies and output. */
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'test-results', '.turbo']);
@@ -36,7 +36,7 @@ function resolveRelative(from: string, specifier: string): string | undefined {
 export async function importGraph(packageDir: string): Promise<Map<string, string[]>> {
   const graph = new Map<string, string[]>();
   for (const file of await typeScriptFiles(packageDir)) {
-    const { importedFiles } = ts.preProcessFile(await readFile(file, 'utf8'), true, true);
+    const { importedFiles } = typescript().preProcessFile(await readFile(file, 'utf8'), true, true);
     const targets = importedFiles.flatMap(({ fileName }) => resolveRelative(file, fileName) ?? []);
     graph.set(file, [...new Set(targets)]);
   }
