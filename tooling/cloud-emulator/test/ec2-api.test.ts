@@ -302,6 +302,29 @@ describe('DescribeVolumes filters and pagination', () => {
     );
   });
 
+  it('a volume deleted between two pages makes the next page skip none of those that stay', async () => {
+    const mark = `gone-${Date.now()}`;
+    const created = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        createVolume({
+          TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'gone', Value: mark }] }],
+        }),
+      ),
+    );
+    const Filters = [{ Name: 'tag:gone', Values: [mark] }];
+    const seen: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await ec2.send(new DescribeVolumesCommand({ Filters, MaxResults: 5, NextToken }));
+      const ids = (page.Volumes ?? []).map((v) => v.VolumeId ?? '');
+      seen.push(...ids);
+      // Every volume this page listed goes before the next page is asked for, as other callers' deletes do.
+      for (const id of ids) emulator.fabric.vanish(id);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    expect(seen.sort()).toEqual(created.map((v) => v.VolumeId).sort());
+  });
+
   it('pages with MaxResults and NextToken, refuses bad page sizes and foreign tokens', async () => {
     const mark = `page-${Date.now()}`;
     const created = await Promise.all(

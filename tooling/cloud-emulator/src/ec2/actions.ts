@@ -172,7 +172,12 @@ function describeVolumes(params: QueryParams, { fabric }: ActionContext): XmlObj
     volumes = fabric.volumes().filter((volume) => fabric.isVisible(volume));
   }
   // As EC2 does, filters apply to each page: a page may be short, even empty, and still have a next one.
-  const page = paginate(volumes, params, { ...DESCRIBE_VOLUMES_PAGE, idsGiven: ids.length > 0 });
+  const page = paginate(
+    volumes,
+    params,
+    { ...DESCRIBE_VOLUMES_PAGE, idsGiven: ids.length > 0 },
+    (volume) => volume.id,
+  );
   return { volumeSet: page.items.filter(matches).map(volumeXml), nextToken: page.nextToken };
 }
 
@@ -188,7 +193,12 @@ function describeInstances(params: QueryParams, { fabric }: ActionContext): XmlO
         })
       : fabric.instances()
   ).filter(matches);
-  const page = paginate(instances, params, { ...DESCRIBE_INSTANCES_PAGE, idsGiven: ids.length > 0 });
+  const page = paginate(
+    instances,
+    params,
+    { ...DESCRIBE_INSTANCES_PAGE, idsGiven: ids.length > 0 },
+    (instance) => instance.id,
+  );
   return {
     reservationSet: page.items.map((instance) => ({
       reservationId: `r-${instance.id.slice(2)}`,

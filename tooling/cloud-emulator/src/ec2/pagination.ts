@@ -8,13 +8,16 @@ export interface Page<T> {
 }
 
 /**
- * EC2's MaxResults/NextToken paging over a stably ordered list. Without MaxResults every
- * item is returned. A token only continues the query it came from.
+ * EC2's MaxResults/NextToken paging. Without MaxResults every item is returned. Pages are in the order of `key`
+ * (an id), and a token holds the last key it returned, not a position: items deleted or created between two pages
+ * never make the next page skip or repeat one that stayed (an offset would shift under a deletion). A token only
+ * continues the query it came from.
  */
 export function paginate<T>(
   items: readonly T[],
   params: QueryParams,
   limits: { readonly min: number; readonly max: number; readonly idsGiven: boolean },
+  key: (item: T) => string,
 ): Page<T> {
   const maxResults = params.integer('MaxResults');
   const token = params.string('NextToken');
@@ -34,33 +37,36 @@ export function paginate<T>(
     .update(params.fingerprint(['NextToken', 'MaxResults']))
     .digest('hex')
     .slice(0, 16);
-  let offset = 0;
+  let after: string | undefined;
   if (token !== undefined) {
     const decoded = decodeToken(token);
     if (decoded === undefined || decoded.query !== query) {
       throw new Ec2Error('InvalidPaginationToken', `The pagination token ${token} is invalid.`);
     }
-    offset = decoded.offset;
+    after = decoded.after;
   }
-  const size = maxResults ?? items.length;
-  const end = offset + size;
+  const rest = [...items]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .filter((item) => after === undefined || key(item) > after);
+  const page = rest.slice(0, maxResults ?? rest.length);
+  const last = page.at(-1);
   return {
-    items: items.slice(offset, end),
+    items: page,
     nextToken:
-      end < items.length
-        ? Buffer.from(JSON.stringify({ offset: end, query })).toString('base64url')
+      page.length < rest.length && last !== undefined
+        ? Buffer.from(JSON.stringify({ after: key(last), query })).toString('base64url')
         : undefined,
   };
 }
 
-function decodeToken(token: string): { offset: number; query: string } | undefined {
+function decodeToken(token: string): { after: string; query: string } | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      offset?: unknown;
+      after?: unknown;
       query?: unknown;
     };
-    if (typeof parsed.offset !== 'number' || typeof parsed.query !== 'string') return undefined;
-    return { offset: parsed.offset, query: parsed.query };
+    if (typeof parsed.after !== 'string' || typeof parsed.query !== 'string') return undefined;
+    return { after: parsed.after, query: parsed.query };
   } catch {
     return undefined;
   }
