@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { flockerControl } from '../src/cli/flocker-control.js';
 
 /** The built command, as npm installs it. */
 export const CONTROL_BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
@@ -56,22 +57,23 @@ export async function startControlProcess(args: readonly string[]): Promise<Cont
   return { child, port, url: `${scheme}://127.0.0.1:${port}`, output: () => ({ stdout, stderr }), exited };
 }
 
-/** Runs `flocker-control` to its end; for the ways it refuses to start. */
+/**
+ * Runs `flocker-control` in this process, told to stop as soon as it has started; for the ways it refuses to
+ * start, which need no process of their own.
+ */
 export async function runControl(
   args: readonly string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CONTROL_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
+  const code = await flockerControl(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    stopped: Promise.resolve(),
   });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
   return { code, stdout, stderr };
 }

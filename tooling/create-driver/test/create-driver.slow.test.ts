@@ -12,13 +12,16 @@ import {
   withWorkspaceDependencies,
   workspaceRoot,
 } from '@flockerjs/repo-checks';
+import { AFTER_NOBODY_VARIABLE, TIER_VARIABLE } from '@flockerjs/vitest-config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateDriverError, createDriver, nextSteps } from '../src/index.js';
 
 const run = promisify(execFile);
 const root = workspaceRoot(import.meta.dirname);
 const isRoot = process.getuid?.() === 0;
-const env = { ...process.env, CI: '1', TURBO_TELEMETRY_DISABLED: '1' };
+// The generated package's tests run whole, as generated: not in the tier (`npm test -- --slow`) this file runs in.
+const { [TIER_VARIABLE]: _tier, [AFTER_NOBODY_VARIABLE]: _afterNobody, ...outerEnv } = process.env;
+const env = { ...outerEnv, CI: '1', TURBO_TELEMETRY_DISABLED: '1' };
 /** Installs the copy from pnpm's store only: the new package's dependencies are the template's. */
 const install = (cwd: string) =>
   run('pnpm', ['install', '--offline', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'], {
@@ -129,23 +132,23 @@ describe('createDriver into a copy of the workspace', () => {
   });
 
   it('the generated package installs offline, type-checks, lints and passes its tests as generated', async () => {
-    const env = { ...process.env, CI: '1', TURBO_TELEMETRY_DISABLED: '1', npm_config_offline: 'true' };
+    const offline = { ...env, npm_config_offline: 'true' };
     await run(
       'pnpm',
       ['install', '--offline', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'],
-      { cwd: copy, env },
+      { cwd: copy, env: offline },
     );
     const pkg = join(copy, 'packages/driver-acme-san');
     // The tests are type-checked against the built declarations, as the root `tsc -b` does after the build.
-    await run('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, env });
+    await run('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, env: offline });
     expect(existsSync(join(pkg, 'dist', 'index.d.ts'))).toBe(true);
-    await run('pnpm', ['exec', 'tsc', '-p', 'tsconfig.test.json'], { cwd: pkg, env });
+    await run('pnpm', ['exec', 'tsc', '-p', 'tsconfig.test.json'], { cwd: pkg, env: offline });
     await run(
       join(copy, 'node_modules/.bin/biome'),
       ['check', '--error-on-warnings', 'packages/driver-acme-san'],
-      { cwd: copy, env },
+      { cwd: copy, env: offline },
     );
-    await run('pnpm', ['exec', 'vitest', 'run'], { cwd: pkg, env });
+    await run('pnpm', ['exec', 'vitest', 'run'], { cwd: pkg, env: offline });
     const report = JSON.parse(await readFile(join(pkg, 'test-results/vitest.json'), 'utf8'));
     expect(report.numFailedTests).toBe(0);
     const conformance = report.testResults.find((file: { name: string }) =>
