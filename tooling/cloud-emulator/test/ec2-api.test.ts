@@ -302,49 +302,49 @@ describe('DescribeVolumes filters and pagination', () => {
     );
   });
 
-  it('a volume deleted between two pages makes the next page skip none of those that stay', async () => {
-    const mark = `gone-${Date.now()}`;
+  /** Twelve new volumes tagged `key` with a value of their own: their sorted ids, and the filter that finds them. */
+  const taggedVolumes = async (key: string) => {
+    const mark = `${key}-${Date.now()}`;
     const created = await Promise.all(
       Array.from({ length: 12 }, () =>
-        createVolume({
-          TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'gone', Value: mark }] }],
-        }),
+        createVolume({ TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: key, Value: mark }] }] }),
       ),
     );
-    const Filters = [{ Name: 'tag:gone', Values: [mark] }];
+    return {
+      ids: created.map((v) => v.VolumeId ?? '').sort(),
+      Filters: [{ Name: `tag:${key}`, Values: [mark] }],
+    };
+  };
+  /** Every page of `Filters`, five at a time; `onPage` sees each page's ids and whether a next one follows. */
+  const pageThrough = async (
+    Filters: { Name: string; Values: string[] }[],
+    onPage: (ids: string[], more: boolean) => void = () => {},
+  ): Promise<string[]> => {
     const seen: string[] = [];
     let NextToken: string | undefined;
     do {
       const page = await ec2.send(new DescribeVolumesCommand({ Filters, MaxResults: 5, NextToken }));
       const ids = (page.Volumes ?? []).map((v) => v.VolumeId ?? '');
       seen.push(...ids);
-      // Every volume this page listed goes before the next page is asked for, as other callers' deletes do.
-      for (const id of ids) emulator.fabric.vanish(id);
+      onPage(ids, page.NextToken !== undefined);
       NextToken = page.NextToken;
     } while (NextToken);
-    expect(seen.sort()).toEqual(created.map((v) => v.VolumeId).sort());
+    return seen.sort();
+  };
+
+  it('a volume deleted between two pages makes the next page skip none of those that stay', async () => {
+    const { ids, Filters } = await taggedVolumes('gone');
+    // Every volume a page listed goes before the next page is asked for, as other callers' deletes do.
+    const seen = await pageThrough(Filters, (page) => {
+      for (const id of page) emulator.fabric.vanish(id);
+    });
+    expect(seen).toEqual(ids);
   });
 
   it('pages with MaxResults and NextToken, refuses bad page sizes and foreign tokens', async () => {
-    const mark = `page-${Date.now()}`;
-    const created = await Promise.all(
-      Array.from({ length: 12 }, () =>
-        createVolume({
-          TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'page', Value: mark }] }],
-        }),
-      ),
-    );
-    const Filters = [{ Name: 'tag:page', Values: [mark] }];
-    const seen: string[] = [];
-    let NextToken: string | undefined;
+    const { ids, Filters } = await taggedVolumes('page');
     const pages: { size: number; more: boolean }[] = [];
-    do {
-      const page = await ec2.send(new DescribeVolumesCommand({ Filters, MaxResults: 5, NextToken }));
-      seen.push(...(page.Volumes ?? []).map((v) => v.VolumeId ?? ''));
-      pages.push({ size: page.Volumes?.length ?? 0, more: page.NextToken !== undefined });
-      NextToken = page.NextToken;
-    } while (NextToken);
-    expect(seen.sort()).toEqual(created.map((v) => v.VolumeId).sort());
+    expect(await pageThrough(Filters, (page, more) => pages.push({ size: page.length, more }))).toEqual(ids);
     // Filters apply to each page of every volume, as on EC2: the earlier volumes of this file make pages
     // that are short or empty and still have a next one.
     expect(pages.some(({ size, more }) => size < 5 && more)).toBe(true);
@@ -360,9 +360,7 @@ describe('DescribeVolumes filters and pagination', () => {
     const foreign = ec2.send(new DescribeVolumesCommand({ MaxResults: 5, NextToken: first.NextToken }));
     expect(await ec2Failure(foreign)).toEqual({ code: 'InvalidPaginationToken', status: 400 });
     expect(
-      await ec2Failure(
-        ec2.send(new DescribeVolumesCommand({ VolumeIds: [created[0]?.VolumeId ?? ''], MaxResults: 5 })),
-      ),
+      await ec2Failure(ec2.send(new DescribeVolumesCommand({ VolumeIds: [ids[0] ?? ''], MaxResults: 5 }))),
     ).toEqual({ code: 'InvalidParameterCombination', status: 400 });
   });
 
