@@ -110,15 +110,12 @@ export async function detachLoopDevicesOf(
   settleMs = DETACH_SETTLE_MS,
 ): Promise<void> {
   const devices = await find();
-  const held = await Promise.all(
-    devices.map(async (device) => ({ device, holders: await holdersOf(device, {}, { readers: false }) })),
-  );
-  if (held.some(({ holders }) => holders.length > 0)) {
-    throw inUse(
-      held.filter(({ holders }) => holders.length > 0),
-      what,
-    );
-  }
+  const held = (
+    await Promise.all(
+      devices.map(async (device) => ({ device, holders: await holdersOf(device, {}, { readers: false }) })),
+    )
+  ).filter(({ holders }) => holders.length > 0);
+  if (held.length > 0) throw inUse(held, what);
   for (const device of devices) await detachLoopDevice(exec, device);
   await awaitDetached(find, what, settleMs);
 }
