@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nobodyCommand } from '../tooling/vitest-config/nobody.js';
-import { hasTestsToRun, testedPackages } from '../tooling/vitest-config/tiers.js';
+import { hasTestsToRun, TIER_VARIABLE, testedPackages } from '../tooling/vitest-config/tiers.js';
 import { NOBODY_REPORT } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -44,7 +44,7 @@ const { file, args, cwd } = nobodyCommand(
 const code = await new Promise((resolve) => {
   const child = spawn(file, args, {
     cwd,
-    env: { ...process.env, HOME: out, NO_COLOR: '1', FLOCKER_TEST_TIER: 'fast', CI: 'true' },
+    env: { ...process.env, HOME: out, NO_COLOR: '1', [TIER_VARIABLE]: 'fast', CI: 'true' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.on('close', (status) => resolve(status ?? 1));

@@ -2,8 +2,14 @@
 // packages have nothing left to start, and the share of tests that ran as nobody.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { hasTestsToRun, nobodyShare, passedAsNobody, type RunRow } from '@flockerjs/vitest-config';
+import { dirname, join } from 'node:path';
+import {
+  hasTestsToRun,
+  NOBODY_REPORT,
+  nobodyShare,
+  passedAsNobody,
+  type RunRow,
+} from '@flockerjs/vitest-config';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const made: string[] = [];
@@ -20,13 +26,13 @@ async function pkg(files: readonly string[], nobody?: Record<string, readonly st
     await writeFile(join(dir, file), '');
   }
   if (nobody !== undefined) {
-    await mkdir(join(dir, 'test-results'));
+    await mkdir(dirname(join(dir, NOBODY_REPORT)));
     const testResults = Object.entries(nobody).map(([file, states]) => ({
       name: `/elsewhere/checkout/packages/x/${file}`,
       status: states.includes('failed') ? 'failed' : 'passed',
       assertionResults: states.map((status) => ({ status })),
     }));
-    await writeFile(join(dir, 'test-results', 'nobody.json'), JSON.stringify({ testResults }));
+    await writeFile(join(dir, NOBODY_REPORT), JSON.stringify({ testResults }));
   }
   return dir;
 }
