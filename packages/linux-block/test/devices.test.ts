@@ -142,8 +142,9 @@ describe.skipIf(skip)('on a real loop device', () => {
       holder.kill();
       await gone;
     }
-    // Refused before any detach: it goes when asked again, once the namespace is gone.
-    await detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk');
+    // Refused before any detach: it goes when asked again, once the namespace is gone (the kernel lets go of the
+    // namespace's mount after its last process exits, later on a loaded machine).
+    await detachLoopDevicesOf(execCommand, devicesOfOurFile, 'the test disk', 60_000);
     expect(await devicesOfOurFile()).toEqual([]);
   });
 
