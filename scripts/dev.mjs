@@ -7,12 +7,11 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AFTER_NOBODY_VARIABLE,
-  hasTestsToRun,
   MIN_NOBODY_SHARE,
   TIER_VARIABLE,
   testedPackages,
 } from '../tooling/vitest-config/tiers.js';
-import { NOBODY_REPORT, printSummary } from './test-summary.mjs';
+import { NOBODY_REPORT, printSummary, ROOT_REPORT, splitReport } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** Exactly the version in package.json `packageManager`: pnpm refuses to run a workspace pinned to another. */
@@ -20,6 +19,7 @@ const PNPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')
   '@',
 )[1];
 const LOCAL_PNPM_DIR = join(ROOT, '.tooling', 'pnpm');
+const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 /** flocker-certify options whose value is a path. */
 const PATH_OPTIONS = new Set(['--config', '--peer-config', '--report-dir']);
 
@@ -122,18 +122,19 @@ switch (task) {
     // The root tsconfig.json is the solution of every package: one tsc process builds them all and checks every
     // package's tests, sharing the parsed libraries (a third of the CPU of a tsc per package).
     const types = run('pnpm', ['exec', 'tsc', '-b'], { allowFailure: true });
-    // Everything is built now, so only the test tasks run (--only), not a tsc per package to find that out; and
-    // only in packages that have test files left to run.
-    const idle = testedPackages(ROOT)
-      .filter(({ dir }) => !hasTestsToRun(dir, { tier, afterNobody: env[AFTER_NOBODY_VARIABLE] === '1' }))
-      .map(({ name }) => `--filter=!${name}`);
-    const tests = run('pnpm', ['turbo', 'run', 'test', '--continue', '--only', ...idle, ...extra], {
-      allowFailure: true,
-    });
-    // Lint and type errors count in the closing line, so that it never says 0 failed of a failing run.
+    // Every package's tests in one vitest (the root vitest.config.ts); its report is then split by package.
+    const report = join(ROOT, 'test-results', ROOT_REPORT);
+    rmSync(report, { force: true });
+    const tests = run(process.execPath, [VITEST, 'run', ...extra], { allowFailure: true });
+    if (existsSync(report)) splitReport(ROOT, report, ROOT_REPORT);
+    // Lint and type errors count in the closing line, so that it never says 0 failed of a failing run; so does a
+    // vitest that failed before it could report.
     const checks = [
       ...(lint === 0 ? [] : ['lint: biome check found problems (above)']),
       ...(types === 0 ? [] : ['types: tsc -b found errors (above)']),
+      ...(tests === 0 || existsSync(report)
+        ? []
+        : [`tests: vitest exited ${tests} without a report (above)`]),
     ];
     const { failed, nobodyShare } = printSummary(ROOT, checks);
     const tooFewAsNobody = (nobodyShare ?? 1) < MIN_NOBODY_SHARE;

@@ -5,14 +5,14 @@
 // in its closing `N passed, N failed` line, with the share of all tests that ran as nobody.
 // Exits 1 when a test fails here.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nobodyCommand } from '../tooling/vitest-config/nobody.js';
-import { hasTestsToRun, TIER_VARIABLE, testedPackages } from '../tooling/vitest-config/tiers.js';
-import { NOBODY_REPORT } from './test-summary.mjs';
+import { TIER_VARIABLE, testedPackages } from '../tooling/vitest-config/tiers.js';
+import { NOBODY_REPORT, splitReport } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -28,11 +28,9 @@ const vitest = join(
 const out = mkdtempSync(join(tmpdir(), 'flockerjs-nobody-'));
 chmodSync(out, 0o777);
 
-const packages = testedPackages(ROOT).filter(({ dir }) => hasTestsToRun(dir, { tier: 'fast' }));
-for (const { dir } of packages) rmSync(join(dir, 'test-results', NOBODY_REPORT), { force: true });
+for (const { dir } of testedPackages(ROOT)) rmSync(join(dir, 'test-results', NOBODY_REPORT), { force: true });
 
-// One vitest for every package (the root vitest.config.ts lists them as projects): one start-up, and one pool of
-// workers that the packages share, instead of a vitest per package.
+// The root vitest.config.ts: every package's tests in one vitest, as `npm test` runs them.
 const report = join(out, 'nobody.json');
 // The runner config loader writes no bundled config next to a package, which nobody may not do.
 const vitestArgs = ['run', '--configLoader', 'runner', '--reporter=dot', '--reporter=json'];
@@ -51,13 +49,6 @@ const code = await new Promise((resolve) => {
 });
 
 // Each package's files of the report go to its test-results/nobody.json (scripts/test-summary.mjs counts them).
-if (existsSync(report)) {
-  const results = JSON.parse(readFileSync(report, 'utf8'));
-  for (const { group, folder, dir } of packages) {
-    const mine = results.testResults.filter((result) => result.name.includes(`/${group}/${folder}/test/`));
-    mkdirSync(join(dir, 'test-results'), { recursive: true });
-    writeFileSync(join(dir, 'test-results', NOBODY_REPORT), JSON.stringify({ testResults: mine }));
-  }
-}
+if (existsSync(report)) splitReport(ROOT, report, NOBODY_REPORT);
 rmSync(out, { recursive: true, force: true });
 process.exit(code === 0 ? 0 : 1);

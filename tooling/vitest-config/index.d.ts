@@ -1,4 +1,5 @@
 import type { ViteUserConfig } from 'vitest/config';
+import type { BaseSequencer } from 'vitest/node';
 
 export declare const SLOW_TESTS: string;
 export declare const TEST_TIMEOUT_MS: number;
@@ -8,10 +9,8 @@ export declare const NOBODY_REPORT: string;
 export declare function passedAsNobody(packageDir: string): string[];
 export declare function relativeTestPath(path: string): string;
 export declare function packageConfig(name: string, overrides?: ViteUserConfig): ViteUserConfig;
-export declare function hasTestsToRun(
-  packageDir: string,
-  options: { tier?: string | undefined; afterNobody?: boolean },
-): boolean;
+export declare function workspaceConfig(): ViteUserConfig;
+export declare class LongestFirst extends BaseSequencer {}
 export declare function testedPackages(
   root: string,
 ): { group: string; folder: string; dir: string; name: string }[];

@@ -1,7 +1,11 @@
 // Plain JavaScript: vitest loads package configs through Node, which cannot import TypeScript on Node 20.
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
-import { AFTER_NOBODY_VARIABLE, passedAsNobody, SLOW_TESTS, TIER_VARIABLE } from './tiers.js';
+import { LongestFirst } from './sequencer.js';
+import { AFTER_NOBODY_VARIABLE, passedAsNobody, SLOW_TESTS, TIER_VARIABLE, testedPackages } from './tiers.js';
 
+export { LongestFirst } from './sequencer.js';
 export * from './tiers.js';
 
 /**
@@ -10,43 +14,88 @@ export * from './tiers.js';
  */
 export const TEST_TIMEOUT_MS = 300_000;
 
+/** The workspace root: the root vitest.config.ts runs every package's tests from here. */
+const WORKSPACE = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
 /**
- * A package's vitest config: its tests under test/, the console reporter, and the JSON report that the root
- * test command sums into one `N passed, N failed` line. With `FLOCKER_TEST_TIER=fast`, the slow tier is left out.
- *
- * A package's test files share its workers (vitest's `isolate: false`): the modules load once per worker, not once
- * per file (the AWS SDK alone costs a CPU-second a load). So a test file leaves nothing behind: no timer or server
- * left running, no module state one file sets for the next, no process-wide setting left changed (environment,
- * working directory, module mocks). A package whose files cannot keep that passes `{ test: { isolate: true } }`.
+ * What the workspace run and a package's own run share. Test files share their workers (`isolate: false`): the
+ * modules load once per worker, not once per file (the AWS SDK alone costs a CPU-second a load). So a test file
+ * leaves nothing behind: no timer or server left running, no module state one file sets for the next, no
+ * process-wide setting left changed (environment, working directory, module mocks). The JSON report goes to
+ * test-results/vitest.json under the config's folder.
+ */
+function sharedOptions() {
+  const tier = process.env[TIER_VARIABLE];
+  return {
+    // A run may have nothing left in one tier, or after the run as nobody: not a failure.
+    passWithNoTests: tier !== undefined || process.env[AFTER_NOBODY_VARIABLE] === '1',
+    isolate: false,
+    testTimeout: TEST_TIMEOUT_MS,
+    hookTimeout: TEST_TIMEOUT_MS,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
+  };
+}
+
+/** The test files of the tier `FLOCKER_TEST_TIER` names (both tiers when unset), under `folders`. */
+function tierFiles(folders) {
+  const tier = process.env[TIER_VARIABLE];
+  return {
+    include: folders.map((folder) => join(folder, tier === 'slow' ? SLOW_TESTS : 'test/**/*.test.ts')),
+    exclude: [...configDefaults.exclude, ...(tier === 'fast' ? folders.map((f) => join(f, SLOW_TESTS)) : [])],
+  };
+}
+
+/**
+ * A package's own vitest config (`pnpm --filter <package> test`): its tests under test/, the console reporter and
+ * test-results/vitest.json. A package whose files cannot share their workers passes `{ test: { isolate: true } }`.
  * @param {string} name the project name shown in test output
  * @param {import('vitest/config').ViteUserConfig} [overrides]
  */
 export function packageConfig(name, overrides = {}) {
-  const tier = process.env[TIER_VARIABLE];
+  const { include, exclude } = tierFiles(['.']);
   const afterNobody = process.env[AFTER_NOBODY_VARIABLE] === '1';
-  const exclude = [
-    ...configDefaults.exclude,
-    ...(tier === 'fast' ? [SLOW_TESTS] : []),
-    ...(afterNobody ? passedAsNobody(process.cwd()) : []),
-  ];
   return mergeConfig(
     defineConfig({
       test: {
+        ...sharedOptions(),
         name,
-        include: [tier === 'slow' ? SLOW_TESTS : 'test/**/*.test.ts'],
-        exclude,
-        // A package may have nothing left to run in one tier, or after the run as nobody: not a failure.
-        passWithNoTests: tier !== undefined || afterNobody,
+        include,
+        exclude: [...exclude, ...(afterNobody ? passedAsNobody(process.cwd()) : [])],
         // Most test files wait on processes, timers, loop devices and emulated clouds rather than on the CPU;
         // vitest's default on a 2-core machine is one file at a time.
         maxWorkers: 3,
-        isolate: false,
-        testTimeout: TEST_TIMEOUT_MS,
-        hookTimeout: TEST_TIMEOUT_MS,
-        reporters: ['default', 'json'],
-        outputFile: { json: 'test-results/vitest.json' },
       },
     }),
     overrides,
   );
+}
+
+/**
+ * The config of the root vitest.config.ts, which `npm test` runs: every package's tests in one vitest, one
+ * project, so that a worker runs files of any package and loads each module once (a vitest per package, or a
+ * project per package, starts workers per package: three times the CPU of the tests themselves on 2 cores).
+ * Files run longest first, as the last run timed them ({@link LongestFirst}). The report names each file by its
+ * path, so scripts/test-summary.mjs splits it by package.
+ */
+export function workspaceConfig() {
+  const packages = testedPackages(WORKSPACE);
+  const folders = packages.map(({ dir }) => relative(WORKSPACE, dir));
+  const { include, exclude } = tierFiles(folders);
+  const afterNobody = process.env[AFTER_NOBODY_VARIABLE] === '1';
+  const passed = afterNobody
+    ? packages.flatMap(({ dir }) => passedAsNobody(dir).map((file) => join(relative(WORKSPACE, dir), file)))
+    : [];
+  return defineConfig({
+    test: {
+      ...sharedOptions(),
+      root: WORKSPACE,
+      include,
+      exclude: [...exclude, ...passed],
+      // Most files wait on processes, loop devices and emulated clouds: four share two cores well.
+      maxWorkers: 4,
+      sequence: { sequencer: LongestFirst },
+    },
+  });
 }

@@ -54,22 +54,6 @@ export function relativeTestPath(path) {
 }
 
 /**
- * Whether a package has test files to run in `tier` (`fast`, `slow`, or undefined for both), less those that
- * passed whole as nobody when `afterNobody`: a package with none is not started at all.
- * @param {string} packageDir
- * @param {{ tier?: string | undefined, afterNobody?: boolean }} options
- */
-export function hasTestsToRun(packageDir, { tier, afterNobody = false }) {
-  const dir = join(packageDir, 'test');
-  if (!existsSync(dir)) return false;
-  const done = new Set(afterNobody ? passedAsNobody(packageDir) : []);
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.test.ts') && !file.split('/').includes('node_modules'))
-    .filter((file) => (tier === undefined ? true : file.endsWith('.slow.test.ts') === (tier === 'slow')))
-    .some((file) => !done.has(`test/${file}`));
-}
-
-/**
  * The workspace's packages that have a `test` script, in a stable order.
  * @param {string} root the workspace root
  * @returns {{ group: string, folder: string, dir: string, name: string }[]}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { MINIMUM_DATASET_SIZE } from '@flockerjs/control-service';
 import {
   execCommand,
@@ -36,6 +37,11 @@ export interface ClusterSuiteOptions {
   readonly skip?: string | undefined;
   /** Per-test time limit, and the limit of each wait for the cluster to converge. @default 300000 */
   readonly timeoutMs?: number;
+  /**
+   * Where the backend package that `nodes` names is installed: the agents run there, and the suite loads the
+   * backend from there too. @default this process's working directory
+   */
+  readonly installDir?: string;
 }
 
 /**
@@ -98,6 +104,7 @@ export function describeCluster(options: ClusterSuiteOptions): void {
           datasets,
           log: (line) => logger.message('cluster:step', { line }),
           startTimeoutMs: timeout,
+          ...(options.installDir === undefined ? {} : { installDir: options.installDir }),
         }),
       );
     }, timeout + TEARDOWN_MARGIN_MS);
@@ -238,7 +245,9 @@ export function describeCluster(options: ClusterSuiteOptions): void {
 
   async function openNodeApi(c: LocalCluster, node: 'a' | 'b'): Promise<IBlockDeviceAPI> {
     try {
-      return (await openBackend(c.nodes[node].configPath, { clusterId: c.clusterId })).api;
+      const from =
+        options.installDir === undefined ? [] : [pathToFileURL(join(options.installDir, '/')).href];
+      return (await openBackend(c.nodes[node].configPath, { clusterId: c.clusterId, alsoFrom: from })).api;
     } catch (error) {
       if (hasCode(error, 'INVALID_CONFIG'))
         throw new Error(`node ${node}'s agent.yml: ${(error as Error).message}`);

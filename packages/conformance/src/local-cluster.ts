@@ -119,9 +119,10 @@ class Daemon {
   readonly name: string;
   readonly pid: number;
 
-  constructor(name: string, script: string, args: readonly string[]) {
+  constructor(name: string, script: string, args: readonly string[], cwd?: string) {
     this.name = name;
     this.#child = spawn(process.execPath, [script, ...args], {
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -227,6 +228,11 @@ export interface LocalClusterOptions {
    * takes half a second alone takes a minute on a loaded machine. @default START_TIMEOUT_MS
    */
   readonly startTimeoutMs?: number;
+  /**
+   * The agents' working directory: where an operator installed the backend package the agent.yml files name, so
+   * that the agents find it there. @default this process's working directory
+   */
+  readonly installDir?: string;
 }
 
 export const START_TIMEOUT_MS = 300_000;
@@ -322,7 +328,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         }),
       );
       const args = ['--config', configPath, '--mount-root', mountRoot];
-      let daemon = new Daemon(`agent ${name}`, agent, args);
+      let daemon = new Daemon(`agent ${name}`, agent, args, options.installDir);
       daemons.push(daemon);
       return {
         name,
@@ -331,7 +337,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         configPath,
         async restart(signal) {
           await daemon.stop(signal, options.stopGraceMs);
-          daemon = new Daemon(`agent ${name}`, agent, args);
+          daemon = new Daemon(`agent ${name}`, agent, args, options.installDir);
           daemons.push(daemon);
         },
       };

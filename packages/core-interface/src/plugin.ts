@@ -408,13 +408,14 @@ export interface OpenedBackend extends AgentBackend {
  */
 export async function openBackend(
   configPath: string,
-  options: Omit<CreateApiOptions, 'configDir'> = {},
+  options: Omit<CreateApiOptions, 'configDir'> & Pick<LoadBackendOptions, 'alsoFrom'> = {},
 ): Promise<OpenedBackend> {
-  const loaded = await loadAgentBackend(configPath);
+  const { alsoFrom, ...createOptions } = options;
+  const loaded = await loadAgentBackend(configPath, alsoFrom === undefined ? {} : { alsoFrom });
   const { config, configDir } = loaded;
   const logger = options.logger ?? configuredLogger(config, configDir);
   const api = await instantiateBackend(loaded.backend, loaded.backendConfig, {
-    ...options,
+    ...createOptions,
     configDir,
     logger,
   });

@@ -681,6 +681,23 @@ export const FLOCKER_BACKEND = leaky;
     });
   });
 
+  it('finds a package the config directory and working directory lack where alsoFrom says it is installed', async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), 'flockerjs-agent-'));
+    try {
+      const path = join(elsewhere, 'agent.yml');
+      await writeFile(
+        path,
+        'version: 1\ncontrol-service: {hostname: a.b}\ndataset: {backend: fake-backend, root_path: /r}\n',
+      );
+      await expect(openBackend(path)).rejects.toMatchObject({ code: 'PLUGIN_LOAD' });
+      const opened = await openBackend(path, { alsoFrom: [pathToFileURL(join(dir, '/')).href] });
+      expect(opened.backend.name).toBe('fake');
+      expect(opened.moduleUrl).toBe(pathToFileURL(join(dir, 'node_modules/fake-backend/index.js')).href);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('a missing agent.yml rejects with INVALID_CONFIG naming the file', async () => {
     const path = join(dir, 'missing.yml');
     await expect(openBackend(path)).rejects.toMatchObject({

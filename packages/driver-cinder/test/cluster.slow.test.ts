@@ -1,5 +1,6 @@
 // The cluster suite on the OpenStack emulator: a real flocker-control and one real flocker-dataset-agent per
 // emulated server (the built CLI, loading this driver by name from agent.yml), driven through the REST API.
+import { fileURLToPath } from 'node:url';
 import type { OpenStackEmulator } from '@flockerjs/cloud-emulator';
 import { describeCluster } from '@flockerjs/conformance';
 import { afterAll, beforeAll } from 'vitest';
@@ -27,4 +28,6 @@ describeCluster({
   }),
   minimumAllocatableSize: FLOCKER_BACKEND.certification.minimumAllocatableSize,
   skip: skipUnlessRoot,
+  // This package: the agents load it by name from here, as from where an operator installed it.
+  installDir: fileURLToPath(new URL('..', import.meta.url)),
 });

@@ -1,5 +1,6 @@
 // The cluster suite on the EC2 emulator: a real flocker-control and one real flocker-dataset-agent per emulated
 // instance (the built CLI, loading this driver by name from agent.yml), driven through the REST API.
+import { fileURLToPath } from 'node:url';
 import { type CloudEmulator, startCloudEmulator } from '@flockerjs/cloud-emulator';
 import { describeCluster } from '@flockerjs/conformance';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -26,6 +27,8 @@ describeCluster({
   }),
   minimumAllocatableSize: FLOCKER_BACKEND.certification.minimumAllocatableSize,
   skip: skipUnlessRoot(),
+  // This package: the agents load it by name from here, as from where an operator installed it.
+  installDir: fileURLToPath(new URL('..', import.meta.url)),
 });
 
 // After the suite deleted its datasets through the API: nothing left in the emulator.

@@ -3,11 +3,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { skipUnlessRoot } from './emulated-cloud.js';
 import type { MutantName } from './mutants/mutants.js';
 
 const vitestCli = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+/** The package folder: the mutants' config path is relative to it, wherever this run was started. */
+const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 
 /** The conformance tests that own the bugs of the mutants; only these run, to keep the proof short. */
 const SELECTED = [
@@ -50,7 +53,7 @@ async function runMutants(): Promise<{ output: string; results: Result[] }> {
       execFile(
         process.execPath,
         args,
-        { env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 },
+        { cwd: PACKAGE, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 * 1024 * 1024 },
         (_error, stdout, stderr) => resolve(`${stdout}${stderr}`),
       );
     });

@@ -29,6 +29,8 @@ const install = (cwd: string) =>
     env,
   });
 let copy = '';
+/** The copy's offline install, and the generated package's build, lint and whole suite, on a loaded machine. */
+const LONG_MS = 900_000;
 
 beforeAll(async () => {
   copy = await copyWorkspace(root, {
@@ -46,7 +48,7 @@ beforeAll(async () => {
   });
   // As on a fresh clone: the workspace is installed before `pnpm new-driver` runs.
   await install(copy);
-});
+}, LONG_MS);
 afterAll(async () => {
   if (copy !== '') await rm(copy, { recursive: true, force: true });
 });
@@ -131,35 +133,39 @@ describe('createDriver into a copy of the workspace', () => {
     expect(await filesUnder(join(copy, 'packages'))).toEqual(before);
   });
 
-  it('the generated package installs offline, type-checks, lints and passes its tests as generated', async () => {
-    const offline = { ...env, npm_config_offline: 'true' };
-    await run(
-      'pnpm',
-      ['install', '--offline', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'],
-      { cwd: copy, env: offline },
-    );
-    const pkg = join(copy, 'packages/driver-acme-san');
-    // The tests are type-checked against the built declarations, as the root `tsc -b` does after the build.
-    await run('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, env: offline });
-    expect(existsSync(join(pkg, 'dist', 'index.d.ts'))).toBe(true);
-    await run('pnpm', ['exec', 'tsc', '-p', 'tsconfig.test.json'], { cwd: pkg, env: offline });
-    await run(
-      join(copy, 'node_modules/.bin/biome'),
-      ['check', '--error-on-warnings', 'packages/driver-acme-san'],
-      { cwd: copy, env: offline },
-    );
-    await run('pnpm', ['exec', 'vitest', 'run'], { cwd: pkg, env: offline });
-    const report = JSON.parse(await readFile(join(pkg, 'test-results/vitest.json'), 'utf8'));
-    expect(report.numFailedTests).toBe(0);
-    const conformance = report.testResults.find((file: { name: string }) =>
-      file.name.endsWith('conformance.test.ts'),
-    );
-    const statuses = conformance.assertionResults.map((test: { status: string }) => test.status);
-    if (isRoot) {
-      expect(statuses.filter((status: string) => status === 'passed').length).toBeGreaterThanOrEqual(30);
-    } else {
-      // Without root the stand-in cannot make loop devices: every conformance test is reported skipped.
-      expect(new Set(statuses)).toEqual(new Set(['skipped']));
-    }
-  });
+  it(
+    'the generated package installs offline, type-checks, lints and passes its tests as generated',
+    async () => {
+      const offline = { ...env, npm_config_offline: 'true' };
+      await run(
+        'pnpm',
+        ['install', '--offline', '--no-frozen-lockfile', '--config.confirmModulesPurge=false'],
+        { cwd: copy, env: offline },
+      );
+      const pkg = join(copy, 'packages/driver-acme-san');
+      // The tests are type-checked against the built declarations, as the root `tsc -b` does after the build.
+      await run('pnpm', ['exec', 'tsc', '-b'], { cwd: pkg, env: offline });
+      expect(existsSync(join(pkg, 'dist', 'index.d.ts'))).toBe(true);
+      await run('pnpm', ['exec', 'tsc', '-p', 'tsconfig.test.json'], { cwd: pkg, env: offline });
+      await run(
+        join(copy, 'node_modules/.bin/biome'),
+        ['check', '--error-on-warnings', 'packages/driver-acme-san'],
+        { cwd: copy, env: offline },
+      );
+      await run('pnpm', ['exec', 'vitest', 'run'], { cwd: pkg, env: offline });
+      const report = JSON.parse(await readFile(join(pkg, 'test-results/vitest.json'), 'utf8'));
+      expect(report.numFailedTests).toBe(0);
+      const conformance = report.testResults.find((file: { name: string }) =>
+        file.name.endsWith('conformance.test.ts'),
+      );
+      const statuses = conformance.assertionResults.map((test: { status: string }) => test.status);
+      if (isRoot) {
+        expect(statuses.filter((status: string) => status === 'passed').length).toBeGreaterThanOrEqual(30);
+      } else {
+        // Without root the stand-in cannot make loop devices: every conformance test is reported skipped.
+        expect(new Set(statuses)).toEqual(new Set(['skipped']));
+      }
+    },
+    LONG_MS,
+  );
 });

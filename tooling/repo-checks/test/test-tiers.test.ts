@@ -1,15 +1,9 @@
-// The test tiers CI runs (tooling/vitest-config): which files the root run leaves to the run as nobody, which
-// packages have nothing left to start, and the share of tests that ran as nobody.
+// The test tiers CI runs (tooling/vitest-config): which files the root run leaves to the run as nobody, and the
+// share of tests that ran as nobody.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  hasTestsToRun,
-  NOBODY_REPORT,
-  nobodyShare,
-  passedAsNobody,
-  type RunRow,
-} from '@flockerjs/vitest-config';
+import { NOBODY_REPORT, nobodyShare, passedAsNobody, type RunRow } from '@flockerjs/vitest-config';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const made: string[] = [];
@@ -51,19 +45,6 @@ describe('passedAsNobody', () => {
 
   it('names none without a report', async () => {
     expect(passedAsNobody(await pkg(['test/a.test.ts']))).toEqual([]);
-  });
-});
-
-describe('hasTestsToRun', () => {
-  it('counts the files of the tier, less those that passed whole as nobody', async () => {
-    const dir = await pkg(['test/a.test.ts', 'test/b.slow.test.ts', 'test/helper.ts'], {
-      'test/a.test.ts': ['passed'],
-    });
-    expect(hasTestsToRun(dir, { tier: 'fast' })).toBe(true);
-    expect(hasTestsToRun(dir, { tier: 'fast', afterNobody: true })).toBe(false);
-    expect(hasTestsToRun(dir, { tier: 'slow', afterNobody: true })).toBe(true);
-    expect(hasTestsToRun(dir, { afterNobody: true })).toBe(true);
-    expect(hasTestsToRun(await pkg(['src/index.ts']), {})).toBe(false);
   });
 });
 

@@ -8,6 +8,8 @@ import { nobodyCommand } from '@flockerjs/vitest-config/nobody';
 import type { MutantName } from './mutants.js';
 
 const WORKSPACE = fileURLToPath(new URL('../../../..', import.meta.url)).replace(/\/$/, '');
+/** The package folder: the mutants' config path is relative to it, wherever this run was started. */
+const PACKAGE = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
 const vitestCli = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 
@@ -35,8 +37,8 @@ export async function runSuite(
   const argv = [...vitest, '--reporter=verbose', '--reporter=json', `--outputFile.json=${report}`];
   // Wherever the checkout is (under /root, or a 0700 `mktemp -d` folder), nobody gets to read it.
   const { file, args, cwd } = options.unprivileged
-    ? nobodyCommand([process.execPath, ...argv], { cwd: process.cwd(), checkout: WORKSPACE, scratch: dir })
-    : { file: process.execPath, args: argv, cwd: process.cwd() };
+    ? nobodyCommand([process.execPath, ...argv], { cwd: PACKAGE, checkout: WORKSPACE, scratch: dir })
+    : { file: process.execPath, args: argv, cwd: PACKAGE };
   if (options.testNamePattern !== undefined) args.push('--testNamePattern', options.testNamePattern);
   try {
     const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>((resolve) => {
