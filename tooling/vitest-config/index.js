@@ -48,8 +48,8 @@ function tierFiles(folders) {
 }
 
 /**
- * A package's own vitest config (`pnpm --filter <package> test`): its tests under test/, the console reporter and
- * test-results/vitest.json. A package whose files cannot share their workers passes `{ test: { isolate: true } }`.
+ * A package's own vitest config (`pnpm --filter <package> test`): its tests under test/, with the settings of the
+ * workspace run. `overrides` apply to this run only, never to `npm test`'s: a file keeps the rules above.
  * @param {string} name the project name shown in test output
  * @param {import('vitest/config').ViteUserConfig} [overrides]
  */

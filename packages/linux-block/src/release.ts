@@ -37,14 +37,18 @@ export async function releaseUnder(
   const devices = async (): Promise<string[]> =>
     (await listLoopDevices(exec)).filter((d) => inside(d.backingFile)).map((d) => d.device);
   try {
-    const refused: unknown[] = [];
+    const refused = new Set<string>();
     for (const device of await devices()) {
-      await detachLoopDevice(exec, device).catch((error: unknown) => refused.push(error));
+      await detachLoopDevice(exec, device).catch((error: unknown) => {
+        refused.add(device);
+        errors.push(error);
+      });
     }
-    errors.push(...refused);
-    // Every detach was accepted: wait until the devices are really gone (a busy one goes when let go).
-    if (refused.length === 0)
-      await awaitDetached(devices, `the files under ${dir}`, options.settleMs ?? DETACH_SETTLE_MS);
+    // Wait until the devices whose detach was accepted are really gone (a busy one goes when let go), so that what
+    // is left under `dir` afterwards is only what the errors name.
+    const accepted = async (): Promise<string[]> =>
+      (await devices()).filter((device) => !refused.has(device));
+    await awaitDetached(accepted, `the files under ${dir}`, options.settleMs ?? DETACH_SETTLE_MS);
   } catch (error) {
     errors.push(error);
   }

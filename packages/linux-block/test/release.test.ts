@@ -1,6 +1,6 @@
 // releaseUnder on real loop devices and mounts (root only): everything under its directory goes, nothing else.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, truncate } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Exec, execCommand } from '@flockerjs/core-interface';
@@ -72,22 +72,35 @@ describe.skipIf(skip)('releaseUnder', () => {
     expect(await devicesUnder(outside), 'a device of another directory').toEqual([outsideDevice]);
   });
 
-  it('tries every device when one detach fails, and returns that failure', async () => {
+  it('tries every device when one detach fails, waits for the others to go, and returns that failure', async () => {
     const [first, second] = [await attachFile(dir, 'a.img'), await attachFile(dir, 'b.img')];
-    let refused = 0;
+    // The device detached second is open here when its detach is asked (as a prober such as blkid may hold any
+    // device for a moment), so the kernel only clears it once that reader lets go: at the next listing.
+    let detaches = 0;
+    let reader: FileHandle | undefined;
     const failingFirstDetach: Exec = async (file, args) => {
-      if (file === 'losetup' && args[0] === '--detach' && refused++ === 0)
-        throw new Error(`losetup: ${args[1]}: detach refused`);
+      if (file === 'losetup' && args[0] === '--detach') {
+        detaches += 1;
+        if (detaches === 1) throw new Error(`losetup: ${args[1]}: detach refused`);
+        reader = await open(String(args[1]), 'r');
+      } else if (file === 'losetup' && reader !== undefined) {
+        await reader.close();
+        reader = undefined;
+      }
       return execCommand(file, args);
     };
-    const errors = await releaseUnder(failingFirstDetach, dir);
-    expect(errors.map((error) => (error as Error).message)).toEqual([
-      expect.stringMatching(/detach refused/),
-    ]);
-    // The device whose detach was refused stays; the other one went all the same.
-    const left = await devicesUnder(dir);
-    expect(left).toHaveLength(1);
-    expect([first, second]).toContain(left[0]);
-    expect(await devicesUnder(outside)).toEqual([outsideDevice]);
+    try {
+      const errors = await releaseUnder(failingFirstDetach, dir);
+      expect(errors.map((error) => (error as Error).message)).toEqual([
+        expect.stringMatching(/detach refused/),
+      ]);
+      // The device whose detach was refused stays; the other one is gone by the time releaseUnder returns.
+      const left = await devicesUnder(dir);
+      expect(left).toHaveLength(1);
+      expect([first, second]).toContain(left[0]);
+      expect(await devicesUnder(outside)).toEqual([outsideDevice]);
+    } finally {
+      await reader?.close();
+    }
   });
 });
