@@ -99,7 +99,7 @@ export function printSummary(root, failedChecks = []) {
   const nobodyRows = collectResults(root, NOBODY_REPORT);
   const runs = [
     ['As nobody (scripts/test-as-nobody.mjs):', nobodyRows],
-    ['As root:', rootRows],
+    [process.getuid?.() === 0 ? 'As root:' : 'As this user (not root):', rootRows],
   ].filter(([, rows]) => rows.length > 0);
   for (const [title, rows] of runs) {
     console.log(`\n${title}`);
