@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 import {
   AFTER_NOBODY_VARIABLE,
   MIN_NOBODY_SHARE,
+  REPORT,
+  splitReport,
   TIER_VARIABLE,
   testedPackages,
 } from '../tooling/vitest-config/tiers.js';
-import { NOBODY_REPORT, printSummary, ROOT_REPORT, splitReport } from './test-summary.mjs';
+import { NOBODY_REPORT, printSummary } from './test-summary.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** Exactly the version in package.json `packageManager`: pnpm refuses to run a workspace pinned to another. */
@@ -123,10 +125,10 @@ switch (task) {
     // package's tests, sharing the parsed libraries (a third of the CPU of a tsc per package).
     const types = run('pnpm', ['exec', 'tsc', '-b'], { allowFailure: true });
     // Every package's tests in one vitest (the root vitest.config.ts); its report is then split by package.
-    const report = join(ROOT, 'test-results', ROOT_REPORT);
+    const report = join(ROOT, REPORT);
     rmSync(report, { force: true });
     const tests = run(process.execPath, [VITEST, 'run', ...extra], { allowFailure: true });
-    if (existsSync(report)) splitReport(ROOT, report, ROOT_REPORT);
+    if (existsSync(report)) splitReport(ROOT, report, REPORT);
     // Lint and type errors count in the closing line, so that it never says 0 failed of a failing run; so does a
     // vitest that failed before it could report.
     const checks = [

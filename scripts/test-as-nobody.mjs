@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nobodyCommand } from '../tooling/vitest-config/nobody.js';
-import { TIER_VARIABLE, testedPackages } from '../tooling/vitest-config/tiers.js';
-import { NOBODY_REPORT, splitReport } from './test-summary.mjs';
+import { NOBODY_REPORT, splitReport, TIER_VARIABLE, testedPackages } from '../tooling/vitest-config/tiers.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -28,7 +27,7 @@ const vitest = join(
 const out = mkdtempSync(join(tmpdir(), 'flockerjs-nobody-'));
 chmodSync(out, 0o777);
 
-for (const { dir } of testedPackages(ROOT)) rmSync(join(dir, 'test-results', NOBODY_REPORT), { force: true });
+for (const { dir } of testedPackages(ROOT)) rmSync(join(dir, NOBODY_REPORT), { force: true });
 
 // The root vitest.config.ts: every package's tests in one vitest, as `npm test` runs them.
 const report = join(out, 'nobody.json');

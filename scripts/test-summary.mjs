@@ -1,35 +1,21 @@
 // Sums the vitest JSON reports every package writes into the one closing line CI reads:
 // `N passed, N failed, N skipped`. The root run's report is split into each package's test-results/vitest.json,
 // that of scripts/test-as-nobody.mjs into test-results/nobody.json; both count.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   MIN_NOBODY_SHARE,
   NOBODY_REPORT as NOBODY_REPORT_PATH,
   nobodyShare,
+  REPORT,
   relativeTestPath,
   testedPackages,
 } from '../tooling/vitest-config/tiers.js';
 
 /** The report of the root run (tooling/vitest-config). */
-export const ROOT_REPORT = 'vitest.json';
+export const ROOT_REPORT = basename(REPORT);
 /** The report of the run as nobody (scripts/test-as-nobody.mjs). */
 export const NOBODY_REPORT = basename(NOBODY_REPORT_PATH);
-
-/**
- * Splits the JSON report of a workspace run (the root vitest.config.ts) by package: each package's files go to its
- * test-results/`name`. Files are matched by their path from the workspace, so a run that saw the checkout under
- * another folder (the run as nobody) splits the same.
- */
-export function splitReport(root, reportFile, name) {
-  const results = JSON.parse(readFileSync(reportFile, 'utf8'));
-  for (const { group, folder, dir } of testedPackages(root)) {
-    const mine = results.testResults.filter((result) => result.name.includes(`/${group}/${folder}/test/`));
-    if (mine.length === 0) continue;
-    mkdirSync(join(dir, 'test-results'), { recursive: true });
-    writeFileSync(join(dir, 'test-results', name), JSON.stringify({ testResults: mine }));
-  }
-}
 
 /** One row per package that has `report` in its test-results folder. */
 export function collectResults(root, report = ROOT_REPORT) {

@@ -6,6 +6,8 @@ export declare const TEST_TIMEOUT_MS: number;
 export declare const TIER_VARIABLE: string;
 export declare const AFTER_NOBODY_VARIABLE: string;
 export declare const NOBODY_REPORT: string;
+export declare const REPORT: string;
+export declare function splitReport(root: string, reportFile: string, packageReport: string): void;
 export declare function passedAsNobody(packageDir: string): string[];
 export declare function relativeTestPath(path: string): string;
 export declare function packageConfig(name: string, overrides?: ViteUserConfig): ViteUserConfig;

@@ -3,7 +3,14 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import { LongestFirst } from './sequencer.js';
-import { AFTER_NOBODY_VARIABLE, passedAsNobody, SLOW_TESTS, TIER_VARIABLE, testedPackages } from './tiers.js';
+import {
+  AFTER_NOBODY_VARIABLE,
+  passedAsNobody,
+  REPORT,
+  SLOW_TESTS,
+  TIER_VARIABLE,
+  testedPackages,
+} from './tiers.js';
 
 export { LongestFirst } from './sequencer.js';
 export * from './tiers.js';
@@ -22,7 +29,7 @@ const WORKSPACE = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
  * modules load once per worker, not once per file (the AWS SDK alone costs a CPU-second a load). So a test file
  * leaves nothing behind: no timer or server left running, no module state one file sets for the next, no
  * process-wide setting left changed (environment, working directory, module mocks). The JSON report goes to
- * test-results/vitest.json under the config's folder.
+ * {@link REPORT} under the config's folder.
  */
 function sharedOptions() {
   const tier = process.env[TIER_VARIABLE];
@@ -34,7 +41,7 @@ function sharedOptions() {
     hookTimeout: TEST_TIMEOUT_MS,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default', 'json'],
-    outputFile: { json: 'test-results/vitest.json' },
+    outputFile: { json: REPORT },
   };
 }
 
@@ -54,15 +61,12 @@ function tierFiles(folders) {
  * @param {import('vitest/config').ViteUserConfig} [overrides]
  */
 export function packageConfig(name, overrides = {}) {
-  const { include, exclude } = tierFiles(['.']);
-  const afterNobody = process.env[AFTER_NOBODY_VARIABLE] === '1';
   return mergeConfig(
     defineConfig({
       test: {
         ...sharedOptions(),
+        ...tierFiles(['.']),
         name,
-        include,
-        exclude: [...exclude, ...(afterNobody ? passedAsNobody(process.cwd()) : [])],
         // Most test files wait on processes, timers, loop devices and emulated clouds rather than on the CPU;
         // vitest's default on a 2-core machine is one file at a time.
         maxWorkers: 3,

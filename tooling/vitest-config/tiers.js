@@ -1,6 +1,6 @@
 // The test tiers, in plain JavaScript with no dependency: scripts/dev.mjs reads them before anything is installed.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * Test files of the slow tier: the tests that test the tooling (mutant runs, pack-and-install, the generator,
@@ -20,8 +20,29 @@ export const TIER_VARIABLE = 'FLOCKER_TEST_TIER';
  */
 export const AFTER_NOBODY_VARIABLE = 'FLOCKER_TEST_AFTER_NOBODY';
 
+/** Where a run's JSON report goes, from its config's folder; the workspace run's is split into each package's. */
+export const REPORT = 'test-results/vitest.json';
+
 /** Where scripts/test-as-nobody.mjs leaves a package's report. */
 export const NOBODY_REPORT = 'test-results/nobody.json';
+
+/**
+ * Splits the JSON report of a workspace run (the root vitest.config.ts) by package: each package's files go to its
+ * `packageReport` ({@link REPORT} or {@link NOBODY_REPORT}). Files are matched by their path from the workspace,
+ * so a run that saw the checkout under another folder (the run as nobody) splits the same.
+ * @param {string} root the workspace root
+ * @param {string} reportFile
+ * @param {string} packageReport
+ */
+export function splitReport(root, reportFile, packageReport) {
+  const results = JSON.parse(readFileSync(reportFile, 'utf8'));
+  for (const { group, folder, dir } of testedPackages(root)) {
+    const mine = results.testResults.filter((result) => result.name.includes(`/${group}/${folder}/test/`));
+    if (mine.length === 0) continue;
+    mkdirSync(dirname(join(dir, packageReport)), { recursive: true });
+    writeFileSync(join(dir, packageReport), JSON.stringify({ testResults: mine }));
+  }
+}
 
 /**
  * The test files, relative to the package, of which every test passed as nobody, from the package's

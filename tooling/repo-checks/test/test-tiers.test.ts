@@ -1,10 +1,20 @@
-// The test tiers CI runs (tooling/vitest-config): which files the root run leaves to the run as nobody, and the
-// share of tests that ran as nobody.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// The test runs CI makes (tooling/vitest-config): which files the root run leaves to the run as nobody, the share of
+// tests that ran as nobody, how the workspace run's report is split by package, and the order files run in.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { NOBODY_REPORT, nobodyShare, passedAsNobody, type RunRow } from '@flockerjs/vitest-config';
+import {
+  LongestFirst,
+  NOBODY_REPORT,
+  nobodyShare,
+  passedAsNobody,
+  REPORT,
+  type RunRow,
+  splitReport,
+} from '@flockerjs/vitest-config';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TestSpecification } from 'vitest/node';
 
 const made: string[] = [];
 afterEach(async () => {
@@ -66,5 +76,70 @@ describe('nobodyShare', () => {
 
   it('is undefined when nothing ran as nobody', () => {
     expect(nobodyShare([row('packages/x', { 'test/a.test.ts': 1 }, 1)], [])).toBeUndefined();
+  });
+});
+
+describe('splitReport', () => {
+  it('gives each package the files under its test folder, matched wherever the run saw the checkout', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'flockerjs-split-'));
+    made.push(root);
+    for (const folder of ['packages/a', 'packages/ab', 'packages/idle', 'tooling/b']) {
+      await mkdir(join(root, folder), { recursive: true });
+      await writeFile(
+        join(root, folder, 'package.json'),
+        JSON.stringify({ scripts: { test: 'vitest run' } }),
+      );
+    }
+    const file = (path: string) => ({ name: `/elsewhere/checkout/${path}`, assertionResults: [] });
+    const report = join(root, 'report.json');
+    await writeFile(
+      report,
+      JSON.stringify({
+        testResults: [
+          file('packages/a/test/x.test.ts'),
+          file('packages/ab/test/y.test.ts'),
+          file('tooling/b/test/cli/z.test.ts'),
+        ],
+      }),
+    );
+    splitReport(root, report, REPORT);
+    const names = async (folder: string) =>
+      JSON.parse(await readFile(join(root, folder, REPORT), 'utf8')).testResults.map(
+        (result: { name: string }) => result.name.slice('/elsewhere/checkout/'.length),
+      );
+    expect(await names('packages/a')).toEqual(['packages/a/test/x.test.ts']);
+    expect(await names('packages/ab')).toEqual(['packages/ab/test/y.test.ts']);
+    expect(await names('tooling/b')).toEqual(['tooling/b/test/cli/z.test.ts']);
+    // A package with no file in the run gets no report, so the summary shows no row for it.
+    expect(existsSync(join(root, 'packages/idle', REPORT))).toBe(false);
+  });
+});
+
+describe('LongestFirst', () => {
+  it("runs last time's failures first, then files never timed (conformance suites first), then the longest", async () => {
+    const root = '/w';
+    const last = new Map([
+      [':packages/x/test/short.test.ts', { duration: 10, failed: false }],
+      [':packages/x/test/long.test.ts', { duration: 9000, failed: false }],
+      [':packages/x/test/broken.test.ts', { duration: 5, failed: true }],
+    ]);
+    const ctx = { cache: { getFileTestResults: (key: string) => last.get(key) }, config: { root } };
+    const spec = (path: string) => ({ project: { name: '' }, moduleId: `${root}/${path}` });
+    const files = [
+      'packages/x/test/short.test.ts',
+      'packages/x/test/new.test.ts',
+      'packages/x/test/long.test.ts',
+      'packages/d/test/conformance.test.ts',
+      'packages/x/test/broken.test.ts',
+    ].map(spec);
+    const sequencer = new LongestFirst(ctx as unknown as ConstructorParameters<typeof LongestFirst>[0]);
+    const sorted = await sequencer.sort(files as unknown as TestSpecification[]);
+    expect(sorted.map((file) => file.moduleId.slice(root.length + 1))).toEqual([
+      'packages/x/test/broken.test.ts',
+      'packages/d/test/conformance.test.ts',
+      'packages/x/test/new.test.ts',
+      'packages/x/test/long.test.ts',
+      'packages/x/test/short.test.ts',
+    ]);
   });
 });
